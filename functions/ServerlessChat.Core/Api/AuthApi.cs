@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.RateLimiting;
+
+namespace ServerlessChat.Core.Api;
+
+public static class AuthApi
+{
+    public static IEnumerable<ChatEndpoint> Endpoints =>
+    [
+        new(nameof(Register), HttpMethods.Post, ChatRoutes.Register, Register, RateLimitPolicy.PerClientAddress, "Create an account and start a session"),
+        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password"),
+        new(nameof(Refresh), HttpMethods.Post, ChatRoutes.Refresh, Refresh, RateLimitPolicy.PerClientAddress, "Trade a refresh token for a new session"),
+        new(nameof(Logout), HttpMethods.Post, ChatRoutes.Logout, Logout, RateLimitPolicy.PerUser, "End the session chain of a refresh token"),
+        new(nameof(RequestPasswordReset), HttpMethods.Post, ChatRoutes.PasswordReset, RequestPasswordReset, RateLimitPolicy.PerClientAddress, "Email a password reset link"),
+        new(nameof(ConfirmPasswordReset), HttpMethods.Post, ChatRoutes.PasswordResetConfirm, ConfirmPasswordReset, RateLimitPolicy.PerClientAddress, "Set a new password with a reset token"),
+    ];
+
+    public static async Task<Created<SessionDto>> Register(JsonBody<RegisterRequest> body, AuthService auth, CancellationToken ct) =>
+        TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Me}", await auth.RegisterAsync(body.Value, ct));
+
+    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, AuthService auth, CancellationToken ct) =>
+        TypedResults.Ok(await auth.LoginAsync(body.Value, ct));
+
+    public static async Task<Ok<SessionDto>> Refresh(JsonBody<RefreshRequest> body, AuthService auth, CancellationToken ct) =>
+        TypedResults.Ok(await auth.RefreshAsync(body.Value, ct));
+
+    public static async Task<NoContent> Logout(Caller caller, JsonBody<RefreshRequest> body, AuthService auth, CancellationToken ct)
+    {
+        await auth.LogoutAsync(caller, body.Value, ct);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Accepted> RequestPasswordReset(JsonBody<PasswordResetRequest> body, AuthService auth, CancellationToken ct)
+    {
+        await auth.RequestPasswordResetAsync(body.Value, ct);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    public static async Task<NoContent> ConfirmPasswordReset(JsonBody<PasswordResetConfirmRequest> body, AuthService auth, CancellationToken ct)
+    {
+        await auth.ConfirmPasswordResetAsync(body.Value, ct);
+        return TypedResults.NoContent();
+    }
+}

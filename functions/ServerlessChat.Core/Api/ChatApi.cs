@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ServerlessChat.Core.Api;
+
+public static class ChatApi
+{
+    /// <summary>The route table: every endpoint of every feature.</summary>
+    public static IReadOnlyList<ChatEndpoint> Endpoints { get; } =
+    [
+        .. HealthApi.Endpoints,
+        .. AuthApi.Endpoints,
+        .. UsersApi.Endpoints,
+        .. MessagesApi.Endpoints,
+        .. GroupsApi.Endpoints,
+    ];
+
+    public static RouteGroupBuilder MapChatApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/" + ChatRoutes.Prefix);
+        foreach (var endpoint in Endpoints)
+        {
+            api.MapMethods(endpoint.Route, [endpoint.Method], endpoint.Handler)
+                .WithName(endpoint.Name)
+                .WithSummary(endpoint.Summary)
+                .AddEndpointFilterFactory((_, next) => endpoint.Filter(next));
+        }
+
+        return api;
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.RateLimiting;
+
+namespace ServerlessChat.Core.Api;
+
+/// <summary>One row of the route table: what both hosts serve at <see cref="Route"/>.</summary>
+public sealed record ChatEndpoint(string Name, string Method, string Route, Delegate Handler, RateLimitPolicy RateLimit, string Summary)
+{
+    /// <summary>
+    /// The filter every endpoint runs on both hosts, after binding (so the caller is known) and before the
+    /// handler: security headers, then the rate limit.
+    /// </summary>
+    public EndpointFilterDelegate Filter(EndpointFilterDelegate next) => async invocation =>
+    {
+        var context = invocation.HttpContext;
+        SecurityHeaders.Apply(context.Response);
+        if (RateLimit != RateLimitPolicy.None)
+        {
+            await context.RequestServices.GetRequiredService<RequestRateLimiter>().CheckAsync(RateLimit, context);
+        }
+
+        return await next(invocation);
+    };
+}

@@ -1,0 +1,41 @@
+namespace ServerlessChat.Core.Api;
+
+/// <summary>
+/// Every route of the API, relative to the "/api" prefix, defined once. The standalone host maps them through
+/// <see cref="ChatApi.MapChatApi"/>; the Functions app names them in its [HttpTrigger] attributes.
+/// </summary>
+public static class ChatRoutes
+{
+    public const string Prefix = "api";
+
+    public const string Health = "health";
+
+    public const string Register = "auth/register";
+    public const string Login = "auth/login";
+    public const string Refresh = "auth/refresh";
+    public const string Logout = "auth/logout";
+    public const string PasswordReset = "auth/password-reset";
+    public const string PasswordResetConfirm = "auth/password-reset/confirm";
+
+    public const string Me = "users/me";
+    public const string Users = "users";
+
+    public const string Messages = "messages";
+    public const string MessageById = "messages/{id}";
+    public const string MessagesRead = "messages/read";
+    public const string Conversations = "conversations";
+
+    public const string Groups = "groups";
+    public const string GroupById = "groups/{id}";
+    public const string GroupMembers = "groups/{id}/members";
+
+    public const string Negotiate = "negotiate";
+    public const string Typing = "typing";
+    public const string Presence = "presence";
+    public const string PresenceHeartbeat = "presence/heartbeat";
+
+    public const string CallSignal = "calls/signal";
+    public const string IceServers = "calls/ice-servers";
+
+    public const string Assistant = "assistant";
+}

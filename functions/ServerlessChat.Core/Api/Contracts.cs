@@ -1,0 +1,79 @@
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Api;
+
+// The JSON shapes of API.md. Request fields are nullable so that a missing field is a validation message
+// naming it, not a deserializer error.
+
+public sealed record UserDto(string Id, string Username, string DisplayName, string? Email, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static UserDto From(UserRecord user, bool includeEmail = false) =>
+        new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
+}
+
+public sealed record SessionDto(UserDto User, string AccessToken, string RefreshToken, int ExpiresIn);
+
+public sealed record RegisterRequest(string? Username, string? Email, string? Password, string? DisplayName);
+
+public sealed record LoginRequest(string? Email, string? Username, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+public sealed record PasswordResetRequest(string? Email);
+
+public sealed record PasswordResetConfirmRequest(string? Token, string? NewPassword);
+
+public sealed record ItemsDto<T>(IReadOnlyList<T> Items);
+
+public sealed record MessageDto(
+    string Id,
+    string ConversationId,
+    string SenderId,
+    string? ReceiverId,
+    string? GroupId,
+    string Content,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? EditedAt,
+    bool Deleted,
+    bool IsRead,
+    string? ClientMessageId)
+{
+    public static MessageDto From(MessageRecord message, bool isRead) =>
+        new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
+            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId);
+}
+
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId);
+
+public sealed record EditMessageRequest(string? Content);
+
+public sealed record MarkReadRequest(string? With, string? GroupId, string? UpTo);
+
+public sealed record MessagePageDto(IReadOnlyList<MessageDto> Items, string? NextBefore);
+
+public sealed record ReadStateDto(string ConversationId, string UpTo, long Unread);
+
+public sealed record MessageDeletedDto(string Id, string ConversationId);
+
+public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo);
+
+public sealed record ConversationDto(
+    string ConversationId,
+    string Type,
+    UserDto? Peer,
+    GroupDto? Group,
+    MessageDto? LastMessage,
+    long Unread,
+    DateTimeOffset UpdatedAt);
+
+public sealed record GroupDto(string Id, string Name, IReadOnlyList<string> Members, IReadOnlyList<string> Admins, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static GroupDto From(GroupRecord group) =>
+        new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt);
+}
+
+public sealed record CreateGroupRequest(string? Name, IReadOnlyList<string>? MemberIds);
+
+public sealed record UpdateMembersRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
+
+public sealed record HealthDto(string Status, string Storage);

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Realtime;
+
+namespace ServerlessChat.Core.Api;
+
+public static class MessagesApi
+{
+    public static IEnumerable<ChatEndpoint> Endpoints =>
+    [
+        new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message"),
+        new(nameof(GetMessages), HttpMethods.Get, ChatRoutes.Messages, GetMessages, RateLimitPolicy.PerUser, "A page of a conversation's history, newest first"),
+        new(nameof(EditMessage), HttpMethods.Patch, ChatRoutes.MessageById, EditMessage, RateLimitPolicy.PerUser, "Edit one's own message"),
+        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message"),
+        new(nameof(MarkRead), HttpMethods.Post, ChatRoutes.MessagesRead, MarkRead, RateLimitPolicy.PerUser, "Mark a conversation read up to a message"),
+        new(nameof(GetConversations), HttpMethods.Get, ChatRoutes.Conversations, GetConversations, RateLimitPolicy.PerUser, "The caller's conversations, latest activity first"),
+    ];
+
+    public static async Task<Results<Created<MessageDto>, Ok<MessageDto>>> SendMessage(
+        Caller caller, JsonBody<SendMessageRequest> body, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
+    {
+        var outcome = await messages.SendAsync(caller.UserId, body.Value, ct);
+        await realtime.PublishAsync(outcome.Actions, ct);
+        var (message, created) = outcome.Value;
+        return created
+            ? TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Messages}/{message.Id}", message)
+            : TypedResults.Ok(message);
+    }
+
+    public static async Task<Ok<MessagePageDto>> GetMessages(
+        Caller caller, string? with, string? groupId, string? before, string? limit, MessageService messages, CancellationToken ct) =>
+        TypedResults.Ok(await messages.GetHistoryAsync(caller.UserId, with, groupId, before, limit, ct));
+
+    public static async Task<Ok<MessageDto>> EditMessage(
+        Caller caller, string id, JsonBody<EditMessageRequest> body, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
+    {
+        var outcome = await messages.EditAsync(caller.UserId, id, body.Value, ct);
+        await realtime.PublishAsync(outcome.Actions, ct);
+        return TypedResults.Ok(outcome.Value);
+    }
+
+    public static async Task<NoContent> DeleteMessage(
+        Caller caller, string id, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
+    {
+        var outcome = await messages.DeleteAsync(caller.UserId, id, ct);
+        await realtime.PublishAsync(outcome.Actions, ct);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<ReadStateDto>> MarkRead(
+        Caller caller, JsonBody<MarkReadRequest> body, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
+    {
+        var outcome = await messages.MarkReadAsync(caller.UserId, body.Value, ct);
+        await realtime.PublishAsync(outcome.Actions, ct);
+        return TypedResults.Ok(outcome.Value);
+    }
+
+    public static async Task<Ok<ItemsDto<ConversationDto>>> GetConversations(Caller caller, MessageService messages, CancellationToken ct) =>
+        TypedResults.Ok(await messages.ListConversationsAsync(caller.UserId, ct));
+}

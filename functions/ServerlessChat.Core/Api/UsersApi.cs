@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Caching;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Api;
+
+public static class UsersApi
+{
+    public static IEnumerable<ChatEndpoint> Endpoints =>
+    [
+        new(nameof(GetMe), HttpMethods.Get, ChatRoutes.Me, GetMe, RateLimitPolicy.PerUser, "The caller's own user"),
+        new(nameof(SearchUsers), HttpMethods.Get, ChatRoutes.Users, SearchUsers, RateLimitPolicy.PerUser, "Users whose username or display name starts with a prefix"),
+    ];
+
+    public static async Task<Ok<UserDto>> GetMe(Caller caller, ChatDirectory directory, CancellationToken ct)
+    {
+        var user = await directory.GetUserAsync(caller.UserId, ct) ?? throw ProblemException.Unauthorized("The account no longer exists.");
+        return TypedResults.Ok(UserDto.From(user, includeEmail: true));
+    }
+
+    public static async Task<Ok<ItemsDto<UserDto>>> SearchUsers(Caller caller, string? search, string? limit, IUserStore users, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        var prefix = rules.Name("search", search, 64);
+        var max = rules.Limit("limit", limit, 20, 50);
+        rules.ThrowIfAny();
+
+        var found = await users.SearchByPrefixAsync(prefix!, max, ct);
+        return TypedResults.Ok(new ItemsDto<UserDto>(found.Select(u => UserDto.From(u, includeEmail: u.Id == caller.UserId)).ToList()));
+    }
+}

@@ -1,0 +1,215 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Email;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Auth;
+
+public sealed partial class AuthService(
+    IUserStore users,
+    IAuthTokenStore tokens,
+    AccessTokens accessTokens,
+    IEmailSender email,
+    IOptions<AuthOptions> authOptions,
+    IOptions<EmailOptions> emailOptions,
+    TimeProvider time,
+    ILogger<AuthService> logger)
+{
+    // Verified against when the account does not exist, so a wrong username costs the same time as a wrong password.
+    private readonly Lazy<string> _absentUserHash = new(() => BCrypt.Net.BCrypt.HashPassword(SecretTokens.Create(), authOptions.Value.BcryptWorkFactor));
+
+    public async Task<SessionDto> RegisterAsync(RegisterRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        var username = rules.Username("username", request.Username);
+        var address = rules.Email("email", request.Email);
+        var password = rules.Password("password", request.Password);
+        var displayName = rules.Name("displayName", request.DisplayName, 64, required: false);
+        rules.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var user = new UserRecord(
+            ObjectId.GenerateNewId().ToString(),
+            username!,
+            address!,
+            displayName ?? username!,
+            BCrypt.Net.BCrypt.HashPassword(password, authOptions.Value.BcryptWorkFactor),
+            now,
+            now);
+        switch (await users.CreateAsync(user, ct))
+        {
+            case CreateUserOutcome.UsernameTaken:
+                throw ProblemException.Conflict("The username is taken.", new Dictionary<string, string[]> { ["username"] = ["This username is taken."] });
+            case CreateUserOutcome.EmailTaken:
+                throw ProblemException.Conflict("The email is taken.", new Dictionary<string, string[]> { ["email"] = ["This email is already registered."] });
+        }
+
+        LogRegistered(logger, user.Id);
+        return await StartSessionAsync(user, familyId: null, ct);
+    }
+
+    public async Task<SessionDto> LoginAsync(LoginRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        rules.ExactlyOne("email", request.Email, "username", request.Username);
+        // Only shape is checked here: a login never tells which part of a pair was wrong.
+        if (request.Password is null)
+        {
+            rules.Add("password", "This field is required.");
+        }
+
+        rules.ThrowIfAny();
+
+        var user = request.Email is not null
+            ? await users.FindByEmailAsync(request.Email.Trim(), ct)
+            : await users.FindByUsernameAsync(request.Username!, ct);
+        var hash = user is { IsAssistant: false } ? user.PasswordHash : _absentUserHash.Value;
+        var matches = Verify(request.Password!, hash);
+        if (user is null || user.IsAssistant || !matches)
+        {
+            throw ProblemException.Unauthorized("The username or email and password do not match.");
+        }
+
+        return await StartSessionAsync(user, familyId: null, ct);
+    }
+
+    public async Task<SessionDto> RefreshAsync(RefreshRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.RefreshToken) || request.RefreshToken.Length > 200)
+        {
+            throw ProblemException.Validation("refreshToken", "This field is required.");
+        }
+
+        var now = time.GetUtcNow();
+        var hash = SecretTokens.Hash(request.RefreshToken);
+        var stored = await tokens.FindRefreshTokenAsync(hash, ct);
+        if (stored is null || stored.ExpiresAt <= now || stored.RevokedAt is not null)
+        {
+            throw ProblemException.Unauthorized("The refresh token is not valid.");
+        }
+
+        if (stored.UsedAt is not null || !await tokens.TryUseRefreshTokenAsync(hash, now, ct))
+        {
+            // A used token presented again means it was copied: whoever holds the chain now is not trusted.
+            await tokens.RevokeRefreshFamilyAsync(stored.FamilyId, now, ct);
+            LogRefreshReuse(logger, stored.UserId);
+            throw ProblemException.Unauthorized("The refresh token is not valid.");
+        }
+
+        var user = await users.FindByIdAsync(stored.UserId, ct) ?? throw ProblemException.Unauthorized("The refresh token is not valid.");
+        return await StartSessionAsync(user, stored.FamilyId, ct);
+    }
+
+    public async Task LogoutAsync(Caller caller, RefreshRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.RefreshToken) || request.RefreshToken.Length > 200)
+        {
+            throw ProblemException.Validation("refreshToken", "This field is required.");
+        }
+
+        var stored = await tokens.FindRefreshTokenAsync(SecretTokens.Hash(request.RefreshToken), ct);
+        if (stored is not null && stored.UserId == caller.UserId)
+        {
+            await tokens.RevokeRefreshFamilyAsync(stored.FamilyId, time.GetUtcNow(), ct);
+        }
+    }
+
+    public async Task RequestPasswordResetAsync(PasswordResetRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        var address = rules.Email("email", request.Email);
+        rules.ThrowIfAny();
+
+        var user = await users.FindByEmailAsync(address!, ct);
+        if (user is null || user.IsAssistant)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var token = SecretTokens.Create();
+        await tokens.InsertResetTokenAsync(
+            new ResetTokenRecord(SecretTokens.Hash(token), user.Id, now, now.AddMinutes(authOptions.Value.PasswordResetMinutes), null), ct);
+        var link = $"{emailOptions.Value.ResetUrlBase}?token={Uri.EscapeDataString(token)}";
+        await email.SendAsync(
+            user.Email,
+            "Reset your ServerlessChat password",
+            $"Hello {user.DisplayName},\n\nTo choose a new password, open this link within {authOptions.Value.PasswordResetMinutes} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays as it is.\n",
+            ct);
+        LogResetRequested(logger, user.Id);
+    }
+
+    public async Task ConfirmPasswordResetAsync(PasswordResetConfirmRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        if (string.IsNullOrEmpty(request.Token) || request.Token.Length > 200)
+        {
+            rules.Add("token", "This field is required.");
+        }
+
+        var password = rules.Password("newPassword", request.NewPassword);
+        rules.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var hash = SecretTokens.Hash(request.Token!);
+        var stored = await tokens.FindResetTokenAsync(hash, ct);
+        if (stored is null || stored.UsedAt is not null || stored.ExpiresAt <= now || !await tokens.TryUseResetTokenAsync(hash, now, ct))
+        {
+            throw ProblemException.Validation("token", "The reset token is unknown, expired or already used.");
+        }
+
+        await users.UpdatePasswordAsync(stored.UserId, BCrypt.Net.BCrypt.HashPassword(password, authOptions.Value.BcryptWorkFactor), now, ct);
+        await tokens.RevokeAllRefreshTokensAsync(stored.UserId, now, ct);
+        LogPasswordReset(logger, stored.UserId);
+    }
+
+    private async Task<SessionDto> StartSessionAsync(UserRecord user, string? familyId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var refreshToken = SecretTokens.Create();
+        await tokens.InsertRefreshTokenAsync(
+            new RefreshTokenRecord(
+                SecretTokens.Hash(refreshToken),
+                user.Id,
+                familyId ?? ObjectId.GenerateNewId().ToString(),
+                now,
+                now.AddDays(authOptions.Value.RefreshTokenDays),
+                null,
+                null),
+            ct);
+        return new SessionDto(
+            UserDto.From(user, includeEmail: true),
+            accessTokens.Issue(user.Id, user.Username),
+            refreshToken,
+            (int)accessTokens.Lifetime.TotalSeconds);
+    }
+
+    private static bool Verify(string password, string hash)
+    {
+        try
+        {
+            return BCrypt.Net.BCrypt.Verify(password, hash);
+        }
+        catch (BCrypt.Net.SaltParseException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Registered user {UserId}")]
+    private static partial void LogRegistered(ILogger logger, string userId);
+
+    [LoggerMessage(LogLevel.Warning, "A used refresh token was presented again for user {UserId}; its chain is revoked")]
+    private static partial void LogRefreshReuse(ILogger logger, string userId);
+
+    [LoggerMessage(LogLevel.Information, "Password reset requested for user {UserId}")]
+    private static partial void LogResetRequested(ILogger logger, string userId);
+
+    [LoggerMessage(LogLevel.Information, "Password reset completed for user {UserId}")]
+    private static partial void LogPasswordReset(ILogger logger, string userId);
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Caching.Hybrid;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Caching;
+
+/// <summary>
+/// Cached lookups of users and groups, the two reads nearly every request makes. Entries live one second in
+/// process and longer in Redis when it is configured; a change removes the Redis entry at once, so another
+/// instance serves a stale membership for at most the one second of its local copy.
+/// </summary>
+public sealed class ChatDirectory(HybridCache cache, IUserStore users, IGroupStore groups)
+{
+    public static readonly HybridCacheEntryOptions EntryOptions = new()
+    {
+        Expiration = TimeSpan.FromMinutes(5),
+        LocalCacheExpiration = TimeSpan.FromSeconds(1),
+    };
+
+    public async Task<UserRecord?> GetUserAsync(string id, CancellationToken ct)
+    {
+        if (!InputRules.IsId(id))
+        {
+            return null;
+        }
+
+        var entry = await cache.GetOrCreateAsync(
+            $"user:{id}",
+            (users, id),
+            static async (state, token) => new CachedUser(await state.users.FindByIdAsync(state.id, token)),
+            EntryOptions,
+            cancellationToken: ct);
+        return entry.User;
+    }
+
+    public async Task<GroupRecord?> GetGroupAsync(string id, CancellationToken ct)
+    {
+        if (!InputRules.IsId(id))
+        {
+            return null;
+        }
+
+        var entry = await cache.GetOrCreateAsync(
+            $"group:{id}",
+            (groups, id),
+            static async (state, token) => new CachedGroup(await state.groups.FindByIdAsync(state.id, token)),
+            EntryOptions,
+            cancellationToken: ct);
+        return entry.Group;
+    }
+
+    /// <summary>The group when the user is a member; null when it does not exist or the user cannot see it.</summary>
+    public async Task<GroupRecord?> GetGroupForMemberAsync(string groupId, string userId, CancellationToken ct)
+    {
+        var group = await GetGroupAsync(groupId, ct);
+        return group is not null && group.Members.Contains(userId) ? group : null;
+    }
+
+    public ValueTask ForgetGroupAsync(string id, CancellationToken ct) => cache.RemoveAsync($"group:{id}", ct);
+
+    public ValueTask ForgetUserAsync(string id, CancellationToken ct) => cache.RemoveAsync($"user:{id}", ct);
+
+    // Wrappers so that "no such user" is cached too, and sealed immutable types so the local cache can hand out
+    // the same instance instead of deserializing a copy per hit.
+    [System.ComponentModel.ImmutableObject(true)]
+    public sealed record CachedUser(UserRecord? User);
+
+    [System.ComponentModel.ImmutableObject(true)]
+    public sealed record CachedGroup(GroupRecord? Group);
+}

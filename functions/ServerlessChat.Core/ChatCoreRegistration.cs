@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Caching;
+using ServerlessChat.Core.Email;
+using ServerlessChat.Core.Groups;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Storage;
+using StackExchange.Redis;
+
+namespace ServerlessChat.Core;
+
+public static class ChatCoreRegistration
+{
+    /// <summary>
+    /// Everything both hosts share: options validated at start, storage, cache, auth, the domain services and
+    /// the route table's invoker. A host adds only its transport (Kestrel + SignalR hub, or Functions triggers +
+    /// SignalR Service REST) and an <see cref="Realtime.IRealtimePublisher"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddChatCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSigningKey>();
+        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
+
+        builder.AddChatStorage();
+        builder.AddChatCache();
+
+        services.AddSingleton<AccessTokens>();
+        services.AddSingleton<IEmailSender, EmailSender>();
+        services.AddSingleton<AuthService>();
+        services.AddSingleton<ChatDirectory>();
+        services.AddSingleton<MessageService>();
+        services.AddSingleton<GroupService>();
+        services.AddSingleton<RequestRateLimiter>();
+        services.AddSingleton<ChatEndpointInvoker>();
+
+        services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
+        return builder;
+    }
+
+    private static void AddChatCache(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+        if (redis.Enabled)
+        {
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis.ConnectionString!));
+            services.AddStackExchangeRedisCache(options => options.InstanceName = "serverlesschat:");
+            // One multiplexer for the whole process: the cache takes the container's instead of opening its own.
+            services.AddOptions<RedisCacheOptions>()
+                .Configure<IConnectionMultiplexer>((options, multiplexer) => options.ConnectionMultiplexerFactory = () => Task.FromResult(multiplexer));
+            // Counters in Redis rather than in the database: every instance sees them and the database keeps its writes for messages.
+            services.Replace(ServiceDescriptor.Singleton<IRateLimitCounterStore, RedisRateLimitCounterStore>());
+        }
+
+        services.AddHybridCache(options => options.DefaultEntryOptions = ChatDirectory.EntryOptions);
+    }
+}

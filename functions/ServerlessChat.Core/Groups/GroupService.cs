@@ -1,0 +1,139 @@
+using MongoDB.Bson;
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Caching;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Groups;
+
+public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirectory directory, TimeProvider time)
+{
+    private const int MaxUpdateAttempts = 5;
+
+    public async Task<ItemsDto<GroupDto>> ListAsync(string callerId, CancellationToken ct) =>
+        new((await groups.ListForMemberAsync(callerId, ct)).Select(GroupDto.From).ToList());
+
+    public async Task<GroupDto> GetAsync(string callerId, string id, CancellationToken ct)
+    {
+        var group = await directory.GetGroupForMemberAsync(id, callerId, ct) ?? throw ProblemException.NotFound("No such group.");
+        return GroupDto.From(group);
+    }
+
+    public async Task<Outcome<GroupDto>> CreateAsync(string callerId, CreateGroupRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        var name = rules.Name("name", request.Name, 64);
+        var invited = await ValidUserIdsAsync(rules, "memberIds", request.MemberIds, ct);
+        var members = new[] { callerId }.Concat(invited).Distinct(StringComparer.Ordinal).ToList();
+        if (members.Count > InputRules.MaxMembers)
+        {
+            rules.Add("memberIds", $"A group has at most {InputRules.MaxMembers} members.");
+        }
+
+        rules.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var group = new GroupRecord(ObjectId.GenerateNewId().ToString(), name!, members, [callerId], callerId, now, now, 1);
+        await groups.CreateAsync(group, ct);
+
+        var dto = GroupDto.From(group);
+        var channel = ChatHub.GroupFor(group.Id);
+        var actions = members.Select(RealtimeAction (m) => new AddUserToGroup(m, channel))
+            .Append(new SendToGroup(channel, ChatHub.GroupUpdated, dto))
+            .ToList();
+        return new(dto, actions);
+    }
+
+    public async Task<Outcome<GroupDto>> UpdateMembersAsync(string callerId, string id, UpdateMembersRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        var add = await ValidUserIdsAsync(rules, "add", request.Add, ct);
+        var remove = ValidIds(rules, "remove", request.Remove);
+        rules.ThrowIfAny();
+
+        for (var attempt = 0; attempt < MaxUpdateAttempts; attempt++)
+        {
+            // Read the store, not the cache: the version check below must compare with what is stored.
+            var group = (InputRules.IsId(id) ? await groups.FindByIdAsync(id, ct) : null);
+            if (group is null || !group.Members.Contains(callerId))
+            {
+                throw ProblemException.NotFound("No such group.");
+            }
+
+            var isAdmin = group.Admins.Contains(callerId);
+            if (!isAdmin && (add.Count > 0 || remove.Any(r => r != callerId)))
+            {
+                throw ProblemException.Forbidden("Only group admins can add or remove other members.");
+            }
+
+            var members = group.Members.Concat(add).Distinct(StringComparer.Ordinal).Where(m => !remove.Contains(m)).ToList();
+            if (members.Count > InputRules.MaxMembers)
+            {
+                throw ProblemException.Validation("add", $"A group has at most {InputRules.MaxMembers} members.");
+            }
+
+            var admins = group.Admins.Where(a => members.Contains(a)).ToList();
+            if (admins.Count == 0 && members.Count > 0)
+            {
+                // A group never runs without an admin: the longest-standing member takes over.
+                admins.Add(members[0]);
+            }
+
+            var updated = await groups.UpdateMembersAsync(group.Id, group.Version, members, admins, time.GetUtcNow(), ct);
+            if (updated is null)
+            {
+                continue;
+            }
+
+            await directory.ForgetGroupAsync(group.Id, ct);
+            var dto = GroupDto.From(updated);
+            var channel = ChatHub.GroupFor(group.Id);
+            var added = updated.Members.Except(group.Members).ToList();
+            var removed = group.Members.Except(updated.Members).ToList();
+            var actions = new List<RealtimeAction>();
+            actions.AddRange(added.Select(m => new AddUserToGroup(m, channel)));
+            actions.AddRange(removed.Select(m => new RemoveUserFromGroup(m, channel)));
+            actions.Add(new SendToGroup(channel, ChatHub.GroupUpdated, dto));
+            actions.AddRange(removed.Select(m => new SendToUser(m, ChatHub.GroupUpdated, dto)));
+            return new(dto, actions);
+        }
+
+        throw ProblemException.Conflict("The group changed while it was being updated; try again.");
+    }
+
+    private static List<string> ValidIds(InputRules rules, string field, IReadOnlyList<string>? ids)
+    {
+        if (ids is null)
+        {
+            return [];
+        }
+
+        if (ids.Count > InputRules.MaxMembers || ids.Any(i => i is null || !InputRules.IsId(i)))
+        {
+            rules.Add(field, $"Give at most {InputRules.MaxMembers} valid user ids.");
+            return [];
+        }
+
+        return ids.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<List<string>> ValidUserIdsAsync(InputRules rules, string field, IReadOnlyList<string>? ids, CancellationToken ct)
+    {
+        var valid = ValidIds(rules, field, ids);
+        if (valid.Count == 0)
+        {
+            return valid;
+        }
+
+        var found = (await users.FindByIdsAsync(valid, ct)).Where(u => !u.IsAssistant).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+        var unknown = valid.Where(v => !found.Contains(v)).ToList();
+        if (unknown.Count > 0)
+        {
+            rules.Add(field, $"Unknown user ids: {string.Join(", ", unknown)}.");
+        }
+
+        return valid;
+    }
+}

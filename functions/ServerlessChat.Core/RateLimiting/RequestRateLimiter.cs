@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.RateLimiting;
+
+public enum RateLimitPolicy
+{
+    None,
+    /// <summary>Anonymous auth routes: counted per client address.</summary>
+    PerClientAddress,
+    /// <summary>Everything behind a token: counted per user.</summary>
+    PerUser,
+}
+
+public sealed class RateLimitingOptions
+{
+    public const string Section = "RateLimiting";
+
+    [Range(1, 1_000_000)]
+    public int AuthPermitsPerMinute { get; set; } = 20;
+
+    [Range(1, 1_000_000)]
+    public int PermitsPerMinute { get; set; } = 600;
+
+    /// <summary>
+    /// Take the client address from the last X-Forwarded-For entry, the one the trusted front end appended.
+    /// Only for hosts that always sit behind such a proxy (Azure Functions does); a client can forge the header
+    /// otherwise.
+    /// </summary>
+    public bool TrustForwardedFor { get; set; }
+}
+
+/// <summary>
+/// Fixed one-minute windows whose counters live in the shared store (or Redis), so every instance of the app
+/// counts against the same limit.
+/// </summary>
+public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions<RateLimitingOptions> options, TimeProvider time)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    public async ValueTask CheckAsync(RateLimitPolicy policy, HttpContext context)
+    {
+        var settings = options.Value;
+        var (key, permits) = policy switch
+        {
+            RateLimitPolicy.PerClientAddress => ($"ip:{ClientAddress(context, settings.TrustForwardedFor)}", settings.AuthPermitsPerMinute),
+            RateLimitPolicy.PerUser when Caller.Of(context) is { } caller => ($"user:{caller.UserId}", settings.PermitsPerMinute),
+            _ => (null, 0),
+        };
+        if (key is null)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var windowEnd = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero) + Window;
+        var count = await counters.IncrementAsync(key, windowEnd, context.RequestAborted);
+        if (count > permits)
+        {
+            throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many requests", "The rate limit was reached; retry later.")
+            {
+                RetryAfter = windowEnd - now,
+            };
+        }
+    }
+
+    private static string ClientAddress(HttpContext context, bool trustForwardedFor)
+    {
+        if (trustForwardedFor)
+        {
+            var forwarded = context.Request.Headers["X-Forwarded-For"].ToString();
+            var last = forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+            if (last is not null && IPEndPoint.TryParse(last, out var endpoint))
+            {
+                return endpoint.Address.ToString();
+            }
+        }
+
+        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    }
+}

@@ -1,0 +1,111 @@
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage;
+
+// The storage ports. Each adapter (SQLite, MongoDB) implements all of them; one contract test suite runs
+// against both. Every query is served by an index: no method scans a table or collection.
+
+public enum CreateUserOutcome { Created, UsernameTaken, EmailTaken }
+
+public interface IUserStore
+{
+    Task<CreateUserOutcome> CreateAsync(UserRecord user, CancellationToken ct);
+    Task<UserRecord?> FindByIdAsync(string id, CancellationToken ct);
+    Task<IReadOnlyList<UserRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct);
+    /// <summary>Case-insensitive.</summary>
+    Task<UserRecord?> FindByUsernameAsync(string username, CancellationToken ct);
+    /// <summary>Case-insensitive.</summary>
+    Task<UserRecord?> FindByEmailAsync(string email, CancellationToken ct);
+    /// <summary>Users whose username or display name starts with the prefix, ignoring case, matched literally.</summary>
+    Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct);
+    Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct);
+}
+
+public interface IMessageStore
+{
+    /// <summary>
+    /// Stores the message, or, when the same sender already stored one with the same clientMessageId, stores
+    /// nothing and returns that one with <c>Created = false</c>.
+    /// </summary>
+    Task<(MessageRecord Message, bool Created)> InsertAsync(MessageRecord message, CancellationToken ct);
+    Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct);
+    /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given.</summary>
+    Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct);
+    Task<MessageRecord?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct);
+    Task<MessageRecord?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Messages after <paramref name="afterId"/> (all when null) not sent by the user and not deleted.</summary>
+    Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
+}
+
+public interface IConversationStore
+{
+    /// <summary>Records the conversation's latest message (never moves it backwards).</summary>
+    Task TouchAsync(ConversationRecord conversation, CancellationToken ct);
+    Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken ct);
+    /// <summary>Direct conversations of the user and those of the given groups, latest activity first.</summary>
+    Task<IReadOnlyList<ConversationRecord>> ListAsync(string userId, IReadOnlyCollection<string> groupIds, int limit, CancellationToken ct);
+    /// <summary>Moves the user's read marker forward to <paramref name="upTo"/> (never backwards) and returns the marker now stored.</summary>
+    Task<string> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct);
+    /// <summary>Read markers of the conversation, by user id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
+}
+
+public interface IGroupStore
+{
+    Task CreateAsync(GroupRecord group, CancellationToken ct);
+    Task<GroupRecord?> FindByIdAsync(string id, CancellationToken ct);
+    Task<IReadOnlyList<GroupRecord>> ListForMemberAsync(string userId, CancellationToken ct);
+    /// <summary>Replaces members and admins when the stored version still equals <paramref name="expectedVersion"/>; the version then increments. Returns null on a version conflict or missing group.</summary>
+    Task<GroupRecord?> UpdateMembersAsync(string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct);
+}
+
+public interface IAuthTokenStore
+{
+    Task InsertRefreshTokenAsync(RefreshTokenRecord token, CancellationToken ct);
+    Task<RefreshTokenRecord?> FindRefreshTokenAsync(string tokenHash, CancellationToken ct);
+    /// <summary>Marks the token used if it is still unused and unrevoked; false when someone got there first.</summary>
+    Task<bool> TryUseRefreshTokenAsync(string tokenHash, DateTimeOffset at, CancellationToken ct);
+    Task RevokeRefreshFamilyAsync(string familyId, DateTimeOffset at, CancellationToken ct);
+    Task RevokeAllRefreshTokensAsync(string userId, DateTimeOffset at, CancellationToken ct);
+
+    Task InsertResetTokenAsync(ResetTokenRecord token, CancellationToken ct);
+    Task<ResetTokenRecord?> FindResetTokenAsync(string tokenHash, CancellationToken ct);
+    /// <summary>Marks the reset token used if it is still unused; false when it was used already.</summary>
+    Task<bool> TryUseResetTokenAsync(string tokenHash, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>Removes expired refresh and reset tokens (MongoDB also has TTL indexes for this).</summary>
+    Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken ct);
+}
+
+/// <summary>Fixed-window counters shared by every instance of the app.</summary>
+public interface IRateLimitCounterStore
+{
+    /// <summary>Adds one to the counter of <paramref name="key"/> for the window ending at <paramref name="windowEnd"/> and returns the new count.</summary>
+    Task<long> IncrementAsync(string key, DateTimeOffset windowEnd, CancellationToken ct);
+}
+
+public interface IPresenceStore
+{
+    /// <summary>Counts one more connection; returns the record after the change.</summary>
+    Task<PresenceRecord> ConnectedAsync(string userId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Counts one connection fewer (never below zero); returns the record after the change.</summary>
+    Task<PresenceRecord> DisconnectedAsync(string userId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Keeps lastSeenAt fresh for a user with open connections; returns null when the user has none.</summary>
+    Task<PresenceRecord?> HeartbeatAsync(string userId, DateTimeOffset at, CancellationToken ct);
+    Task<IReadOnlyList<PresenceRecord>> GetAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
+    /// <summary>Sets to zero the connections of users not seen since <paramref name="cutoff"/> and returns them: their disconnect events were missed.</summary>
+    Task<IReadOnlyList<PresenceRecord>> ExpireAsync(DateTimeOffset cutoff, CancellationToken ct);
+}
+
+public interface IStorageHealth
+{
+    /// <summary>"sqlite" or "mongodb".</summary>
+    string Name { get; }
+    Task<bool> PingAsync(CancellationToken ct);
+}
+
+/// <summary>Creates and migrates the schema and indexes; run once at start.</summary>
+public interface IStorageInitializer
+{
+    Task InitializeAsync(CancellationToken ct);
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ServerlessChat.Core.Storage;
+
+public enum StorageProvider { Sqlite, MongoDb }
+
+public enum SqliteSynchronous { Normal, Full }
+
+public sealed class StorageOptions : IValidatableObject
+{
+    public const string Section = "Storage";
+
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>Relative paths are resolved against the host's content root.</summary>
+    [Required]
+    public string SqlitePath { get; set; } = "data/serverlesschat.db";
+
+    /// <summary>NORMAL in WAL mode survives a killed process; FULL also survives power loss, at a tenth of the write rate.</summary>
+    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
+
+    public string? MongoConnectionString { get; set; }
+
+    public string MongoDatabase { get; set; } = "serverlesschat";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == StorageProvider.MongoDb && string.IsNullOrWhiteSpace(MongoConnectionString))
+        {
+            yield return new ValidationResult("Storage:MongoConnectionString is required when Storage:Provider is MongoDb.", [nameof(MongoConnectionString)]);
+        }
+    }
+}

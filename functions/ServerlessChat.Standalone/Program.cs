@@ -1,0 +1,30 @@
+using ServerlessChat.Core;
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Standalone.Realtime;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddChatCore();
+builder.AddStandaloneRealtime();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi("openapi");
+builder.Services.AddHttpLogging(options => options.CombineLogs = true);
+
+var app = builder.Build();
+
+app.UseHttpLogging();
+app.UseChatErrors();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.UseWebSockets();
+
+app.MapOpenApi("/api/{documentName}.json");
+app.MapChatApi();
+app.MapStandaloneRealtime();
+
+app.Run();
+
+// The tests start this host as a process; the type is public so they can locate its assembly.
+public partial class Program;

@@ -1,0 +1,250 @@
+// Azure Cosmos DB for MongoDB (RU) account, the serverlesschat database and its collections.
+// Field names in the index keys are the ones the C# storage layer writes.
+//
+// Cosmos DB rules that shape these declarations:
+// - Server 3.6+ indexes only _id (and the shard key) by default: every field that is sorted on
+//   needs an index, and a sort on several fields needs a compound index.
+// - The _id index is declared explicitly (ARM replaces the whole index list) and must not carry
+//   options.
+// - Unique indexes can only be created while a collection is empty, and on a sharded collection a
+//   unique index must include the shard key. Documents that lack an indexed field count as null,
+//   so the app must always write every field of a unique index.
+// - TTL works only through an index on the system field _ts (time of the last write) with
+//   expireAfterSeconds; a TTL index on a field such as expiresAt is refused. A document may
+//   shorten or extend its own lifetime with an int32 `ttl` field, and the app must still compare
+//   expiresAt itself, since deletion happens in the background.
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Cosmos DB account name.')
+param accountName string
+
+@description('Database name.')
+param databaseName string
+
+@description('MongoDB wire protocol version served by the account.')
+@allowed([
+  '4.2'
+  '5.0'
+  '6.0'
+  '7.0'
+])
+param serverVersion string
+
+@description('Serverless capacity mode (no provisioned throughput).')
+param serverless bool
+
+@description('Shared database autoscale maximum RU/s when the account is not serverless.')
+@minValue(1000)
+param autoscaleMaxThroughput int
+
+@description('Seconds after its last write that a refresh token document is deleted.')
+@minValue(1)
+param refreshTokenTtlSeconds int
+
+@description('Seconds after its last write that a password reset token document is deleted.')
+@minValue(1)
+param resetTokenTtlSeconds int
+
+@description('Seconds after its last write that a rate limit counter document is deleted.')
+@minValue(1)
+param rateLimitTtlSeconds int
+
+@description('Key Vault that receives the connection string.')
+param keyVaultName string
+
+@description('Secret name for the connection string.')
+param connectionStringSecretName string
+
+var idIndex = {
+  key: {
+    keys: [
+      '_id'
+    ]
+  }
+}
+
+// Collections without a shard key or unique index; a ttlSeconds above 0 adds the _ts TTL index.
+var plainCollections = [
+  {
+    name: 'groups'
+    indexedFields: ['members']
+    ttlSeconds: 0
+  }
+  {
+    name: 'conversations'
+    indexedFields: []
+    ttlSeconds: 0
+  }
+  {
+    name: 'readMarkers'
+    indexedFields: []
+    ttlSeconds: 0
+  }
+  {
+    name: 'refreshTokens'
+    indexedFields: []
+    ttlSeconds: refreshTokenTtlSeconds
+  }
+  {
+    name: 'resetTokens'
+    indexedFields: []
+    ttlSeconds: resetTokenTtlSeconds
+  }
+  {
+    name: 'rateLimits'
+    indexedFields: []
+    ttlSeconds: rateLimitTtlSeconds
+  }
+]
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+  name: accountName
+  location: location
+  tags: tags
+  kind: 'MongoDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    consistencyPolicy: {
+      defaultConsistencyLevel: 'Session'
+    }
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    capabilities: union(
+      [
+        {
+          name: 'EnableMongo'
+        }
+      ],
+      serverless ? [{ name: 'EnableServerless' }] : []
+    )
+    apiProperties: {
+      serverVersion: serverVersion
+    }
+    minimalTlsVersion: 'Tls12'
+    // Keys may read and write data but not change databases, collections or indexes.
+    disableKeyBasedMetadataWriteAccess: true
+    publicNetworkAccess: 'Enabled'
+    backupPolicy: {
+      type: 'Continuous'
+      continuousModeProperties: {
+        tier: 'Continuous7Days'
+      }
+    }
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases@2024-11-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+    options: serverless ? {} : { autoscaleSettings: { maxThroughput: autoscaleMaxThroughput } }
+  }
+}
+
+resource usersCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = {
+  parent: database
+  name: 'users'
+  properties: {
+    resource: {
+      id: 'users'
+      indexes: [
+        idIndex
+        {
+          key: {
+            keys: ['usernameLower']
+          }
+          options: {
+            unique: true
+          }
+        }
+        {
+          key: {
+            keys: ['emailLower']
+          }
+          options: {
+            unique: true
+          }
+        }
+      ]
+    }
+  }
+}
+
+resource messagesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = {
+  parent: database
+  name: 'messages'
+  properties: {
+    resource: {
+      id: 'messages'
+      shardKey: {
+        conversationId: 'Hash'
+      }
+      indexes: [
+        idIndex
+        // Paging a conversation newest first: filter on conversationId, sort on _id.
+        {
+          key: {
+            keys: ['conversationId', '_id']
+          }
+        }
+        // Idempotent sends. On a sharded collection a unique index must contain the shard key, so
+        // the guarantee holds per conversation, which is where a client's retry lands anyway.
+        {
+          key: {
+            keys: ['conversationId', 'sender', 'clientMessageId']
+          }
+          options: {
+            unique: true
+          }
+        }
+      ]
+    }
+  }
+}
+
+resource plainCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = [
+  for c in plainCollections: {
+    parent: database
+    name: c.name
+    properties: {
+      resource: {
+        id: c.name
+        indexes: concat(
+          [idIndex],
+          map(c.indexedFields, f => { key: { keys: [f] } }),
+          c.ttlSeconds > 0 ? [{ key: { keys: ['_ts'] }, options: { expireAfterSeconds: c.ttlSeconds } }] : []
+        )
+      }
+    }
+  }
+]
+
+resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: keyVaultName
+}
+
+resource connectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  parent: keyVault
+  name: connectionStringSecretName
+  properties: {
+    value: account.listConnectionStrings().connectionStrings[0].connectionString
+    contentType: 'text/plain'
+  }
+}
+
+output name string = account.name
+output databaseName string = database.name
+output connectionStringSecretUri string = connectionStringSecret.properties.secretUri

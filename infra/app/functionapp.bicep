@@ -1,0 +1,197 @@
+// Flex Consumption plan and the Linux function app (.NET 10 isolated worker). The app runs as a
+// user-assigned identity for the host storage, the deployment container, Key Vault references,
+// Application Insights and Azure OpenAI.
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to the plan.')
+param tags object
+
+@description('Tags applied to the function app (carry azd-service-name).')
+param appTags object
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Function app name.')
+param functionAppName string
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Blob endpoint of the Functions host storage account.')
+param storageBlobEndpoint string
+
+@description('Queue endpoint of that storage account.')
+param storageQueueEndpoint string
+
+@description('Table endpoint of that storage account.')
+param storageTableEndpoint string
+
+@description('Container that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Application Insights connection string (an ingestion address, not a credential: local auth is off).')
+param applicationInsightsConnectionString string
+
+@description('Versionless Key Vault secret URI of the JWT signing key.')
+param jwtSigningKeySecretUri string
+
+@description('Versionless Key Vault secret URI of the MongoDB connection string.')
+param mongoConnectionStringSecretUri string
+
+@description('MongoDB database name.')
+param mongoDatabaseName string
+
+@description('Versionless Key Vault secret URI of the SignalR connection string.')
+param signalRConnectionStringSecretUri string
+
+@description('Base URL of the password reset page; empty leaves the app default.')
+param emailResetUrlBase string
+
+@description('Azure OpenAI endpoint; empty when the assistant is not deployed.')
+param openAiEndpoint string
+
+@description('Azure OpenAI deployment name; empty when the assistant is not deployed.')
+param openAiDeploymentName string
+
+@description('Versionless Key Vault secret URI of the Redis connection string; empty when no cache is deployed.')
+param redisConnectionStringSecretUri string
+
+@description('Origins allowed to call the API from a browser.')
+param corsAllowedOrigins array
+
+@description('Most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory of each instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+var coreSettings = {
+  // Service URIs rather than __accountName: they carry the cloud's own storage suffix.
+  AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  // Lets DefaultAzureCredential in the app pick the user-assigned identity.
+  AZURE_CLIENT_ID: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  Auth__JwtSigningKey: '@Microsoft.KeyVault(SecretUri=${jwtSigningKeySecretUri})'
+  Storage__Provider: 'MongoDb'
+  Storage__MongoConnectionString: '@Microsoft.KeyVault(SecretUri=${mongoConnectionStringSecretUri})'
+  Storage__MongoDatabase: mongoDatabaseName
+  AzureSignalRConnectionString: '@Microsoft.KeyVault(SecretUri=${signalRConnectionStringSecretUri})'
+}
+
+var emailSettings = empty(emailResetUrlBase) ? {} : { Email__ResetUrlBase: emailResetUrlBase }
+
+var assistantSettings = empty(openAiEndpoint)
+  ? {}
+  : {
+      Assistant__Endpoint: openAiEndpoint
+      Assistant__Deployment: openAiDeploymentName
+    }
+
+var redisSettings = empty(redisConnectionStringSecretUri)
+  ? {}
+  : { Redis__ConnectionString: '@Microsoft.KeyVault(SecretUri=${redisConnectionStringSecretUri})' }
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
+  name: functionAppName
+  location: location
+  tags: appTags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientAffinityEnabled: false
+    // Key Vault references resolve with the user-assigned identity, not a system identity.
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        // The SignalR browser client negotiates with credentials, which a wildcard origin forbids.
+        supportCredentials: !empty(corsAllowedOrigins) && !contains(corsAllowedOrigins, '*')
+      }
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: union(coreSettings, emailSettings, assistantSettings, redisSettings)
+  }
+
+  resource ftpPolicy 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmPolicy 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+output name string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName

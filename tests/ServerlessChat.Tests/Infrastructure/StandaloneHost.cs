@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace ServerlessChat.Tests.Infrastructure;
+
+/// <summary>
+/// The standalone host as a real process on loopback: real Kestrel, real HTTP, real SQLite file. A process (not
+/// an in-memory test server) so tests can kill it without warning and start it again on the same data.
+/// </summary>
+public sealed partial class StandaloneHost : IAsyncDisposable
+{
+    public const string TestSigningKey = "test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private StandaloneHost(Process process, Uri baseAddress, string dataDirectory, IReadOnlyDictionary<string, string?> settings)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        DataDirectory = dataDirectory;
+        Settings = settings;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string DataDirectory { get; }
+
+    public IReadOnlyDictionary<string, string?> Settings { get; }
+
+    /// <summary>Whether disposing this host deletes the data folder; a restarted host takes the folder over.</summary>
+    private bool OwnsData { get; set; } = true;
+
+    public HttpClient Client { get; }
+
+    public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>Starts a host on a fresh data folder (or the given one) with test defaults overridden by <paramref name="settings"/>.</summary>
+    public static async Task<StandaloneHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("serverlesschat-test-").FullName;
+        var effective = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+            ["Auth__JwtSigningKey"] = TestSigningKey,
+            ["Auth__BcryptWorkFactor"] = "4",
+            ["Storage__Provider"] = "Sqlite",
+            ["Storage__SqlitePath"] = Path.Combine(dataDirectory, "chat.db"),
+            ["Email__PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
+            ["RateLimiting__AuthPermitsPerMinute"] = "100000",
+            ["RateLimiting__PermitsPerMinute"] = "100000",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            effective[key] = value;
+        }
+
+        var output = RepoPaths.ProjectOutput("ServerlessChat.Standalone");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = output,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(output, "ServerlessChat.Standalone.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(output);
+        foreach (var (key, value) in effective)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The host did not start.");
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lines = new List<string>();
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value + "/"));
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The host exited during start:\n" + string.Join('\n', lines)));
+
+        Uri address;
+        try
+        {
+            address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            throw;
+        }
+
+        var host = new StandaloneHost(process, address, dataDirectory, effective);
+        lock (lines)
+        {
+            host._output.AddRange(lines);
+        }
+
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        return host;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as when a machine or container dies.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM: the host shuts down cleanly.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>A new host process on the same data and settings.</summary>
+    public Task<StandaloneHost> StartAgainAsync()
+    {
+        OwnsData = false;
+        return StartAsync(Settings, DataDirectory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await KillAsync();
+        _process.Dispose();
+        if (!OwnsData)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A restarted host on the same folder may still be closing its files; the temp folder is cleaned by the OS.
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://[^\s]+)")]
+    private static partial Regex ListeningLine();
+}
