@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Email;
@@ -12,6 +13,7 @@ using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using StackExchange.Redis;
 
@@ -46,6 +48,8 @@ public static class ChatCoreRegistration
         services.AddSingleton<GroupService>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
+        builder.AddChatAssistant();
+        builder.AddChatRealtime();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -1,5 +1,17 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core;
+using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Core.RateLimiting;
+
 var builder = FunctionsApplication.CreateBuilder(args);
+
 builder.ConfigureFunctionsWebApplication();
+// Azure's front end appends the caller's address to X-Forwarded-For, so the last entry is trustworthy here.
+// Registered before Core binds the section, so a RateLimiting:TrustForwardedFor setting still wins.
+builder.Services.Configure<RateLimitingOptions>(options => options.TrustForwardedFor = true);
+builder.AddChatCore();
+builder.AddAzureSignalRRealtime();
+
 builder.Build().Run();

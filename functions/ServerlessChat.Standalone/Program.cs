@@ -1,12 +1,16 @@
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Standalone.Assistant;
+using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddChatCore();
 builder.AddStandaloneRealtime();
+builder.AddLocalSignalRService();
+builder.AddStandaloneAssistant();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi("openapi");
 builder.Services.AddHttpLogging(options => options.CombineLogs = true);
@@ -23,6 +27,7 @@ app.UseWebSockets();
 app.MapOpenApi("/api/{documentName}.json");
 app.MapChatApi();
 app.MapStandaloneRealtime();
+app.MapLocalSignalRService();
 
 app.Run();
 

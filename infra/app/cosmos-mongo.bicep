@@ -131,15 +131,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
       serverVersion: serverVersion
     }
     minimalTlsVersion: 'Tls12'
-    // Keys may read and write data but not change databases, collections or indexes.
-    disableKeyBasedMetadataWriteAccess: true
     publicNetworkAccess: 'Enabled'
-    backupPolicy: {
-      type: 'Continuous'
-      continuousModeProperties: {
-        tier: 'Continuous7Days'
-      }
-    }
   }
 }
 

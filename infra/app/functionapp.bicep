@@ -85,8 +85,6 @@ var coreSettings = {
   AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
-  // Lets DefaultAzureCredential in the app pick the user-assigned identity.
-  AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   Auth__JwtSigningKey: '@Microsoft.KeyVault(SecretUri=${jwtSigningKeySecretUri})'
@@ -103,6 +101,8 @@ var assistantSettings = empty(openAiEndpoint)
   : {
       Assistant__Endpoint: openAiEndpoint
       Assistant__Deployment: openAiDeploymentName
+      // DefaultAzureCredential needs the client id to pick a user-assigned identity.
+      Assistant__ManagedIdentityClientId: identityClientId
     }
 
 var redisSettings = empty(redisConnectionStringSecretUri)
@@ -137,14 +137,11 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    clientAffinityEnabled: false
     // Key Vault references resolve with the user-assigned identity, not a system identity.
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      http20Enabled: true
       cors: {
         allowedOrigins: corsAllowedOrigins
         // The SignalR browser client negotiates with credentials, which a wildcard origin forbids.

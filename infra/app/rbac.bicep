@@ -91,7 +91,10 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.monitoringMetricsPublisher
+    )
   }
 }
 
@@ -101,7 +104,10 @@ resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAiUser)
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.cognitiveServicesOpenAiUser
+    )
   }
 }
 

@@ -14,6 +14,9 @@ public static class ChatApi
         .. UsersApi.Endpoints,
         .. MessagesApi.Endpoints,
         .. GroupsApi.Endpoints,
+        .. RealtimeApi.Endpoints,
+        .. CallsApi.Endpoints,
+        .. AssistantApi.Endpoints,
     ];
 
     public static RouteGroupBuilder MapChatApi(this IEndpointRouteBuilder app)

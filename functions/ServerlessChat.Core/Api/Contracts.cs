@@ -77,3 +77,5 @@ public sealed record CreateGroupRequest(string? Name, IReadOnlyList<string>? Mem
 public sealed record UpdateMembersRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
 
 public sealed record HealthDto(string Status, string Storage);
+
+public sealed record AssistantDto(bool Enabled, string? UserId);

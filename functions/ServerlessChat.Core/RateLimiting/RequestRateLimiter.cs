@@ -58,7 +58,7 @@ public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions
         }
 
         var now = time.GetUtcNow();
-        var windowEnd = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero) + Window;
+        var windowEnd = WindowEnd(now);
         var count = await counters.IncrementAsync(key, windowEnd, context.RequestAborted);
         if (count > permits)
         {
@@ -68,6 +68,10 @@ public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions
             };
         }
     }
+
+    /// <summary>The end of the fixed one-minute window that <paramref name="now"/> falls in: the key's expiry in the counter store.</summary>
+    public static DateTimeOffset WindowEnd(DateTimeOffset now) =>
+        new DateTimeOffset(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero) + Window;
 
     private static string ClientAddress(HttpContext context, bool trustForwardedFor)
     {

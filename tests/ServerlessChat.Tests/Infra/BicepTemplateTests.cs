@@ -21,6 +21,8 @@ public sealed class BicepBuildFixture
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 
     private readonly JsonObject? _template;
+    private readonly List<ArmTemplate> _templates = [];
+    private readonly List<ArmResource> _resources = [];
 
     public BicepBuildFixture()
     {
@@ -35,7 +37,7 @@ public sealed class BicepBuildFixture
 
         if (_template is not null)
         {
-            Collect(_template, "main", Templates, Resources);
+            Collect(_template, "main", _templates, _resources);
         }
     }
 
@@ -55,10 +57,10 @@ public sealed class BicepBuildFixture
             $"bicep build exited with {ExitCode} and no template.{Environment.NewLine}{Stderr}");
 
     /// <summary>The main template and every nested deployment template, by path.</summary>
-    public List<ArmTemplate> Templates { get; } = [];
+    public IReadOnlyList<ArmTemplate> Templates => _templates;
 
     /// <summary>Every resource of every template, nested deployments included.</summary>
-    public List<ArmResource> Resources { get; } = [];
+    public IReadOnlyList<ArmResource> Resources => _resources;
 
     public IReadOnlyList<ArmResource> OfType(string type) =>
         Resources.Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -213,6 +215,7 @@ public sealed record ArmResource(ArmTemplate Template, string? Symbol, JsonObjec
 
     public string? Property(params string[] path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         JsonNode? node = Json;
         foreach (var step in path)
         {
@@ -227,6 +230,9 @@ public sealed record ArmResource(ArmTemplate Template, string? Symbol, JsonObjec
 public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixture<BicepBuildFixture>
 {
     private const string KeyVaultReference = "@Microsoft.KeyVault(SecretUri=";
+
+    private static readonly string[] ExpectedCollections =
+        ["conversations", "groups", "messages", "rateLimits", "readMarkers", "refreshTokens", "resetTokens", "users"];
 
     [Fact]
     public void MainTemplateBuildsWithoutWarningsOrErrors()
@@ -369,6 +375,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     [InlineData("APPLICATIONINSIGHTS_CONNECTION_STRING", null)]
     [InlineData("Assistant__Endpoint", null)]
     [InlineData("Assistant__Deployment", null)]
+    [InlineData("Assistant__ManagedIdentityClientId", null)]
     [InlineData("Email__ResetUrlBase", null)]
     public void FunctionAppGetsSetting(string name, string? expected)
     {
@@ -420,8 +427,8 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
 
         Assert.Equal("Hash", messages.Property("properties", "resource", "shardKey", "conversationId"));
         var indexes = Indexes(messages);
-        Assert.Contains(indexes, i => i.Keys.SequenceEqual(["conversationId", "_id"]) && !i.Unique);
-        Assert.Contains(indexes, i => i.Keys.SequenceEqual(["conversationId", "sender", "clientMessageId"]) && i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "conversationId,_id" && !i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "conversationId,sender,clientMessageId" && i.Unique);
     }
 
     [Fact]
@@ -429,9 +436,9 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     {
         var indexes = Indexes(Collection("users"));
 
-        Assert.Contains(indexes, i => i.Keys.SequenceEqual(["usernameLower"]) && i.Unique);
-        Assert.Contains(indexes, i => i.Keys.SequenceEqual(["emailLower"]) && i.Unique);
-        Assert.Contains(indexes, i => i.Keys.SequenceEqual(["_id"]) && !i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "usernameLower" && i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "emailLower" && i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "_id" && !i.Unique);
     }
 
     [Fact]
@@ -454,9 +461,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
             }
         }
 
-        Assert.Equal(
-            new[] { "conversations", "groups", "messages", "rateLimits", "readMarkers", "refreshTokens", "resetTokens", "users" },
-            names.Order(StringComparer.Ordinal));
+        Assert.Equal(ExpectedCollections, names.Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -591,14 +596,15 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
             fixture.OfType("Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections"),
             c => c.Property("properties", "resource", "id") == name);
 
-    private static List<(string[] Keys, bool Unique)> Indexes(ArmResource collection)
+    /// <summary>Each index as its comma-joined key fields and whether it is unique.</summary>
+    private static List<(string Keys, bool Unique)> Indexes(ArmResource collection)
     {
         var indexes = Assert.IsType<JsonArray>(collection.Properties["resource"]?["indexes"]);
 
         // Shared index shapes live in template variables; resolve a plain variables('x') reference.
         return indexes.Select(node => Resolve(collection.Template, node))
             .Select(index => (
-                Keys: (index?["key"]?["keys"] as JsonArray ?? []).Select(k => k?.ToString() ?? "").ToArray(),
+                Keys: string.Join(',', (index?["key"]?["keys"] as JsonArray ?? []).Select(k => k?.ToString())),
                 Unique: string.Equals(index?["options"]?["unique"]?.ToString(), "true", StringComparison.OrdinalIgnoreCase)))
             .ToList();
     }

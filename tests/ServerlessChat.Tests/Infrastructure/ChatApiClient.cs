@@ -34,6 +34,36 @@ public sealed class ChatApiClient(HttpClient http, string userId, string usernam
             (string)session["accessToken"]!, (string)session["refreshToken"]!);
     }
 
+    /// <summary>Signs in with username (or email) and password; returns the parsed Session.</summary>
+    public static async Task<JsonNode> LoginAsync(HttpClient http, object body, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var response = await http.PostAsJsonAsync("api/auth/login", body);
+        return expected == HttpStatusCode.OK ? await ReadAsync(response, expected) : await ReadProblemAsync(response, expected);
+    }
+
+    /// <summary>The same user with other tokens, e.g. after a refresh or a forged token for hostile-input tests.</summary>
+    public ChatApiClient WithTokens(string accessToken, string? refreshToken = null) =>
+        new(Http, UserId, Username, Email, Password, accessToken, refreshToken ?? RefreshToken);
+
+    /// <summary>The same user talking to another host process, e.g. one restarted on the same data.</summary>
+    public ChatApiClient OnHost(StandaloneHost host) => new(host.Client, UserId, Username, Email, Password, AccessToken, RefreshToken);
+
+    /// <summary>An anonymous request with a raw body and content type, for malformed-input tests.</summary>
+    public static async Task<HttpResponseMessage> PostRawAsync(HttpClient http, string path, string body, string contentType = "application/json", string? accessToken = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return await http.SendAsync(request);
+    }
+
     public static string UniqueName(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(32, prefix.Length + 17)];
 
     public Task<HttpResponseMessage> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Azure.Storage.Queues;
+using ServerlessChat.Core.Http;
+
+namespace ServerlessChat.Core.Assistant;
+
+/// <summary>
+/// The Functions app's queue: an Azure Storage queue in the app's own storage account (Azurite locally), drained
+/// by a QueueTrigger that calls <see cref="AssistantResponder.HandleAsync"/>. Messages are Base64, the encoding
+/// the Functions queue extension expects by default.
+/// </summary>
+public sealed class StorageAssistantQueue(QueueClient queue) : IAssistantQueue
+{
+    public const string QueueName = "assistant-requests";
+
+    /// <summary>The connection the Functions host itself uses, so the trigger and this sender meet on one account.</summary>
+    public const string ConnectionName = "AzureWebJobsStorage";
+
+    private Task? _created;
+
+    public async ValueTask<bool> EnqueueAsync(AssistantJob job, CancellationToken ct)
+    {
+        // Once per process; a failed attempt is forgotten so the next message tries again.
+        var created = _created ??= queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+        try
+        {
+            await created.WaitAsync(ct);
+        }
+        catch when (!ct.IsCancellationRequested)
+        {
+            _created = null;
+            throw;
+        }
+
+        await queue.SendMessageAsync(JsonSerializer.Serialize(job, ChatJson.Options), ct);
+        return true;
+    }
+
+    /// <summary>The job in a queue message body, as the QueueTrigger receives it (already Base64-decoded).</summary>
+    public static AssistantJob Parse(string message) =>
+        JsonSerializer.Deserialize<AssistantJob>(message, ChatJson.Options) ?? throw new JsonException("The assistant job is empty.");
+}

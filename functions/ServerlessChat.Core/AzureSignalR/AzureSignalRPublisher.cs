@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging;
+using ServerlessChat.Core.Realtime;
+
+namespace ServerlessChat.Core.AzureSignalR;
+
+/// <summary>
+/// Carries realtime actions out through Azure SignalR Service, in order (a user joins a group before the
+/// group hears about it). A failure is logged and the rest still go out: the data behind every action is
+/// already stored, and clients catch up on their next fetch.
+/// </summary>
+public sealed partial class AzureSignalRPublisher(AzureSignalRRestClient client, ILogger<AzureSignalRPublisher> logger) : IRealtimePublisher
+{
+    public async Task PublishAsync(IReadOnlyList<RealtimeAction> actions, CancellationToken ct)
+    {
+        foreach (var action in actions)
+        {
+            try
+            {
+                // Not the request's token: once stored, a message should reach the others even if its sender
+                // hung up. The resilience handler's timeouts bound each call instead.
+                await client.SendAsync(action, CancellationToken.None);
+            }
+            catch (Exception error)
+            {
+                LogDeliveryFailed(logger, error, action.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Azure SignalR Service did not take a {Action}; the data is stored and clients catch up on their next fetch")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception error, string action);
+}

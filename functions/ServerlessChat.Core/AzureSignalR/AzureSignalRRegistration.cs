@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core.Realtime;
+
+namespace ServerlessChat.Core.AzureSignalR;
+
+public static class AzureSignalRRegistration
+{
+    /// <summary>
+    /// Realtime through Azure SignalR Service in serverless mode: the REST publisher (retried by the standard
+    /// resilience handler), the negotiator, and the options, whose connection string is checked at start.
+    /// </summary>
+    public static IHostApplicationBuilder AddAzureSignalRRealtime(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AzureSignalROptions>()
+            .BindConfiguration(AzureSignalROptions.Section)
+            .Configure<IConfiguration>((options, configuration) =>
+                options.ConnectionString ??= configuration[AzureSignalROptions.ConnectionStringSetting])
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton<AzureSignalRAuthorization>();
+        services.AddHttpClient(AzureSignalRRestClient.HttpClientName).AddStandardResilienceHandler();
+        services.AddSingleton<AzureSignalRRestClient>();
+        services.AddSingleton<IRealtimePublisher, AzureSignalRPublisher>();
+        services.AddSingleton<INegotiator, AzureSignalRNegotiator>();
+        services.AddSingleton<AzureSignalRUpstream>();
+        return builder;
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Realtime;
+
+/// <summary>
+/// Presence across every instance and both hosts: the store counts each user's open connections and keeps
+/// lastSeenAt. A user is online while it has connections and was seen within <see cref="PresenceOptions.Timeout"/>;
+/// each change between online and offline is pushed as <c>presence</c> to the user's contacts. The methods return
+/// the realtime actions for the caller to publish, like every other Core service.
+/// </summary>
+public sealed class PresenceService(IPresenceStore store, ChatContacts contacts, IOptions<PresenceOptions> options, TimeProvider time)
+{
+    public const int MaxQueryUsers = 100;
+
+    /// <summary>A connection opened (hub OnConnected, or the SignalR Service's connected event).</summary>
+    public Task<IReadOnlyList<RealtimeAction>> ConnectedAsync(string userId, CancellationToken ct) =>
+        ChangeAsync(userId, now => store.ConnectedAsync(userId, now, ct), ct);
+
+    /// <summary>A connection closed.</summary>
+    public Task<IReadOnlyList<RealtimeAction>> DisconnectedAsync(string userId, CancellationToken ct) =>
+        ChangeAsync(userId, now => store.DisconnectedAsync(userId, now, ct), ct);
+
+    /// <summary>
+    /// The client is still there. A user whose count was reset by <see cref="ExpireStaleAsync"/> (its heartbeats
+    /// were late) counts one connection again: a heartbeat comes from a live client, and with a lost count it
+    /// would stay offline until it reconnected.
+    /// </summary>
+    public Task<IReadOnlyList<RealtimeAction>> HeartbeatAsync(string userId, CancellationToken ct) =>
+        ChangeAsync(userId, async now => await store.HeartbeatAsync(userId, now, ct) ?? await store.ConnectedAsync(userId, now, ct), ct);
+
+    /// <summary>
+    /// Turns offline the users whose heartbeats stopped without a disconnect event (a crashed instance, a lost
+    /// serverless event). Run periodically by each host: a hosted service in the standalone host, a timer
+    /// trigger in the Functions app.
+    /// </summary>
+    public async Task<IReadOnlyList<RealtimeAction>> ExpireStaleAsync(CancellationToken ct)
+    {
+        var expired = await store.ExpireAsync(time.GetUtcNow() - options.Value.Timeout, ct);
+        var actions = new List<RealtimeAction>();
+        foreach (var record in expired)
+        {
+            actions.AddRange(await AnnounceAsync(ToDto(record, time.GetUtcNow()), ct));
+        }
+
+        return actions;
+    }
+
+    /// <summary>
+    /// The presence of the requested users that the caller may see (itself and its contacts), in the order asked.
+    /// Ids the caller may not see are left out rather than answered as offline, so the answer reveals nothing
+    /// about strangers.
+    /// </summary>
+    public async Task<ItemsDto<PresenceDto>> GetAsync(string callerId, string? userIds, CancellationToken ct)
+    {
+        var requested = ParseUserIds(userIds);
+        var visible = await contacts.ListAsync(callerId, ct);
+        var ids = requested.Where(id => id == callerId || visible.Contains(id)).ToList();
+        var records = ids.Count == 0
+            ? []
+            : (await store.GetAsync(ids, ct)).ToDictionary(r => r.UserId, StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        return new ItemsDto<PresenceDto>(ids
+            .Select(id => records.TryGetValue(id, out var record) ? ToDto(record, now) : new PresenceDto(id, false, null))
+            .ToList());
+    }
+
+    private async Task<IReadOnlyList<RealtimeAction>> ChangeAsync(string userId, Func<DateTimeOffset, Task<PresenceRecord>> change, CancellationToken ct)
+    {
+        // Read first so that only a real change is announced: a second device, or a heartbeat of an online user,
+        // tells the contacts nothing new.
+        var before = (await store.GetAsync([userId], ct)).FirstOrDefault();
+        var now = time.GetUtcNow();
+        var after = await change(now);
+        var wasOnline = before is not null && IsOnline(before, now);
+        var isOnline = IsOnline(after, now);
+        return wasOnline == isOnline ? [] : await AnnounceAsync(ToDto(after, now), ct);
+    }
+
+    private async Task<IReadOnlyList<RealtimeAction>> AnnounceAsync(PresenceDto presence, CancellationToken ct)
+    {
+        var audience = await contacts.ListAsync(presence.UserId, ct);
+        // One payload instance for all: a host may batch consecutive sends of the same payload.
+        return audience.Select(RealtimeAction (contact) => new SendToUser(contact, ChatHub.Presence, presence)).ToList();
+    }
+
+    private bool IsOnline(PresenceRecord record, DateTimeOffset now) =>
+        record.Connections > 0 && record.LastSeenAt > now - options.Value.Timeout;
+
+    private PresenceDto ToDto(PresenceRecord record, DateTimeOffset now) => new(record.UserId, IsOnline(record, now), record.LastSeenAt);
+
+    private static List<string> ParseUserIds(string? userIds)
+    {
+        var rules = new InputRules();
+        var ids = (userIds ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (ids.Count == 0)
+        {
+            rules.Add("userIds", "Give one or more comma-separated user ids.");
+        }
+        else if (ids.Count > MaxQueryUsers)
+        {
+            rules.Add("userIds", $"Give at most {MaxQueryUsers} user ids.");
+        }
+        else if (ids.Any(id => !InputRules.IsId(id)))
+        {
+            rules.Add("userIds", "Not a valid id.");
+        }
+
+        rules.ThrowIfAny();
+        return ids;
+    }
+}

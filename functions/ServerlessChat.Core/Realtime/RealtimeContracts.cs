@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace ServerlessChat.Core.Realtime;
+
+// The JSON shapes of API.md's Realtime and Calls sections: request bodies and event payloads.
+
+/// <summary>The SignalR redirect answer: the clients connect to <see cref="Url"/> with <see cref="AccessToken"/>.</summary>
+public sealed record NegotiateDto(string Url, string AccessToken);
+
+public sealed record TypingRequest(string? ReceiverId, string? GroupId);
+
+public sealed record TypingDto(string ConversationId, string UserId);
+
+/// <summary><see cref="LastSeenAt"/> is null for a user never seen connected.</summary>
+public sealed record PresenceDto(string UserId, bool Online, DateTimeOffset? LastSeenAt);
+
+public sealed record CallSignalRequest(string? ToUserId, string? CallId, string? Type, JsonElement? Payload);
+
+public sealed record CallSignalDto(string CallId, string FromUserId, string Type, JsonElement? Payload);
+
+public sealed record IceServerDto(IReadOnlyList<string> Urls, string? Username, string? Credential);
+
+public sealed record IceServersDto(IReadOnlyList<IceServerDto> IceServers);

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace ServerlessChat.Core.Storage.Mongo;
+
+/// <summary>
+/// The collections, by the names and field names that infra/ declares for Cosmos DB for MongoDB. Documents are
+/// handled as BsonDocument: the field names and BSON types are part of that contract, so they are spelled out
+/// where they are written instead of being inferred by a class map.
+/// </summary>
+internal sealed class MongoChatDatabase
+{
+    public const string UsersName = "users";
+    public const string MessagesName = "messages";
+    public const string GroupsName = "groups";
+    public const string ConversationsName = "conversations";
+    public const string ReadMarkersName = "readMarkers";
+    public const string RefreshTokensName = "refreshTokens";
+    public const string ResetTokensName = "resetTokens";
+    public const string RateLimitsName = "rateLimits";
+    public const string PresenceName = "presence";
+
+    public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
+    {
+        Database = client.GetDatabase(options.Value.MongoDatabase);
+        Users = Database.GetCollection<BsonDocument>(UsersName);
+        Messages = Database.GetCollection<BsonDocument>(MessagesName);
+        Groups = Database.GetCollection<BsonDocument>(GroupsName);
+        Conversations = Database.GetCollection<BsonDocument>(ConversationsName);
+        ReadMarkers = Database.GetCollection<BsonDocument>(ReadMarkersName);
+        RefreshTokens = Database.GetCollection<BsonDocument>(RefreshTokensName);
+        ResetTokens = Database.GetCollection<BsonDocument>(ResetTokensName);
+        RateLimits = Database.GetCollection<BsonDocument>(RateLimitsName);
+        Presence = Database.GetCollection<BsonDocument>(PresenceName);
+    }
+
+    public IMongoDatabase Database { get; }
+    public IMongoCollection<BsonDocument> Users { get; }
+    public IMongoCollection<BsonDocument> Messages { get; }
+    public IMongoCollection<BsonDocument> Groups { get; }
+    public IMongoCollection<BsonDocument> Conversations { get; }
+    public IMongoCollection<BsonDocument> ReadMarkers { get; }
+    public IMongoCollection<BsonDocument> RefreshTokens { get; }
+    public IMongoCollection<BsonDocument> ResetTokens { get; }
+    public IMongoCollection<BsonDocument> RateLimits { get; }
+    public IMongoCollection<BsonDocument> Presence { get; }
+}

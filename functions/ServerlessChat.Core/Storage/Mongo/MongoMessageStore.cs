@@ -1,0 +1,133 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage.Mongo;
+
+internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
+{
+    private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
+
+    public async Task<(MessageRecord Message, bool Created)> InsertAsync(MessageRecord message, CancellationToken ct)
+    {
+        var id = StorageIds.RequireObjectId(message.Id, nameof(message));
+        var sender = StorageIds.RequireObjectId(message.SenderId, nameof(message));
+        // Cosmos DB indexes a missing field as null, so without a key of its own every message lacking a client id
+        // would collide in the unique index; the message's own id never collides.
+        var dedupeKey = message.ClientMessageId ?? id.ToString();
+        var document = new BsonDocument
+        {
+            { "_id", id },
+            { "conversationId", message.ConversationId },
+            { "sender", sender },
+            { "receiver", MongoBson.Oid(message.ReceiverId) },
+            { "groupId", MongoBson.Oid(message.GroupId) },
+            { "content", message.Content },
+            { "timestamp", MongoBson.Time(message.CreatedAt) },
+            { "editedAt", MongoBson.Time(message.EditedAt) },
+            { "deleted", message.Deleted },
+            { "isRead", false },
+            { "clientMessageId", MongoBson.Text(message.ClientMessageId) },
+            { "dedupeKey", dedupeKey },
+        };
+        try
+        {
+            await db.Messages.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
+            return (Map(document), true);
+        }
+        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
+        {
+            var filter = new BsonDocument { { "conversationId", message.ConversationId }, { "sender", sender }, { "dedupeKey", dedupeKey } };
+            var existing = await db.Messages.Find(filter).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+            if (existing is null)
+            {
+                throw;
+            }
+            return (Map(existing), false);
+        }
+    }
+
+    public async Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return null;
+        }
+        var document = await db.Messages.Find(new BsonDocument("_id", objectId)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        return document is null ? null : Map(document);
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct)
+    {
+        ObjectId before = default;
+        if (limit <= 0 || (beforeId is not null && !StorageIds.TryParse(beforeId, out before)))
+        {
+            return [];
+        }
+        var (filter, sort) = PageQuery(conversationId, beforeId is null ? null : before);
+        var documents = await db.Messages.Find(filter).Sort(sort).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
+    }
+
+    /// <summary>The history query: one partition (the shard key), a range on {conversationId, _id} read backwards.</summary>
+    internal static (BsonDocument Filter, BsonDocument Sort) PageQuery(string conversationId, ObjectId? before)
+    {
+        var filter = new BsonDocument("conversationId", conversationId);
+        if (before is { } cursor)
+        {
+            filter.Add("_id", new BsonDocument("$lt", cursor));
+        }
+        return (filter, new BsonDocument("_id", -1));
+    }
+
+    public async Task<MessageRecord?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return null;
+        }
+        var update = new BsonDocument("$set", new BsonDocument { { "content", content }, { "editedAt", MongoBson.Time(editedAt) } });
+        var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
+        return document is null ? null : Map(document);
+    }
+
+    public async Task<MessageRecord?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return null;
+        }
+        var update = new BsonDocument("$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) } });
+        var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
+        return document is null ? null : Map(document);
+    }
+
+    public async Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct)
+    {
+        ObjectId after = default;
+        if (afterId is not null && !StorageIds.TryParse(afterId, out after))
+        {
+            return 0;
+        }
+        var filter = new BsonDocument("conversationId", conversationId);
+        if (afterId is not null)
+        {
+            filter.Add("_id", new BsonDocument("$gt", after));
+        }
+        filter.Add("sender", new BsonDocument("$ne", StorageIds.TryParse(userId, out var user) ? user : (BsonValue)userId));
+        filter.Add("deleted", new BsonDocument("$ne", true));
+        return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
+    }
+
+    private static MessageRecord Map(BsonDocument d) => new(
+        d.GetId("_id"),
+        d["conversationId"].AsString,
+        d.GetId("sender"),
+        d.GetIdOrNull("receiver"),
+        d.GetIdOrNull("groupId"),
+        d["content"].AsString,
+        d.GetTime("timestamp"),
+        d.GetTimeOrNull("editedAt"),
+        d.TryGetValue("deleted", out var deleted) && deleted.IsBoolean && deleted.AsBoolean,
+        d.GetStringOrNull("clientMessageId"));
+}

@@ -1,0 +1,129 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage.Mongo;
+
+internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
+{
+    public async Task<CreateUserOutcome> CreateAsync(UserRecord user, CancellationToken ct)
+    {
+        var document = new BsonDocument
+        {
+            { "_id", StorageIds.RequireObjectId(user.Id, nameof(user)) },
+            { "username", user.Username },
+            { "usernameLower", user.Username.ToLowerInvariant() },
+            { "email", user.Email },
+            { "emailLower", user.Email.ToLowerInvariant() },
+            { "displayName", user.DisplayName },
+            { "displayNameLower", user.DisplayName.ToLowerInvariant() },
+            { "passwordHash", user.PasswordHash },
+            { "createdAt", MongoBson.Time(user.CreatedAt) },
+            { "updatedAt", MongoBson.Time(user.UpdatedAt) },
+            { "isAssistant", user.IsAssistant },
+        };
+        try
+        {
+            await db.Users.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
+            return CreateUserOutcome.Created;
+        }
+        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
+        {
+            // MongoDB names the index ("index: emailLower_1 dup key: ..."); values are lowercase, so the
+            // camel-case field names cannot come from them. Cosmos DB does not name it: then look.
+            var message = ex.WriteError.Message ?? "";
+            if (message.Contains("usernameLower", StringComparison.Ordinal))
+            {
+                return CreateUserOutcome.UsernameTaken;
+            }
+            if (message.Contains("emailLower", StringComparison.Ordinal))
+            {
+                return CreateUserOutcome.EmailTaken;
+            }
+            if (await FindByUsernameAsync(user.Username, ct).ConfigureAwait(false) is not null)
+            {
+                return CreateUserOutcome.UsernameTaken;
+            }
+            if (await FindByEmailAsync(user.Email, ct).ConfigureAwait(false) is not null)
+            {
+                return CreateUserOutcome.EmailTaken;
+            }
+            throw;
+        }
+    }
+
+    public async Task<UserRecord?> FindByIdAsync(string id, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return null;
+        }
+        var document = await db.Users.Find(new BsonDocument("_id", objectId)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        return document is null ? null : Map(document);
+    }
+
+    public async Task<IReadOnlyList<UserRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var valid = StorageIds.NormalizeAll(ids);
+        if (valid.Count == 0)
+        {
+            return [];
+        }
+        var filter = new BsonDocument("_id", new BsonDocument("$in", MongoBson.Oids(valid)));
+        var documents = await db.Users.Find(filter).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
+    }
+
+    public Task<UserRecord?> FindByUsernameAsync(string username, CancellationToken ct) =>
+        FindOneAsync(new BsonDocument("usernameLower", username.ToLowerInvariant()), ct);
+
+    public Task<UserRecord?> FindByEmailAsync(string email, CancellationToken ct) =>
+        FindOneAsync(new BsonDocument("emailLower", email.ToLowerInvariant()), ct);
+
+    public async Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+        // A range on each index, never a regex built from user input: the prefix is matched literally.
+        var low = prefix.ToLowerInvariant();
+        var range = new BsonDocument { { "$gte", low }, { "$lt", StorageIds.PrefixUpperBound(low) } };
+        var byUsername = await db.Users.Find(new BsonDocument("usernameLower", range))
+            .Sort(new BsonDocument("usernameLower", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
+        var byDisplayName = await db.Users.Find(new BsonDocument("displayNameLower", range))
+            .Sort(new BsonDocument("displayNameLower", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
+        return byUsername.Concat(byDisplayName)
+            .DistinctBy(d => d["_id"].AsObjectId)
+            .OrderBy(d => d["usernameLower"].AsString, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(Map)
+            .ToList();
+    }
+
+    public async Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return;
+        }
+        var update = new BsonDocument("$set", new BsonDocument { { "passwordHash", passwordHash }, { "updatedAt", MongoBson.Time(at) } });
+        await db.Users.UpdateOneAsync(new BsonDocument("_id", objectId), update, cancellationToken: ct).ConfigureAwait(false);
+    }
+
+    private async Task<UserRecord?> FindOneAsync(BsonDocument filter, CancellationToken ct)
+    {
+        var document = await db.Users.Find(filter).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        return document is null ? null : Map(document);
+    }
+
+    private static UserRecord Map(BsonDocument d) => new(
+        d.GetId("_id"),
+        d["username"].AsString,
+        d["email"].AsString,
+        d["displayName"].AsString,
+        d["passwordHash"].AsString,
+        d.GetTime("createdAt"),
+        d.GetTime("updatedAt"),
+        d.TryGetValue("isAssistant", out var assistant) && assistant.IsBoolean && assistant.AsBoolean);
+}

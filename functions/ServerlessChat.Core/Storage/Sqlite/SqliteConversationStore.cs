@@ -1,0 +1,101 @@
+using Microsoft.Data.Sqlite;
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage.Sqlite;
+
+internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, SqliteWriter writer) : IConversationStore
+{
+    private const string Columns = "conversation_id, participant_a, participant_b, group_id, last_message_id, updated_at";
+
+    // ObjectIds in hex sort by creation, so "newer" is a text comparison.
+    private const string TouchSql = """
+        INSERT INTO conversations (conversation_id, participant_a, participant_b, group_id, last_message_id, updated_at)
+        VALUES (@conversationId, @participantA, @participantB, @groupId, @lastMessageId, @updatedAt)
+        ON CONFLICT (conversation_id) DO UPDATE
+            SET last_message_id = excluded.last_message_id, updated_at = excluded.updated_at
+            WHERE excluded.last_message_id > conversations.last_message_id
+        """;
+
+    // An OR across participant_a, participant_b and group_id would scan; each branch here is an index range,
+    // limited before the final sort of at most 2 * limit + groups rows.
+    internal const string ListSql = $"""
+        SELECT {Columns} FROM (
+            SELECT * FROM (SELECT {Columns} FROM conversations WHERE participant_a = @userId ORDER BY updated_at DESC LIMIT @limit)
+            UNION ALL
+            SELECT * FROM (SELECT {Columns} FROM conversations WHERE participant_b = @userId ORDER BY updated_at DESC LIMIT @limit)
+            UNION ALL
+            SELECT {Columns} FROM conversations WHERE group_id IN (SELECT value FROM json_each(@groupIds)))
+        ORDER BY updated_at DESC, last_message_id DESC
+        LIMIT @limit
+        """;
+
+    private const string AdvanceSql = """
+        INSERT INTO read_markers (conversation_id, user_id, up_to) VALUES (@conversationId, @userId, @upTo)
+        ON CONFLICT (conversation_id, user_id) DO UPDATE SET up_to = max(read_markers.up_to, excluded.up_to)
+        RETURNING up_to
+        """;
+
+    public Task TouchAsync(ConversationRecord conversation, CancellationToken ct)
+    {
+        var participants = StorageGuards.Participants(conversation);
+        var groupId = StorageIds.RequireOptional(conversation.GroupId, nameof(conversation));
+        var lastMessageId = StorageIds.Require(conversation.LastMessageId, nameof(conversation));
+        return writer.ExecuteAsync(w => w.Execute(TouchSql, p => p
+            .Bind("@conversationId", conversation.ConversationId)
+            .Bind("@participantA", participants.ElementAtOrDefault(0))
+            .Bind("@participantB", participants.ElementAtOrDefault(1))
+            .Bind("@groupId", groupId)
+            .Bind("@lastMessageId", lastMessageId)
+            .BindTime("@updatedAt", conversation.UpdatedAt)), ct);
+    }
+
+    public Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken ct) =>
+        factory.QuerySingleAsync(
+            $"SELECT {Columns} FROM conversations WHERE conversation_id = @conversationId",
+            p => p.Bind("@conversationId", conversationId), Map, ct);
+
+    public async Task<IReadOnlyList<ConversationRecord>> ListAsync(string userId, IReadOnlyCollection<string> groupIds, int limit, CancellationToken ct)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+        // An invalid user id matches no participant, but the user's groups still count.
+        var user = StorageIds.TryNormalize(userId, out var normalized) ? normalized : "";
+        return await factory.QueryAsync(ListSql, p => p
+            .Bind("@userId", user)
+            .BindList("@groupIds", StorageIds.NormalizeAll(groupIds))
+            .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
+    }
+
+    public Task<string> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct)
+    {
+        var user = StorageIds.Require(userId);
+        var marker = StorageIds.Require(upTo);
+        return writer.ExecuteAsync(w => w.QuerySingle(AdvanceSql, p => p
+            .Bind("@conversationId", conversationId)
+            .Bind("@userId", user)
+            .Bind("@upTo", marker), r => r.GetString(0))!, ct);
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct)
+    {
+        var rows = await factory.QueryAsync(
+            "SELECT user_id, up_to FROM read_markers WHERE conversation_id = @conversationId",
+            p => p.Bind("@conversationId", conversationId),
+            r => (UserId: r.GetString(0), UpTo: r.GetString(1)), ct).ConfigureAwait(false);
+        return rows.ToDictionary(row => row.UserId, row => row.UpTo, StringComparer.Ordinal);
+    }
+
+    private static ConversationRecord Map(SqliteDataReader r)
+    {
+        var a = r.GetStringOrNull(1);
+        var b = r.GetStringOrNull(2);
+        return new ConversationRecord(
+            r.GetString(0),
+            a is not null && b is not null ? [a, b] : [],
+            r.GetStringOrNull(3),
+            r.GetString(4),
+            r.GetTime(5));
+    }
+}

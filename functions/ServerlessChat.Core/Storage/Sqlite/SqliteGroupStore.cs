@@ -1,0 +1,157 @@
+using Microsoft.Data.Sqlite;
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage.Sqlite;
+
+internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWriter writer) : IGroupStore
+{
+    private const string GroupColumns = "id, name, created_by, created_at, updated_at, version";
+
+    private const string InsertMemberSql = """
+        INSERT INTO group_members (group_id, user_id, is_admin, position) VALUES (@groupId, @userId, @isAdmin, @position)
+        """;
+
+    private const string MembersOfSql = """
+        SELECT group_id, user_id, is_admin FROM group_members
+        WHERE group_id IN (SELECT value FROM json_each(@groupIds))
+        ORDER BY group_id, position
+        """;
+
+    public Task CreateAsync(GroupRecord group, CancellationToken ct)
+    {
+        var id = StorageIds.Require(group.Id, nameof(group));
+        var createdBy = StorageIds.Require(group.CreatedBy, nameof(group));
+        var (members, admins) = StorageGuards.Membership(group.Members, group.Admins);
+        return writer.ExecuteAsync(w =>
+        {
+            w.Execute(
+                $"INSERT INTO \"groups\" ({GroupColumns}) VALUES (@id, @name, @createdBy, @createdAt, @updatedAt, @version)",
+                p => p.Bind("@id", id)
+                    .Bind("@name", group.Name)
+                    .Bind("@createdBy", createdBy)
+                    .BindTime("@createdAt", group.CreatedAt)
+                    .BindTime("@updatedAt", group.UpdatedAt)
+                    .Bind("@version", group.Version));
+            InsertMembers(w, id, members, admins);
+            return true;
+        }, ct);
+    }
+
+    public async Task<GroupRecord?> FindByIdAsync(string id, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return null;
+        }
+        var groups = await LoadAsync($"SELECT {GroupColumns} FROM \"groups\" WHERE id = @id", p => p.Bind("@id", normalized), ct).ConfigureAwait(false);
+        return groups.FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<GroupRecord>> ListForMemberAsync(string userId, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var normalized))
+        {
+            return [];
+        }
+        return await LoadAsync(
+            $"SELECT {GroupColumns} FROM \"groups\" WHERE id IN (SELECT group_id FROM group_members WHERE user_id = @userId) ORDER BY id",
+            p => p.Bind("@userId", normalized), ct).ConfigureAwait(false);
+    }
+
+    public Task<GroupRecord?> UpdateMembersAsync(
+        string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var groupId))
+        {
+            return Task.FromResult<GroupRecord?>(null);
+        }
+        var (memberIds, adminIds) = StorageGuards.Membership(members, admins);
+        // The writer runs this inside one savepoint: the version bump and the member rows land together or not at all.
+        return writer.ExecuteAsync(w =>
+        {
+            var group = w.QuerySingle(
+                $"UPDATE \"groups\" SET version = version + 1, updated_at = @at WHERE id = @id AND version = @expected RETURNING {GroupColumns}",
+                p => p.BindTime("@at", at).Bind("@id", groupId).Bind("@expected", expectedVersion),
+                MapGroup);
+            if (group is null)
+            {
+                return null;
+            }
+            w.Execute("DELETE FROM group_members WHERE group_id = @groupId", p => p.Bind("@groupId", groupId));
+            InsertMembers(w, groupId, memberIds, adminIds);
+            return group with { Members = memberIds, Admins = adminIds };
+        }, ct);
+    }
+
+    private static void InsertMembers(SqliteWriteContext w, string groupId, List<string> members, List<string> admins)
+    {
+        var adminSet = admins.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < members.Count; i++)
+        {
+            var member = members[i];
+            var position = i;
+            w.Execute(InsertMemberSql, p => p
+                .Bind("@groupId", groupId)
+                .Bind("@userId", member)
+                .Bind("@isAdmin", adminSet.Contains(member))
+                .Bind("@position", position));
+        }
+    }
+
+    private async Task<List<GroupRecord>> LoadAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
+    {
+        // One read connection and one snapshot for both statements, so members always belong to the version read.
+        await using var connection = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        // Deferred: Microsoft.Data.Sqlite would otherwise BEGIN IMMEDIATE and queue this read behind the writer.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+
+        var groups = new List<GroupRecord>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            bind(command.Parameters);
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                groups.Add(MapGroup(reader));
+            }
+        }
+        if (groups.Count == 0)
+        {
+            return groups;
+        }
+
+        var members = groups.ToDictionary(g => g.Id, _ => new List<string>(), StringComparer.Ordinal);
+        var admins = groups.ToDictionary(g => g.Id, _ => new List<string>(), StringComparer.Ordinal);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = MembersOfSql;
+            command.Parameters.BindList("@groupIds", groups.Select(g => g.Id));
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var groupId = reader.GetString(0);
+                var userId = reader.GetString(1);
+                members[groupId].Add(userId);
+                if (reader.GetBoolean(2))
+                {
+                    admins[groupId].Add(userId);
+                }
+            }
+        }
+        await transaction.CommitAsync(ct).ConfigureAwait(false);
+        return groups.ConvertAll(g => g with { Members = members[g.Id], Admins = admins[g.Id] });
+    }
+
+    private static GroupRecord MapGroup(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        [],
+        [],
+        r.GetString(2),
+        r.GetTime(3),
+        r.GetTime(4),
+        r.GetInt64(5));
+}

@@ -1,0 +1,139 @@
+using Microsoft.Data.Sqlite;
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage.Sqlite;
+
+internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer) : IMessageStore
+{
+    private const string Columns =
+        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id";
+
+    private const string InsertSql = """
+        INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id)
+        VALUES (@id, @conversationId, @senderId, @receiverId, @groupId, @content, @createdAt, @editedAt, @deleted, @clientMessageId)
+        ON CONFLICT (conversation_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+        """;
+
+    private const string FindByClientIdSql = $"""
+        SELECT {Columns} FROM messages
+        WHERE conversation_id = @conversationId AND sender_id = @senderId AND client_message_id = @clientMessageId
+        """;
+
+    /// <summary>History pages: a range on ix_messages_conversation_id read backwards, no sort step.</summary>
+    internal const string PageSql = $"""
+        SELECT {Columns} FROM messages
+        WHERE conversation_id = @conversationId AND id < @before
+        ORDER BY id DESC
+        LIMIT @limit
+        """;
+
+    internal const string CountUnreadSql = """
+        SELECT COUNT(*) FROM messages
+        WHERE conversation_id = @conversationId AND id > @after AND sender_id <> @userId AND deleted = 0
+        """;
+
+    // Above every ObjectId in hex, so one statement serves the first page and later ones.
+    private const string NoCursor = "g";
+
+    public Task<(MessageRecord Message, bool Created)> InsertAsync(MessageRecord message, CancellationToken ct)
+    {
+        var stored = message with
+        {
+            Id = StorageIds.Require(message.Id, nameof(message)),
+            SenderId = StorageIds.Require(message.SenderId, nameof(message)),
+            ReceiverId = StorageIds.RequireOptional(message.ReceiverId, nameof(message)),
+            GroupId = StorageIds.RequireOptional(message.GroupId, nameof(message)),
+        };
+        return writer.ExecuteAsync(w =>
+        {
+            var inserted = w.Execute(InsertSql, p => p
+                .Bind("@id", stored.Id)
+                .Bind("@conversationId", stored.ConversationId)
+                .Bind("@senderId", stored.SenderId)
+                .Bind("@receiverId", stored.ReceiverId)
+                .Bind("@groupId", stored.GroupId)
+                .Bind("@content", stored.Content)
+                .BindTime("@createdAt", stored.CreatedAt)
+                .BindTime("@editedAt", stored.EditedAt)
+                .Bind("@deleted", stored.Deleted)
+                .Bind("@clientMessageId", stored.ClientMessageId));
+            if (inserted == 1)
+            {
+                return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true);
+            }
+            var existing = w.QuerySingle(FindByClientIdSql, p => p
+                .Bind("@conversationId", stored.ConversationId)
+                .Bind("@senderId", stored.SenderId)
+                .Bind("@clientMessageId", stored.ClientMessageId), Map);
+            return (existing ?? throw new InvalidOperationException("A conflicting message vanished inside its transaction."), false);
+        }, ct);
+    }
+
+    public Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct) =>
+        StorageIds.TryNormalize(id, out var normalized)
+            ? factory.QuerySingleAsync($"SELECT {Columns} FROM messages WHERE id = @id", p => p.Bind("@id", normalized), Map, ct)
+            : Task.FromResult<MessageRecord?>(null);
+
+    public async Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct)
+    {
+        string? before = NoCursor;
+        if (limit <= 0 || (beforeId is not null && !StorageIds.TryNormalize(beforeId, out before)))
+        {
+            return [];
+        }
+        return await factory.QueryAsync(PageSql, p => p
+            .Bind("@conversationId", conversationId)
+            .Bind("@before", before)
+            .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
+    }
+
+    public Task<MessageRecord?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return Task.FromResult<MessageRecord?>(null);
+        }
+        return writer.ExecuteAsync(w => w.QuerySingle(
+            $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id RETURNING {Columns}",
+            p => p.Bind("@content", content).BindTime("@editedAt", editedAt).Bind("@id", normalized), Map), ct);
+    }
+
+    public Task<MessageRecord?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return Task.FromResult<MessageRecord?>(null);
+        }
+        return writer.ExecuteAsync(w => w.QuerySingle(
+            $"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
+            p => p.BindTime("@at", at).Bind("@id", normalized), Map), ct);
+    }
+
+    public async Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct)
+    {
+        // Below every ObjectId in hex: counts the whole conversation.
+        var after = "";
+        if (afterId is not null && !StorageIds.TryNormalize(afterId, out after))
+        {
+            return 0;
+        }
+        return await factory.ScalarAsync<long>(CountUnreadSql, p => p
+            .Bind("@conversationId", conversationId)
+            .Bind("@after", after)
+            .Bind("@userId", StorageIds.TryNormalize(userId, out var user) ? user : userId), ct).ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    private static MessageRecord Map(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetString(2),
+        r.GetStringOrNull(3),
+        r.GetStringOrNull(4),
+        r.GetString(5),
+        r.GetTime(6),
+        r.GetTimeOrNull(7),
+        r.GetBoolean(8),
+        r.GetStringOrNull(9));
+}

@@ -1,0 +1,172 @@
+using Microsoft.Data.Sqlite;
+
+namespace ServerlessChat.Core.Storage.Sqlite;
+
+/// <summary>
+/// Creates and migrates the schema. PRAGMA user_version holds the number of migrations applied; a later version
+/// appends a script to <see cref="Migrations"/> and never edits a shipped one.
+/// </summary>
+internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageInitializer
+{
+    internal static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE users (
+            id TEXT NOT NULL PRIMARY KEY,
+            username TEXT NOT NULL,
+            username_lower TEXT NOT NULL,
+            email TEXT NOT NULL,
+            email_lower TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            display_name_lower TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            is_assistant INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX ux_users_username_lower ON users (username_lower);
+        CREATE UNIQUE INDEX ux_users_email_lower ON users (email_lower);
+        CREATE INDEX ix_users_display_name_lower ON users (display_name_lower);
+
+        CREATE TABLE messages (
+            id TEXT NOT NULL PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            sender_id TEXT NOT NULL,
+            receiver_id TEXT,
+            group_id TEXT,
+            content TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            edited_at INTEGER,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            client_message_id TEXT
+        );
+        CREATE INDEX ix_messages_conversation_id ON messages (conversation_id, id);
+        CREATE UNIQUE INDEX ux_messages_client_message_id ON messages (conversation_id, sender_id, client_message_id)
+            WHERE client_message_id IS NOT NULL;
+
+        CREATE TABLE conversations (
+            conversation_id TEXT NOT NULL PRIMARY KEY,
+            participant_a TEXT,
+            participant_b TEXT,
+            group_id TEXT,
+            last_message_id TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX ix_conversations_participant_a ON conversations (participant_a, updated_at);
+        CREATE INDEX ix_conversations_participant_b ON conversations (participant_b, updated_at);
+        CREATE INDEX ix_conversations_group_id ON conversations (group_id);
+
+        CREATE TABLE read_markers (
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            up_to TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE "groups" (
+            id TEXT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE TABLE group_members (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            is_admin INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_group_members_user_id ON group_members (user_id);
+
+        CREATE TABLE refresh_tokens (
+            token_hash TEXT NOT NULL PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            family_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER,
+            revoked_at INTEGER
+        );
+        CREATE INDEX ix_refresh_tokens_family_id ON refresh_tokens (family_id);
+        CREATE INDEX ix_refresh_tokens_user_id ON refresh_tokens (user_id);
+        CREATE INDEX ix_refresh_tokens_expires_at ON refresh_tokens (expires_at);
+
+        CREATE TABLE reset_tokens (
+            token_hash TEXT NOT NULL PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        CREATE INDEX ix_reset_tokens_expires_at ON reset_tokens (expires_at);
+
+        CREATE TABLE rate_limits (
+            "key" TEXT NOT NULL PRIMARY KEY,
+            window_end INTEGER NOT NULL,
+            "count" INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_rate_limits_window_end ON rate_limits (window_end);
+
+        CREATE TABLE presence (
+            user_id TEXT NOT NULL PRIMARY KEY,
+            connections INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- Only users with open connections can expire; the partial index holds just those.
+        CREATE INDEX ix_presence_online ON presence (last_seen_at) WHERE connections > 0;
+        """,
+    ];
+
+    public Task InitializeAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var connection = factory.OpenWrite();
+
+        // Persistent: set once, every later connection to the file is in WAL mode. It cannot change inside a transaction.
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+
+        // IMMEDIATE takes the write lock before reading the version, so two processes starting together
+        // cannot both apply the same migration.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var applied = Convert.ToInt32(Scalar(connection, transaction, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
+        if (applied > Migrations.Count)
+        {
+            throw new InvalidOperationException(
+                $"The database '{factory.Path}' has schema version {applied}; this build knows up to {Migrations.Count}.");
+        }
+        for (var version = applied; version < Migrations.Count; version++)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Migrations[version];
+            command.ExecuteNonQuery();
+        }
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            // PRAGMA takes no parameters; the value is our own integer.
+            command.CommandText = $"PRAGMA user_version = {Migrations.Count};";
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,129 @@
+using Microsoft.Data.Sqlite;
+using ServerlessChat.Core.Domain;
+
+namespace ServerlessChat.Core.Storage.Sqlite;
+
+internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWriter writer) : IUserStore
+{
+    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant";
+
+    private const string InsertSql = """
+        INSERT INTO users (id, username, username_lower, email, email_lower, display_name, display_name_lower,
+                           password_hash, created_at, updated_at, is_assistant)
+        VALUES (@id, @username, @usernameLower, @email, @emailLower, @displayName, @displayNameLower,
+                @passwordHash, @createdAt, @updatedAt, @isAssistant)
+        """;
+
+    // Each branch is a range on its own index, limited before the union; the range is compared as bytes, so
+    // LIKE wildcards or regex characters in the prefix have no meaning here.
+    private const string SearchSql = $"""
+        SELECT {Columns} FROM users WHERE id IN (
+            SELECT id FROM (SELECT id FROM users WHERE username_lower >= @low AND username_lower < @high
+                            ORDER BY username_lower LIMIT @limit)
+            UNION
+            SELECT id FROM (SELECT id FROM users WHERE display_name_lower >= @low AND display_name_lower < @high
+                            ORDER BY display_name_lower LIMIT @limit))
+        ORDER BY username_lower
+        LIMIT @limit
+        """;
+
+    public Task<CreateUserOutcome> CreateAsync(UserRecord user, CancellationToken ct)
+    {
+        var id = StorageIds.Require(user.Id, nameof(user));
+        var usernameLower = user.Username.ToLowerInvariant();
+        var emailLower = user.Email.ToLowerInvariant();
+        return writer.ExecuteAsync(w =>
+        {
+            try
+            {
+                w.Execute(InsertSql, p => p
+                    .Bind("@id", id)
+                    .Bind("@username", user.Username)
+                    .Bind("@usernameLower", usernameLower)
+                    .Bind("@email", user.Email)
+                    .Bind("@emailLower", emailLower)
+                    .Bind("@displayName", user.DisplayName)
+                    .Bind("@displayNameLower", user.DisplayName.ToLowerInvariant())
+                    .Bind("@passwordHash", user.PasswordHash)
+                    .BindTime("@createdAt", user.CreatedAt)
+                    .BindTime("@updatedAt", user.UpdatedAt)
+                    .Bind("@isAssistant", user.IsAssistant));
+                return CreateUserOutcome.Created;
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT_UNIQUE)
+            {
+                // SQLite names the column: "UNIQUE constraint failed: users.email_lower". An id collision is a bug.
+                if (ex.Message.Contains("users.username_lower", StringComparison.Ordinal))
+                {
+                    return CreateUserOutcome.UsernameTaken;
+                }
+                if (ex.Message.Contains("users.email_lower", StringComparison.Ordinal))
+                {
+                    return CreateUserOutcome.EmailTaken;
+                }
+                throw;
+            }
+        }, ct);
+    }
+
+    public Task<UserRecord?> FindByIdAsync(string id, CancellationToken ct) =>
+        StorageIds.TryNormalize(id, out var normalized)
+            ? factory.QuerySingleAsync($"SELECT {Columns} FROM users WHERE id = @id", p => p.Bind("@id", normalized), Map, ct)
+            : Task.FromResult<UserRecord?>(null);
+
+    public async Task<IReadOnlyList<UserRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var normalized = StorageIds.NormalizeAll(ids);
+        if (normalized.Count == 0)
+        {
+            return [];
+        }
+        return await factory.QueryAsync(
+            $"SELECT {Columns} FROM users WHERE id IN (SELECT value FROM json_each(@ids))",
+            p => p.BindList("@ids", normalized), Map, ct).ConfigureAwait(false);
+    }
+
+    public Task<UserRecord?> FindByUsernameAsync(string username, CancellationToken ct) =>
+        factory.QuerySingleAsync(
+            $"SELECT {Columns} FROM users WHERE username_lower = @username",
+            p => p.Bind("@username", username.ToLowerInvariant()), Map, ct);
+
+    public Task<UserRecord?> FindByEmailAsync(string email, CancellationToken ct) =>
+        factory.QuerySingleAsync(
+            $"SELECT {Columns} FROM users WHERE email_lower = @email",
+            p => p.Bind("@email", email.ToLowerInvariant()), Map, ct);
+
+    public async Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+        var low = prefix.ToLowerInvariant();
+        return await factory.QueryAsync(SearchSql, p => p
+            .Bind("@low", low)
+            .Bind("@high", StorageIds.PrefixUpperBound(low))
+            .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
+    }
+
+    public Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return Task.CompletedTask;
+        }
+        return writer.ExecuteAsync(w => w.Execute(
+            "UPDATE users SET password_hash = @passwordHash, updated_at = @at WHERE id = @id",
+            p => p.Bind("@passwordHash", passwordHash).BindTime("@at", at).Bind("@id", normalized)), ct);
+    }
+
+    private static UserRecord Map(SqliteDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetString(2),
+        r.GetString(3),
+        r.GetString(4),
+        r.GetTime(5),
+        r.GetTime(6),
+        r.GetBoolean(7));
+}

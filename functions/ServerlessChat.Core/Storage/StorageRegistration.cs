@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+using ServerlessChat.Core.Storage.Mongo;
+using ServerlessChat.Core.Storage.Sqlite;
+
+namespace ServerlessChat.Core.Storage;
+
+public static class StorageRegistration
+{
+    /// <summary>
+    /// Registers the storage ports for the provider named by <c>Storage:Provider</c> (SQLite by default), the
+    /// health check, and a hosted service that creates or migrates the schema before the host serves requests.
+    /// </summary>
+    public static IHostApplicationBuilder AddChatStorage(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // The adapter is a structural choice: it is read once here, not per resolution.
+        var provider = builder.Configuration.GetSection(StorageOptions.Section)
+            .GetValue(nameof(StorageOptions.Provider), StorageProvider.Sqlite);
+        if (provider == StorageProvider.MongoDb)
+        {
+            AddMongo(builder.Services);
+        }
+        else
+        {
+            AddSqlite(builder.Services);
+        }
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<StorageStartup>();
+        return builder;
+    }
+
+    private static void AddSqlite(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var contentRoot = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            return new SqliteStoreSettings(Path.GetFullPath(options.SqlitePath, contentRoot), options.SqliteSynchronous);
+        });
+        services.AddSingleton<SqliteConnectionFactory>();
+        services.AddSingleton<SqliteWriter>();
+        services.AddSingleton<IStorageInitializer, SqliteSchema>();
+        services.AddSingleton<IStorageHealth, SqliteStorageHealth>();
+        services.AddSingleton<IUserStore, SqliteUserStore>();
+        services.AddSingleton<IMessageStore, SqliteMessageStore>();
+        services.AddSingleton<IConversationStore, SqliteConversationStore>();
+        services.AddSingleton<IGroupStore, SqliteGroupStore>();
+        services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
+        services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
+        services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
+    }
+
+    private static void AddMongo(IServiceCollection services)
+    {
+        // One client per process: it owns the connection pools and server monitoring.
+        services.TryAddSingleton<IMongoClient>(sp =>
+            new MongoClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.MongoConnectionString));
+        services.AddSingleton<MongoChatDatabase>();
+        services.AddSingleton<IStorageInitializer, MongoStorageInitializer>();
+        services.AddSingleton<IStorageHealth, MongoStorageHealth>();
+        services.AddSingleton<IUserStore, MongoUserStore>();
+        services.AddSingleton<IMessageStore, MongoMessageStore>();
+        services.AddSingleton<IConversationStore, MongoConversationStore>();
+        services.AddSingleton<IGroupStore, MongoGroupStore>();
+        services.AddSingleton<IAuthTokenStore, MongoAuthTokenStore>();
+        services.AddSingleton<IRateLimitCounterStore, MongoRateLimitCounterStore>();
+        services.AddSingleton<IPresenceStore, MongoPresenceStore>();
+    }
+}

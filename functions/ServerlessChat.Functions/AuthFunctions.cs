@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessChat.Core.Api;
+
+namespace ServerlessChat.Functions;
+
+public sealed class AuthFunctions(ChatEndpointInvoker invoker)
+{
+    [Function(nameof(AuthApi.Register))]
+    public Task Register([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.Register)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AuthApi.Register), request.HttpContext);
+
+    [Function(nameof(AuthApi.Login))]
+    public Task Login([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.Login)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AuthApi.Login), request.HttpContext);
+
+    [Function(nameof(AuthApi.Refresh))]
+    public Task Refresh([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.Refresh)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AuthApi.Refresh), request.HttpContext);
+
+    [Function(nameof(AuthApi.Logout))]
+    public Task Logout([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.Logout)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AuthApi.Logout), request.HttpContext);
+
+    [Function(nameof(AuthApi.RequestPasswordReset))]
+    public Task RequestPasswordReset([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.PasswordReset)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AuthApi.RequestPasswordReset), request.HttpContext);
+
+    [Function(nameof(AuthApi.ConfirmPasswordReset))]
+    public Task ConfirmPasswordReset([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.PasswordResetConfirm)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AuthApi.ConfirmPasswordReset), request.HttpContext);
+}

@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessChat.Core.Api;
+
+namespace ServerlessChat.Functions;
+
+public sealed class UsersFunctions(ChatEndpointInvoker invoker)
+{
+    [Function(nameof(UsersApi.GetMe))]
+    public Task GetMe([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.Me)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(UsersApi.GetMe), request.HttpContext);
+
+    [Function(nameof(UsersApi.SearchUsers))]
+    public Task SearchUsers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.Users)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(UsersApi.SearchUsers), request.HttpContext);
+}

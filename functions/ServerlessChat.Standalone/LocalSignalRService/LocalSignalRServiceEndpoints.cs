@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Realtime;
+using ServerlessChat.Standalone.Realtime;
+
+namespace ServerlessChat.Standalone.LocalSignalRService;
+
+/// <summary>
+/// What Azure SignalR Service serves to a serverless app, served by this host: client connections at
+/// <c>/client/?hub=chat</c> (the host's own hub, so its connections hear everything) and the data-plane REST
+/// calls for send to user, send to group and add/remove user in group, in the v1 and the api-version forms.
+/// Each REST call becomes the Core <see cref="RealtimeAction"/> it stands for and goes out through this host's
+/// <see cref="IRealtimePublisher"/>.
+/// </summary>
+public static class LocalSignalRServiceEndpoints
+{
+    public const string ClientPath = "/client";
+
+    private static readonly JsonSerializerOptions PayloadJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Registers the stand-in when <c>LocalSignalRService:AccessKey</c> is set; does nothing otherwise.</summary>
+    public static IHostApplicationBuilder AddLocalSignalRService(this IHostApplicationBuilder builder)
+    {
+        if (!IsEnabled(builder.Configuration))
+        {
+            return builder;
+        }
+
+        builder.Services.AddOptions<LocalSignalRServiceOptions>()
+            .BindConfiguration(LocalSignalRServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, LocalSignalRClientAuthenticationHandler>(LocalSignalRClientAuthenticationHandler.SchemeName, null);
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapLocalSignalRService(this IEndpointRouteBuilder app)
+    {
+        if (!IsEnabled(app.ServiceProvider.GetRequiredService<IConfiguration>()))
+        {
+            return app;
+        }
+
+        app.MapHub<RealtimeHub>(ClientPath)
+            .RequireAuthorization(new AuthorizationPolicyBuilder(LocalSignalRClientAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+
+        // Not part of the chat API: kept out of its OpenAPI document, which lists exactly the route table.
+        var v1 = app.MapGroup($"/api/v1/hubs/{ChatHub.Name}").ExcludeFromDescription().AddEndpointFilter(RequireServiceToken);
+        v1.MapPost("users/{user}", SendToUser);
+        v1.MapPost("groups/{group}", SendToGroup);
+        v1.MapPut("groups/{group}/users/{user}", AddUserToGroup);
+        v1.MapDelete("groups/{group}/users/{user}", RemoveUserFromGroup);
+
+        var versioned = app.MapGroup($"/api/hubs/{ChatHub.Name}").ExcludeFromDescription()
+            .AddEndpointFilter(RequireServiceToken).AddEndpointFilter(RequireApiVersion);
+        versioned.MapPost("users/{user}/:send", SendToUser);
+        versioned.MapPost("groups/{group}/:send", SendToGroup);
+        versioned.MapPut("users/{user}/groups/{group}", AddUserToGroup);
+        versioned.MapDelete("users/{user}/groups/{group}", RemoveUserFromGroup);
+        return app;
+    }
+
+    internal static string? BearerToken(HttpRequest request)
+    {
+        const string scheme = "Bearer ";
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
+    }
+
+    private static bool IsEnabled(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration[$"{LocalSignalRServiceOptions.Section}:{nameof(LocalSignalRServiceOptions.AccessKey)}"]);
+
+    private static async Task<IResult> SendToUser(string user, HttpRequest request, IRealtimePublisher realtime)
+    {
+        var (target, payload) = await ReadPayloadAsync(request);
+        await realtime.PublishAsync([new SendToUser(user, target, payload)], request.HttpContext.RequestAborted);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    private static async Task<IResult> SendToGroup(string group, HttpRequest request, IRealtimePublisher realtime)
+    {
+        var (target, payload) = await ReadPayloadAsync(request);
+        await realtime.PublishAsync([new SendToGroup(group, target, payload)], request.HttpContext.RequestAborted);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    private static async Task<IResult> AddUserToGroup(string user, string group, HttpContext context, IRealtimePublisher realtime)
+    {
+        await realtime.PublishAsync([new AddUserToGroup(user, group)], context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    private static async Task<IResult> RemoveUserFromGroup(string user, string group, HttpContext context, IRealtimePublisher realtime)
+    {
+        await realtime.PublishAsync([new RemoveUserFromGroup(user, group)], context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>The service's PayloadMessage; every chat event carries exactly one argument, so the stand-in takes one.</summary>
+    private static async Task<(string Target, object Payload)> ReadPayloadAsync(HttpRequest request)
+    {
+        PayloadMessage? message;
+        try
+        {
+            message = await JsonSerializer.DeserializeAsync<PayloadMessage>(request.Body, PayloadJson, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            throw ProblemException.BadRequest("The body must be a JSON PayloadMessage {target, arguments}.");
+        }
+
+        if (message is not { Target.Length: > 0, Arguments: [var argument] })
+        {
+            throw ProblemException.BadRequest("The PayloadMessage needs a target and exactly one argument.");
+        }
+
+        return (message.Target, argument);
+    }
+
+    private static async ValueTask<object?> RequireApiVersion(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next) =>
+        string.IsNullOrEmpty(invocation.HttpContext.Request.Query["api-version"])
+            ? ChatProblems.Create(invocation.HttpContext, StatusCodes.Status400BadRequest, "Bad request", "The api-version query value is required.")
+            : await next(invocation);
+
+    /// <summary>
+    /// 401 unless the bearer token is signed with the access key, unexpired, and addressed to this request's URL,
+    /// with or without its query string (the SDKs differ on that).
+    /// </summary>
+    private static async ValueTask<object?> RequireServiceToken(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var services = context.RequestServices;
+        // The raw target is the path and query exactly as the caller signed them, before any decoding.
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
+        var origin = $"{context.Request.Scheme}://{context.Request.Host}";
+        var query = target.IndexOf('?', StringComparison.Ordinal);
+        string[] audiences = query < 0 ? [origin + target] : [origin + target, origin + target[..query]];
+        var key = services.GetRequiredService<IOptions<LocalSignalRServiceOptions>>().Value.AccessKey!;
+        var principal = AzureSignalRTokens.Validate(BearerToken(context.Request), key, audiences, services.GetRequiredService<TimeProvider>().GetUtcNow());
+        return principal is null
+            ? ChatProblems.Create(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A token signed with the access key, for this URL and unexpired, is required.")
+            : await next(invocation);
+    }
+
+    private sealed record PayloadMessage(string? Target, JsonElement[]? Arguments);
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Realtime;
+
+namespace ServerlessChat.Standalone.Realtime;
+
+/// <summary>
+/// Every <see cref="PresenceOptions.SweepInterval"/>: vouches for this instance's open connections (SignalR's
+/// keep-alive already proves them alive, so clients of this host need not heartbeat), then turns offline the
+/// users nobody vouched for within the timeout, such as those of an instance that died.
+/// </summary>
+public sealed partial class PresenceSweeper(
+    IConnectionRegistry registry, PresenceService presence, IRealtimePublisher publisher, IOptions<PresenceOptions> options, TimeProvider time,
+    ILogger<PresenceSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogSweepFailed(logger, error);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken ct)
+    {
+        await registry.RefreshAsync(ct);
+        foreach (var userId in registry.LocalUsers)
+        {
+            await publisher.PublishAsync(await presence.HeartbeatAsync(userId, ct), ct);
+        }
+
+        await publisher.PublishAsync(await presence.ExpireStaleAsync(ct), ct);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Presence sweep failed; retrying next period")]
+    private static partial void LogSweepFailed(ILogger logger, Exception error);
+}

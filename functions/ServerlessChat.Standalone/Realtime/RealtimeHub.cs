@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.SignalR;
+using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Standalone.Realtime;
+
+/// <summary>
+/// The "chat" hub. Clients only listen here (they send through the HTTP API); the hub keeps each connection in
+/// the SignalR groups of its user's chat groups and reports connections to presence. It reads the user from
+/// <see cref="HubCallerContext.UserIdentifier"/>, so it serves any endpoint whose authentication puts the user id
+/// in the NameIdentifier claim.
+/// </summary>
+public sealed partial class RealtimeHub(
+    IConnectionRegistry registry, IGroupStore groups, PresenceService presence, IRealtimePublisher publisher, ILogger<RealtimeHub> logger) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var userId = Context.UserIdentifier;
+        if (string.IsNullOrEmpty(userId))
+        {
+            Context.Abort();
+            return;
+        }
+
+        var ct = Context.ConnectionAborted;
+        // Registered before the groups are read: a member added in between is then added through the registry,
+        // and one added before is in the list.
+        await registry.AddAsync(userId, Context.ConnectionId);
+        try
+        {
+            foreach (var group in await groups.ListForMemberAsync(userId, ct))
+            {
+                await Groups.AddToGroupAsync(Context.ConnectionId, ChatHub.GroupFor(group.Id), ct);
+            }
+
+            await publisher.PublishAsync(await presence.ConnectedAsync(userId, ct), ct);
+        }
+        catch
+        {
+            // SignalR does not call OnDisconnectedAsync after a failed OnConnectedAsync.
+            await registry.RemoveAsync(userId, Context.ConnectionId);
+            throw;
+        }
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        var userId = Context.UserIdentifier;
+        if (string.IsNullOrEmpty(userId))
+        {
+            return;
+        }
+
+        try
+        {
+            await registry.RemoveAsync(userId, Context.ConnectionId);
+            await publisher.PublishAsync(await presence.DisconnectedAsync(userId, CancellationToken.None), CancellationToken.None);
+        }
+        catch (Exception error)
+        {
+            // The presence sweeper turns the user offline after the timeout if this count was lost.
+            LogDisconnectFailed(logger, error, userId);
+        }
+    }
+
+    /// <summary>Optional over the hub, as <c>POST /api/presence/heartbeat</c> is over HTTP.</summary>
+    public async Task Heartbeat()
+    {
+        var userId = Context.UserIdentifier!;
+        await publisher.PublishAsync(await presence.HeartbeatAsync(userId, Context.ConnectionAborted), Context.ConnectionAborted);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Recording the disconnect of user {UserId} failed")]
+    private static partial void LogDisconnectFailed(ILogger logger, Exception error, string userId);
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core;
+using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Tests.Infrastructure;
+
+namespace ServerlessChat.Tests.Functions;
+
+/// <summary>
+/// The Functions app's services exactly as its Program.cs registers them (AddChatCore + AddAzureSignalRRealtime),
+/// started on a temp SQLite file, and a way to invoke one of its function methods on a DefaultHttpContext.
+/// </summary>
+public sealed class FunctionsAppServices : IAsyncDisposable
+{
+    public const string AccessKey = "functions-test-access-key-0123456789-abcdefghij";
+
+    private readonly IHost _host;
+    private readonly string _data;
+    private readonly FunctionsAssembly _functions = new();
+
+    private FunctionsAppServices(IHost host, string data)
+    {
+        _host = host;
+        _data = data;
+    }
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary><paramref name="signalREndpoint"/>: where pushes go; by default a closed port, as pushes are not under test.</summary>
+    public static async Task<FunctionsAppServices> StartAsync(string signalREndpoint = "http://127.0.0.1:9")
+    {
+        var data = Directory.CreateTempSubdirectory("serverlesschat-functions-").FullName;
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Testing" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:JwtSigningKey"] = StandaloneHost.TestSigningKey,
+            ["Auth:BcryptWorkFactor"] = "4",
+            ["Storage:Provider"] = "Sqlite",
+            ["Storage:SqlitePath"] = Path.Combine(data, "chat.db"),
+            ["Email:PickupDirectory"] = Path.Combine(data, "mail"),
+            ["RateLimiting:TrustForwardedFor"] = "true",
+            [AzureSignalROptions.ConnectionStringSetting] = $"Endpoint={signalREndpoint};AccessKey={AccessKey};Version=1.0;",
+        });
+        builder.AddChatCore();
+        builder.AddAzureSignalRRealtime();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new FunctionsAppServices(host, data);
+    }
+
+    /// <summary>Constructs the function class from the container and calls the method, as the worker would.</summary>
+    public async Task<(HttpStatusCode Status, string ContentType, JsonNode? Body)> InvokeAsync(
+        string className, string methodName, HttpContext context, params object[] routeValues)
+    {
+        var type = _functions.Type(className);
+        var instance = ActivatorUtilities.CreateInstance(_host.Services, type);
+        await using var scope = _host.Services.CreateAsyncScope();
+        context.RequestServices = scope.ServiceProvider;
+        context.Response.Body = new MemoryStream();
+        await (Task)type.GetMethod(methodName)!.Invoke(instance, [context.Request, .. routeValues])!;
+        context.Response.Body.Position = 0;
+        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        return ((HttpStatusCode)context.Response.StatusCode, context.Response.ContentType ?? "", text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    public static DefaultHttpContext Request(string method, string path, string? json = null, string? bearer = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("app.example.test");
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        context.Request.Path = query < 0 ? path : path[..query];
+        context.Request.QueryString = query < 0 ? QueryString.Empty : new QueryString(path[query..]);
+        context.Connection.RemoteIpAddress = IPAddress.Loopback;
+        if (bearer is not null)
+        {
+            context.Request.Headers.Authorization = $"Bearer {bearer}";
+        }
+
+        if (json is not null)
+        {
+            var bytes = Encoding.UTF8.GetBytes(json);
+            context.Request.ContentType = "application/json";
+            context.Request.ContentLength = bytes.Length;
+            context.Request.Body = new MemoryStream(bytes);
+        }
+
+        return context;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        _functions.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_data, recursive: true);
+    }
+}
