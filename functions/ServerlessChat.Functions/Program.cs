@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
+using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
 
@@ -13,5 +14,6 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.Configure<RateLimitingOptions>(options => options.TrustForwardedFor = true);
 builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
+builder.AddStorageAssistantQueue();
 
 builder.Build().Run();

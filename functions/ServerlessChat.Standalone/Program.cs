@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpLogging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
@@ -13,7 +14,12 @@ builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi("openapi");
-builder.Services.AddHttpLogging(options => options.CombineLogs = true);
+builder.Services.AddHttpLogging(options =>
+{
+    // One structured line per request; headers and bodies stay out of the logs (tokens travel in them).
+    options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
+    options.CombineLogs = true;
+});
 
 var app = builder.Build();
 

@@ -34,7 +34,8 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var client in _open)
             {
-                client.Client.LingerState = new LingerOption(true, 0);
+                // A reset rather than a polite close, as when a network path fails; a relay that is ending has no socket left.
+                client.Client?.LingerState = new LingerOption(true, 0);
                 client.Dispose();
             }
 

@@ -69,7 +69,7 @@ internal sealed class SqliteConnectionFactory : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText =
-                $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint = {WalAutoCheckpointPages};" + Environment.GetEnvironmentVariable("XPRAGMA");
+                $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint = {WalAutoCheckpointPages};";
             command.ExecuteNonQuery();
             return connection;
         }

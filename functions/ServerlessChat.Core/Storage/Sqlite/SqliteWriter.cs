@@ -17,8 +17,6 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 256;
-    public static TimeSpan Busy; public static long Batches, Ops;
-    private static readonly bool NoSp = Environment.GetEnvironmentVariable("NOSP") == "1";
 
     private readonly SqliteConnectionFactory _factory;
     private readonly Channel<WriteOperation> _queue =
@@ -69,9 +67,7 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
                 try
                 {
                     context ??= new SqliteWriteContext(_factory.OpenWrite());
-                    var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                     RunBatch(context, batch);
-                    Busy += System.Diagnostics.Stopwatch.GetElapsedTime(t0); Batches++; Ops += batch.Count;
                 }
                 catch (Exception ex)
                 {
@@ -103,7 +99,6 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
         {
             foreach (var operation in batch)
             {
-                if (NoSp) { operation.Run(context); continue; }
                 context.Execute("SAVEPOINT op");
                 try
                 {
@@ -153,7 +148,6 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Console.WriteLine($"busy {Busy.TotalMilliseconds:F0} ms batches {Batches} ops {Ops}");
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
     }

@@ -1,0 +1,192 @@
+// HTTP benchmark of the standalone host with SQLite: sends/s and history pages/s beside /api/health, measured
+// with wrk over loopback. Run by hand (not part of the tests):
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
+// It builds the standalone host in Release first when given --build.
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MongoDB.Bson;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage;
+using ServerlessChat.Tests.Infrastructure;
+
+var messageCount = IntArg("--messages", 1_000_000);
+var seconds = IntArg("--seconds", 15);
+var connections = IntArg("--connections", 64);
+const int userCount = 64;
+const string password = "benchmark-password";
+
+if (!File.Exists("/usr/bin/wrk"))
+{
+    Console.Error.WriteLine("wrk is required: apt-get install -y wrk");
+    return 2;
+}
+
+var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
+var dbPath = Path.Combine(data, "chat.db");
+Console.WriteLine($"data: {data}");
+
+// 1. Seed straight through the storage adapter: users, and the history of one conversation.
+var (users, historyIds) = await SeedAsync(dbPath, userCount, messageCount);
+
+// 2. The host on that data, as a separate process, with limits out of the way.
+await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+    ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
+    ["RateLimiting__PermitsPerMinute"] = "10000000",
+    ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
+}, data);
+Console.WriteLine($"host: {host.BaseAddress}");
+
+var tokens = new List<string>();
+foreach (var user in users)
+{
+    var response = await host.Client.PostAsJsonAsync("api/auth/login", new { username = user.Username, password });
+    response.EnsureSuccessStatusCode();
+    tokens.Add((string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["accessToken"]!);
+}
+
+// Senders i message receivers (i + 1) % n; the history reader is user 0 reading its conversation with user 1.
+var sendScript = WriteScript(data, "send.lua", $$"""
+    local tokens = {{{LuaList(tokens)}}}
+    local receivers = {{{LuaList(users.Select((_, i) => users[(i + 1) % users.Count].Id))}}}
+    local n = 0
+    request = function()
+      n = n + 1
+      local i = (n % #tokens) + 1
+      local body = '{"receiverId":"' .. receivers[i] .. '","content":"benchmark message ' .. n .. '"}'
+      return wrk.format("POST", "/api/messages", { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json" }, body)
+    end
+    """);
+var historyScript = WriteScript(data, "history.lua", $$"""
+    local cursors = {{{LuaList(historyIds)}}}
+    local token = "{{tokens[0]}}"
+    math.randomseed(42)
+    request = function()
+      local before = cursors[math.random(#cursors)]
+      return wrk.format("GET", "/api/messages?with={{users[1].Id}}&limit=50&before=" .. before, { ["Authorization"] = "Bearer " .. token })
+    end
+    """);
+
+var health = Wrk(host.BaseAddress + "api/health", null, seconds, connections);
+var sends = Wrk(host.BaseAddress + "api/messages", sendScript, seconds, connections);
+var pages = Wrk(host.BaseAddress + "api/messages", historyScript, seconds, connections);
+
+Console.WriteLine();
+Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine");
+Console.WriteLine("| load | requests/s | p50 ms | p99 ms | non-2xx | of health |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+foreach (var (name, result) in new[] { ("GET /api/health (floor)", health), ("POST /api/messages", sends), ("GET /api/messages, 50 a page", pages) })
+{
+    Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
+}
+
+return sends.Errors + pages.Errors == 0 ? 0 : 1;
+
+static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(string dbPath, int userCount, int messageCount)
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:SqlitePath"] = dbPath });
+    builder.AddChatStorage();
+    using var app = builder.Build();
+    await app.Services.GetRequiredService<IStorageInitializer>().InitializeAsync(CancellationToken.None);
+    var userStore = app.Services.GetRequiredService<IUserStore>();
+    var messages = app.Services.GetRequiredService<IMessageStore>();
+    var conversations = app.Services.GetRequiredService<IConversationStore>();
+
+    var hash = BCrypt.Net.BCrypt.HashPassword(password, 4);
+    var users = new List<UserRecord>();
+    for (var i = 0; i < userCount; i++)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var user = new UserRecord(ObjectId.GenerateNewId().ToString(), $"bench{i:D3}_{Guid.NewGuid():N}"[..20], $"bench{i}-{Guid.NewGuid():N}@example.test", $"Bench {i}", hash, now, now);
+        await userStore.CreateAsync(user, CancellationToken.None);
+        users.Add(user);
+    }
+
+    var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
+    var ids = new string[messageCount];
+    var watch = Stopwatch.StartNew();
+    var next = -1;
+    await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+    {
+        int index;
+        while ((index = Interlocked.Increment(ref next)) < messageCount)
+        {
+            var sender = index % 2 == 0 ? users[0] : users[1];
+            var receiver = index % 2 == 0 ? users[1] : users[0];
+            var message = new MessageRecord(ObjectId.GenerateNewId().ToString(), conversationId, sender.Id, receiver.Id, null,
+                $"seeded message {index}", DateTimeOffset.UtcNow, null, false, null);
+            ids[index] = (await messages.InsertAsync(message, CancellationToken.None)).Message.Id;
+        }
+    }));
+    var last = ids.Max(StringComparer.Ordinal)!;
+    await conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, last, DateTimeOffset.UtcNow), CancellationToken.None);
+    Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / watch.Elapsed.TotalSeconds:N0}/s through IMessageStore, 32 writers)");
+
+    var random = new Random(7);
+    return (users, Enumerable.Range(0, 5000).Select(_ => ids[random.Next(ids.Length)]).ToList());
+}
+
+static WrkResult Wrk(string url, string? script, int seconds, int connections)
+{
+    var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var argument in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "--timeout", "5s" })
+    {
+        start.ArgumentList.Add(argument);
+    }
+
+    if (script is not null)
+    {
+        start.ArgumentList.Add("-s");
+        start.ArgumentList.Add(script);
+    }
+
+    start.ArgumentList.Add(url);
+    using var process = Process.Start(start)!;
+    var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+    process.WaitForExit();
+    Console.WriteLine(output);
+
+    double Number(string pattern) =>
+        Regex.Match(output, pattern) is { Success: true } m ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    double Millis(string percentile)
+    {
+        var m = Regex.Match(output, $@"\s{percentile}%\s+([\d.]+)(us|ms|s)\b");
+        if (!m.Success)
+        {
+            return double.NaN;
+        }
+
+        var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return m.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
+    }
+
+    return new WrkResult(Number(@"Requests/sec:\s+([\d.]+)"), Millis("50"), Millis("99"), (long)Number(@"Non-2xx or 3xx responses:\s+(\d+)") + (long)Number(@"Socket errors:.*?timeout (\d+)"));
+}
+
+static string WriteScript(string folder, string name, string text)
+{
+    var path = Path.Combine(folder, name);
+    File.WriteAllText(path, text, new UTF8Encoding(false));
+    return path;
+}
+
+static string LuaList(IEnumerable<string> values) => string.Join(",", values.Select(v => $"\"{v}\""));
+
+int IntArg(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+internal sealed record WrkResult(double RequestsPerSecond, double P50, double P99, long Errors);

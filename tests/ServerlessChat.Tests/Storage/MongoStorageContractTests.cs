@@ -1,0 +1,55 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage.Mongo;
+
+namespace ServerlessChat.Tests.Storage;
+
+/// <summary>Runs against a real MongoDB (or Cosmos DB for MongoDB) when CHAT_TEST_MONGODB holds its connection string.</summary>
+public sealed class MongoStorageContractTests(MongoStorageFixture fixture)
+    : StorageContractTests(fixture), IClassFixture<MongoStorageFixture>
+{
+    [Fact]
+    public async Task HistoryQueryIsAnIndexScanOnConversationId()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        for (var i = 0; i < 30; i++)
+        {
+            await Fixture.Host.Messages.InsertAsync(
+                new MessageRecord(NewId(), ConversationIds.Direct(a, b), a, b, null, $"m{i}", Now(), null, false, null), default);
+        }
+        var (filter, sort) = MongoMessageStore.PageQuery(ConversationIds.Direct(a, b), ObjectId.GenerateNewId());
+        var db = Fixture.Host.Get<MongoChatDatabase>().Database;
+
+        var explain = await db.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "explain", new BsonDocument { { "find", MongoChatDatabase.MessagesName }, { "filter", filter }, { "sort", sort }, { "limit", 25 } } },
+            { "verbosity", "queryPlanner" },
+        });
+
+        var winningPlan = explain["queryPlanner"]["winningPlan"].AsBsonDocument;
+        var scans = Stages(winningPlan).Where(s => s.GetValue("stage", "").AsString == "IXSCAN").ToList();
+        Assert.NotEmpty(scans);
+        Assert.All(scans, s => Assert.Equal("conversationId", s["keyPattern"].AsBsonDocument.GetElement(0).Name));
+        Assert.DoesNotContain(Stages(winningPlan), s => s.GetValue("stage", "").AsString is "COLLSCAN" or "SORT");
+    }
+
+    private static IEnumerable<BsonDocument> Stages(BsonDocument plan)
+    {
+        yield return plan;
+        foreach (var element in plan.Elements)
+        {
+            var children = element.Value switch
+            {
+                BsonDocument child => [child],
+                BsonArray array => array.OfType<BsonDocument>(),
+                _ => Enumerable.Empty<BsonDocument>(),
+            };
+            foreach (var stage in children.SelectMany(Stages))
+            {
+                yield return stage;
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.Data.Sqlite;
+using MongoDB.Bson;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage.Sqlite;
+
+namespace ServerlessChat.Tests.Storage;
+
+public sealed class SqliteStorageContractTests(SqliteStorageFixture fixture)
+    : StorageContractTests(fixture), IClassFixture<SqliteStorageFixture>
+{
+    private readonly SqliteStorageFixture _sqlite = fixture;
+
+    [Fact]
+    public async Task HistoryAndUnreadQueriesAreServedByTheConversationIndex()
+    {
+        var historyPlan = await ExplainAsync(SqliteMessageStore.PageSql);
+        var unreadPlan = await ExplainAsync(SqliteMessageStore.CountUnreadSql);
+
+        Assert.Contains("ix_messages_conversation_id", historyPlan);
+        Assert.DoesNotContain("SCAN messages", historyPlan);
+        Assert.DoesNotContain("TEMP B-TREE", historyPlan);
+        Assert.Contains("ix_messages_conversation_id", unreadPlan);
+        Assert.DoesNotContain("SCAN messages", unreadPlan);
+    }
+
+    [Fact]
+    public async Task ConversationListIsServedByIndexesOnly()
+    {
+        var plan = await ExplainAsync(SqliteConversationStore.ListSql);
+
+        Assert.Contains("ix_conversations_participant_a", plan);
+        Assert.Contains("ix_conversations_participant_b", plan);
+        Assert.Contains("ix_conversations_group_id", plan);
+        Assert.DoesNotContain("SCAN conversations", plan);
+    }
+
+    [Fact]
+    public async Task EverythingWrittenIsReadBackAfterReopeningTheFile()
+    {
+        var directory = Path.Combine(_sqlite.Directory, "reopen");
+        var settings = SqliteStorageFixture.Settings(Path.Combine("reopen", "data", "chat.db"));
+        var t = Now();
+        var user = NewUser();
+        var (a, b) = (user.Id, ObjectId.GenerateNewId().ToString());
+        var group = new GroupRecord(NewId(), "Kept", [a, b], [a], a, t, t, 1);
+        var token = new RefreshTokenRecord("hash-" + NewId(), a, "family", t, t.AddHours(1), null, null);
+        var messages = new List<MessageRecord>();
+
+        await using (var first = await StorageTestHost.StartAsync(_sqlite.Directory, settings))
+        {
+            Assert.Equal(Core.Storage.CreateUserOutcome.Created, await first.Users.CreateAsync(user, default));
+            // Concurrent writes share transactions; every one of them must still be on disk afterwards.
+            var inserts = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => first.Messages.InsertAsync(
+                new MessageRecord(NewId(), ConversationIds.Direct(a, b), a, b, null, $"m{i}", t, null, false, $"c{i}"), default)));
+            messages.AddRange(inserts.Select(r => r.Message));
+            await first.Groups.CreateAsync(group, default);
+            await first.Tokens.InsertRefreshTokenAsync(token, default);
+            await first.Conversations.AdvanceReadMarkerAsync(ConversationIds.Direct(a, b), a, messages.Max(m => m.Id)!, default);
+        }
+        Assert.True(File.Exists(Path.Combine(directory, "data", "chat.db")));
+
+        await using var second = await StorageTestHost.StartAsync(_sqlite.Directory, settings);
+        Assert.Equal(user, await second.Users.FindByIdAsync(user.Id, default));
+        var page = await second.Messages.GetPageAsync(ConversationIds.Direct(a, b), null, 500, default);
+        Assert.Equal(messages.OrderByDescending(m => m.Id, StringComparer.Ordinal), page);
+        Assert.Equal([a, b], (await second.Groups.FindByIdAsync(group.Id, default))?.Members);
+        Assert.Equal(token, await second.Tokens.FindRefreshTokenAsync(token.TokenHash, default));
+        Assert.Equal(messages.Max(m => m.Id), (await second.Conversations.GetReadMarkersAsync(ConversationIds.Direct(a, b), default))[a]);
+    }
+
+    [Fact]
+    public async Task TheSchemaRecordsItsVersion()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_sqlite.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version; ";
+        Assert.Equal((long)SqliteSchema.Migrations.Count, await command.ExecuteScalarAsync());
+        command.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", await command.ExecuteScalarAsync());
+    }
+
+    private async Task<string> ExplainAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_sqlite.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        // Any values will do: the plan depends on the statement, not on the bound values.
+        foreach (var name in new[] { "@conversationId", "@before", "@after", "@limit", "@userId", "@groupIds" })
+        {
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, name == "@limit" ? 50 : name == "@groupIds" ? "[]" : "x");
+            }
+        }
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(3));
+        }
+        return string.Join("\n", lines);
+    }
+}

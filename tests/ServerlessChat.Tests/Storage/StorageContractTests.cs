@@ -1,0 +1,764 @@
+using MongoDB.Bson;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Tests.Storage;
+
+/// <summary>
+/// What every storage adapter promises. Each adapter's test class inherits these tests unchanged, so SQLite and
+/// MongoDB are held to the same behaviour.
+/// </summary>
+public abstract class StorageContractTests(StorageFixture fixture)
+{
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    protected StorageFixture Fixture { get; } = fixture;
+
+    /// <summary>True when the store is unavailable here; each test then returns at once (the fixture says why, once).</summary>
+    protected bool Skipped => !Fixture.Enabled;
+
+    private StorageTestHost Store => Fixture.Host;
+
+    protected static string NewId() => ObjectId.GenerateNewId().ToString();
+
+    /// <summary>Now, to the millisecond: both stores keep milliseconds, so this is what they give back.</summary>
+    protected static DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    protected static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..(prefix.Length + 12)];
+
+    protected static UserRecord NewUser(string? username = null, string? email = null, string? displayName = null)
+    {
+        var name = username ?? Unique("user");
+        var now = Now();
+        return new UserRecord(NewId(), name, email ?? $"{name}@example.test", displayName ?? name, "$2b$10$hash", now, now);
+    }
+
+    private static MessageRecord DirectMessage(string from, string to, string content = "hi", string? clientMessageId = null, DateTimeOffset? at = null) =>
+        new(NewId(), ConversationIds.Direct(from, to), from, to, null, content, at ?? Now(), null, false, clientMessageId);
+
+    private static MessageRecord GroupMessage(string groupId, string from, string content = "hi all") =>
+        new(NewId(), ConversationIds.Group(groupId), from, null, groupId, content, Now(), null, false, null);
+
+    private async Task<UserRecord> CreateUserAsync(string? username = null, string? email = null, string? displayName = null)
+    {
+        var user = NewUser(username, email, displayName);
+        Assert.Equal(CreateUserOutcome.Created, await Store.Users.CreateAsync(user, default));
+        return user;
+    }
+
+    // Users
+
+    [Fact]
+    public async Task CreatedUserIsFoundByIdIdsUsernameAndEmailIgnoringCase()
+    {
+        if (Skipped) return;
+        var user = NewUser(Unique("Alice"), displayName: "Alice Liddell") with { IsAssistant = true };
+        Assert.Equal(CreateUserOutcome.Created, await Store.Users.CreateAsync(user, default));
+        var other = await CreateUserAsync();
+
+        Assert.Equal(user, await Store.Users.FindByIdAsync(user.Id, default));
+        Assert.Equal(user, await Store.Users.FindByUsernameAsync(user.Username.ToUpperInvariant(), default));
+        Assert.Equal(user, await Store.Users.FindByEmailAsync(user.Email.ToUpperInvariant(), default));
+        var both = await Store.Users.FindByIdsAsync([user.Id, other.Id, NewId(), user.Id], default);
+        Assert.Equal(new[] { user, other }.OrderBy(u => u.Id, StringComparer.Ordinal), both.OrderBy(u => u.Id, StringComparer.Ordinal));
+        Assert.Null(await Store.Users.FindByUsernameAsync(Unique("nobody"), default));
+        Assert.Null(await Store.Users.FindByEmailAsync($"{Unique("nobody")}@example.test", default));
+    }
+
+    [Fact]
+    public async Task CreatingAUserWithATakenUsernameInAnyCaseAnswersUsernameTakenAndStoresNothing()
+    {
+        if (Skipped) return;
+        var first = await CreateUserAsync(Unique("bob"));
+        var second = NewUser(first.Username.ToUpperInvariant());
+
+        Assert.Equal(CreateUserOutcome.UsernameTaken, await Store.Users.CreateAsync(second, default));
+
+        Assert.Null(await Store.Users.FindByIdAsync(second.Id, default));
+        Assert.Null(await Store.Users.FindByEmailAsync(second.Email, default));
+        Assert.Equal(first, await Store.Users.FindByUsernameAsync(first.Username, default));
+    }
+
+    [Fact]
+    public async Task CreatingAUserWithATakenEmailInAnyCaseAnswersEmailTakenAndStoresNothing()
+    {
+        if (Skipped) return;
+        var first = await CreateUserAsync(Unique("carol"));
+        var second = NewUser(Unique("dave"), first.Email.ToUpperInvariant());
+
+        Assert.Equal(CreateUserOutcome.EmailTaken, await Store.Users.CreateAsync(second, default));
+
+        Assert.Null(await Store.Users.FindByIdAsync(second.Id, default));
+        Assert.Null(await Store.Users.FindByUsernameAsync(second.Username, default));
+        Assert.Equal(first, await Store.Users.FindByEmailAsync(first.Email, default));
+    }
+
+    [Fact]
+    public async Task ConcurrentRegistrationsOfOneUsernameCreateExactlyOneUser()
+    {
+        if (Skipped) return;
+        var username = Unique("race");
+        var attempts = Enumerable.Range(0, 10).Select(i => NewUser(i % 2 == 0 ? username : username.ToUpperInvariant(), $"{Unique("race")}@example.test")).ToList();
+
+        var outcomes = await Task.WhenAll(attempts.Select(u => Store.Users.CreateAsync(u, default)));
+
+        Assert.Single(outcomes, o => o == CreateUserOutcome.Created);
+        Assert.All(outcomes.Where(o => o != CreateUserOutcome.Created), o => Assert.Equal(CreateUserOutcome.UsernameTaken, o));
+        var winner = attempts[Array.IndexOf(outcomes, CreateUserOutcome.Created)];
+        Assert.Equal(winner, await Store.Users.FindByUsernameAsync(username, default));
+    }
+
+    [Fact]
+    public async Task SearchByPrefixMatchesUsernameOrDisplayNameIgnoringCaseUpToTheLimit()
+    {
+        if (Skipped) return;
+        var token = Unique("s");
+        var byUsername = await CreateUserAsync($"{token}b", displayName: "Someone");
+        var byDisplayName = await CreateUserAsync(Unique("zed"), displayName: $"{token.ToUpperInvariant()}a Display");
+        var third = await CreateUserAsync($"{token}c");
+        await CreateUserAsync(Unique("unrelated"));
+
+        var all = await Store.Users.SearchByPrefixAsync(token.ToUpperInvariant(), 10, default);
+        Assert.Equal(
+            new[] { byUsername.Id, third.Id, byDisplayName.Id }.Order(StringComparer.Ordinal),
+            all.Select(u => u.Id).Order(StringComparer.Ordinal));
+
+        var limited = await Store.Users.SearchByPrefixAsync(token, 2, default);
+        Assert.Equal(2, limited.Count);
+        Assert.All(limited, u => Assert.Contains(u.Id, all.Select(a => a.Id)));
+
+        Assert.Empty(await Store.Users.SearchByPrefixAsync(Unique("none"), 10, default));
+    }
+
+    [Theory]
+    [InlineData("%")]
+    [InlineData("_")]
+    [InlineData(".*")]
+    [InlineData("[a")]
+    [InlineData("\\")]
+    public async Task SearchByPrefixTakesWildcardAndRegexCharactersLiterally(string special)
+    {
+        if (Skipped) return;
+        var token = Unique("w");
+        var literal = await CreateUserAsync(Unique("lit"), displayName: $"{special}{token} literal");
+        // Would match if the prefix were a LIKE pattern or a regex.
+        await CreateUserAsync(Unique("other"), displayName: $"x{token} other");
+        await CreateUserAsync(Unique("other"), displayName: $"xx{token} other");
+
+        var exact = await Store.Users.SearchByPrefixAsync($"{special}{token}", 50, default);
+        Assert.Equal([literal.Id], exact.Select(u => u.Id));
+
+        var bare = await Store.Users.SearchByPrefixAsync(special, 50, default);
+        Assert.Contains(literal.Id, bare.Select(u => u.Id));
+        Assert.All(bare, u => Assert.True(
+            u.DisplayName.StartsWith(special, StringComparison.OrdinalIgnoreCase) || u.Username.StartsWith(special, StringComparison.OrdinalIgnoreCase),
+            $"'{u.Username}' / '{u.DisplayName}' does not start with '{special}'"));
+    }
+
+    [Fact]
+    public async Task SearchByPrefixTreatsADotAsADot()
+    {
+        if (Skipped) return;
+        var token = Unique("d");
+        var dotted = await CreateUserAsync($"{token}.x");
+        await CreateUserAsync($"{token}yx");
+
+        var found = await Store.Users.SearchByPrefixAsync($"{token}.", 10, default);
+
+        Assert.Equal([dotted.Id], found.Select(u => u.Id));
+    }
+
+    [Fact]
+    public async Task UpdatePasswordReplacesTheHashAndTheUpdateTime()
+    {
+        if (Skipped) return;
+        var user = await CreateUserAsync();
+        var at = Now().AddMinutes(1);
+
+        await Store.Users.UpdatePasswordAsync(user.Id, "$2b$10$new", at, default);
+
+        Assert.Equal(user with { PasswordHash = "$2b$10$new", UpdatedAt = at }, await Store.Users.FindByIdAsync(user.Id, default));
+    }
+
+    // Messages
+
+    [Fact]
+    public async Task InsertedMessagesRoundTripEveryField()
+    {
+        if (Skipped) return;
+        var (a, b, groupId) = (NewId(), NewId(), NewId());
+        var direct = DirectMessage(a, b, "line one\nline <two> & \"three\" 😀", Unique("c"));
+        var group = GroupMessage(groupId, a);
+
+        var (storedDirect, createdDirect) = await Store.Messages.InsertAsync(direct, default);
+        var (storedGroup, createdGroup) = await Store.Messages.InsertAsync(group, default);
+
+        Assert.True(createdDirect);
+        Assert.True(createdGroup);
+        Assert.Equal(direct, storedDirect);
+        Assert.Equal(group, storedGroup);
+        Assert.Equal(direct, await Store.Messages.FindByIdAsync(direct.Id, default));
+        Assert.Equal(group, await Store.Messages.FindByIdAsync(group.Id, default));
+    }
+
+    [Fact]
+    public async Task InsertingAClientMessageIdAgainReturnsTheStoredMessageAndStoresNothingNew()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        var clientId = Unique("client");
+        var original = DirectMessage(a, b, "first", clientId);
+        var retry = DirectMessage(a, b, "second", clientId);
+
+        Assert.True((await Store.Messages.InsertAsync(original, default)).Created);
+        var (returned, created) = await Store.Messages.InsertAsync(retry, default);
+
+        Assert.False(created);
+        Assert.Equal(original, returned);
+        Assert.Null(await Store.Messages.FindByIdAsync(retry.Id, default));
+        Assert.Equal([original], await Store.Messages.GetPageAsync(original.ConversationId, null, 10, default));
+
+        // The key is per sender: the other user may use the same client id, and messages without one never collide.
+        Assert.True((await Store.Messages.InsertAsync(DirectMessage(b, a, "reply", clientId), default)).Created);
+        Assert.True((await Store.Messages.InsertAsync(DirectMessage(a, b, "no id"), default)).Created);
+        Assert.True((await Store.Messages.InsertAsync(DirectMessage(a, b, "no id"), default)).Created);
+        Assert.Equal(4, (await Store.Messages.GetPageAsync(original.ConversationId, null, 10, default)).Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentRetriesOfOneClientMessageIdStoreOneMessage()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        var clientId = Unique("client");
+        var attempts = Enumerable.Range(0, 10).Select(i => DirectMessage(a, b, $"attempt {i}", clientId)).ToList();
+
+        var results = await Task.WhenAll(attempts.Select(m => Store.Messages.InsertAsync(m, default)));
+
+        Assert.Single(results, r => r.Created);
+        var stored = results.Single(r => r.Created).Message;
+        Assert.All(results, r => Assert.Equal(stored, r.Message));
+        Assert.Equal([stored], await Store.Messages.GetPageAsync(stored.ConversationId, null, 50, default));
+    }
+
+    [Fact]
+    public async Task HistoryPagesNewestFirstReproduceTheWholeConversation()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        var inserted = new List<MessageRecord>();
+        for (var i = 0; i < 120; i++)
+        {
+            var message = i % 2 == 0 ? DirectMessage(a, b, $"message {i}") : DirectMessage(b, a, $"message {i}");
+            inserted.Add((await Store.Messages.InsertAsync(message, default)).Message);
+        }
+        // Another conversation of one of the users must not leak into the pages.
+        await Store.Messages.InsertAsync(DirectMessage(a, NewId(), "elsewhere"), default);
+        var conversationId = ConversationIds.Direct(a, b);
+
+        var paged = new List<MessageRecord>();
+        string? before = null;
+        var pages = 0;
+        while (true)
+        {
+            var page = await Store.Messages.GetPageAsync(conversationId, before, 25, default);
+            if (page.Count == 0)
+            {
+                break;
+            }
+            Assert.True(page.Count <= 25);
+            paged.AddRange(page);
+            before = page[^1].Id;
+            pages++;
+        }
+
+        Assert.Equal(5, pages);
+        Assert.Equal(inserted.AsEnumerable().Reverse(), paged);
+    }
+
+    [Fact]
+    public async Task EditingAndDeletingChangeOnlyTheirMessage()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        var message = (await Store.Messages.InsertAsync(DirectMessage(a, b, "draft"), default)).Message;
+        var neighbour = (await Store.Messages.InsertAsync(DirectMessage(a, b, "keep me"), default)).Message;
+        var editedAt = Now().AddSeconds(5);
+
+        var edited = await Store.Messages.UpdateContentAsync(message.Id, "final", editedAt, default);
+        Assert.Equal(message with { Content = "final", EditedAt = editedAt }, edited);
+        Assert.Equal(edited, await Store.Messages.FindByIdAsync(message.Id, default));
+
+        var deletedAt = editedAt.AddSeconds(5);
+        var deleted = await Store.Messages.MarkDeletedAsync(message.Id, deletedAt, default);
+        Assert.NotNull(deleted);
+        Assert.True(deleted.Deleted);
+        Assert.Equal("", deleted.Content);
+        Assert.Equal(deleted, await Store.Messages.FindByIdAsync(message.Id, default));
+
+        Assert.Equal(neighbour, await Store.Messages.FindByIdAsync(neighbour.Id, default));
+        Assert.Null(await Store.Messages.UpdateContentAsync(NewId(), "x", editedAt, default));
+        Assert.Null(await Store.Messages.MarkDeletedAsync(NewId(), deletedAt, default));
+    }
+
+    [Fact]
+    public async Task UnreadCountsUndeletedMessagesOfOthersAfterTheMarker()
+    {
+        if (Skipped) return;
+        var (me, peer) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(me, peer);
+        var first = (await Store.Messages.InsertAsync(DirectMessage(peer, me, "1"), default)).Message;
+        await Store.Messages.InsertAsync(DirectMessage(me, peer, "mine"), default);
+        var second = (await Store.Messages.InsertAsync(DirectMessage(peer, me, "2"), default)).Message;
+        var third = (await Store.Messages.InsertAsync(DirectMessage(peer, me, "3"), default)).Message;
+        await Store.Messages.InsertAsync(DirectMessage(peer, me, "4"), default);
+
+        Assert.Equal(4, await Store.Messages.CountUnreadAsync(conversationId, me, null, default));
+        Assert.Equal(3, await Store.Messages.CountUnreadAsync(conversationId, me, first.Id, default));
+        Assert.Equal(1, await Store.Messages.CountUnreadAsync(conversationId, peer, null, default));
+
+        await Store.Messages.MarkDeletedAsync(third.Id, Now(), default);
+        Assert.Equal(2, await Store.Messages.CountUnreadAsync(conversationId, me, first.Id, default));
+        Assert.Equal(1, await Store.Messages.CountUnreadAsync(conversationId, me, second.Id, default));
+        Assert.Equal(0, await Store.Messages.CountUnreadAsync(ConversationIds.Direct(me, NewId()), me, null, default));
+    }
+
+    // Conversations and read markers
+
+    [Fact]
+    public async Task TouchingAConversationNeverMovesItsLastMessageBackwards()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(a, b);
+        var (older, newer, newest) = (NewId(), NewId(), NewId());
+        var t = Now();
+
+        await Store.Conversations.TouchAsync(new ConversationRecord(conversationId, [b, a], null, newer, t.AddSeconds(2)), default);
+        await Store.Conversations.TouchAsync(new ConversationRecord(conversationId, [a, b], null, older, t.AddSeconds(1)), default);
+        await Store.Conversations.TouchAsync(new ConversationRecord(conversationId, [a, b], null, newer, t.AddSeconds(3)), default);
+
+        string[] participants = string.CompareOrdinal(a, b) < 0 ? [a, b] : [b, a];
+        AssertConversation(new ConversationRecord(conversationId, participants, null, newer, t.AddSeconds(2)),
+            await Store.Conversations.FindAsync(conversationId, default));
+
+        await Store.Conversations.TouchAsync(new ConversationRecord(conversationId, [a, b], null, newest, t.AddSeconds(4)), default);
+        AssertConversation(new ConversationRecord(conversationId, participants, null, newest, t.AddSeconds(4)),
+            await Store.Conversations.FindAsync(conversationId, default));
+        Assert.Null(await Store.Conversations.FindAsync(ConversationIds.Direct(a, NewId()), default));
+    }
+
+    [Fact]
+    public async Task ConcurrentTouchesKeepTheNewestMessage()
+    {
+        if (Skipped) return;
+        var (a, b) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(a, b);
+        var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToList();
+        var t = Now();
+
+        await Task.WhenAll(ids.Select((id, i) => Store.Conversations.TouchAsync(
+            new ConversationRecord(conversationId, [a, b], null, id, t.AddMilliseconds(i)), default)));
+
+        var found = await Store.Conversations.FindAsync(conversationId, default);
+        Assert.Equal(ids[^1], found?.LastMessageId);
+        Assert.Equal(t.AddMilliseconds(19), found?.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task ListShowsTheUsersDirectAndGroupConversationsLatestFirst()
+    {
+        if (Skipped) return;
+        var (me, low, high, stranger) = (NewId(), NewId(), NewId(), NewId());
+        var (myGroup, otherGroup) = (NewId(), NewId());
+        var t = Now();
+        // Ids on both sides of mine, so I am participant a in one conversation and b in the other.
+        low = "0000" + low[4..];
+        high = "ffff" + high[4..];
+
+        await Store.Conversations.TouchAsync(new ConversationRecord(ConversationIds.Direct(me, low), [me, low], null, NewId(), t.AddSeconds(1)), default);
+        await Store.Conversations.TouchAsync(new ConversationRecord(ConversationIds.Group(myGroup), [], myGroup, NewId(), t.AddSeconds(3)), default);
+        await Store.Conversations.TouchAsync(new ConversationRecord(ConversationIds.Direct(high, me), [high, me], null, NewId(), t.AddSeconds(2)), default);
+        await Store.Conversations.TouchAsync(new ConversationRecord(ConversationIds.Group(otherGroup), [], otherGroup, NewId(), t.AddSeconds(4)), default);
+        await Store.Conversations.TouchAsync(new ConversationRecord(ConversationIds.Direct(low, stranger), [low, stranger], null, NewId(), t.AddSeconds(5)), default);
+
+        var listed = await Store.Conversations.ListAsync(me, [myGroup], 10, default);
+        Assert.Equal(
+            [ConversationIds.Group(myGroup), ConversationIds.Direct(me, high), ConversationIds.Direct(me, low)],
+            listed.Select(c => c.ConversationId));
+        Assert.Equal(myGroup, listed[0].GroupId);
+        Assert.Empty(listed[0].Participants);
+
+        var limited = await Store.Conversations.ListAsync(me, [myGroup], 2, default);
+        Assert.Equal([ConversationIds.Group(myGroup), ConversationIds.Direct(me, high)], limited.Select(c => c.ConversationId));
+
+        Assert.Equal([ConversationIds.Direct(me, high), ConversationIds.Direct(me, low)],
+            (await Store.Conversations.ListAsync(me, [], 10, default)).Select(c => c.ConversationId));
+    }
+
+    [Fact]
+    public async Task ReadMarkersOnlyMoveForward()
+    {
+        if (Skipped) return;
+        var (me, peer) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(me, peer);
+        var (m1, m2, m3) = (NewId(), NewId(), NewId());
+
+        Assert.Equal(m2, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m2, default));
+        Assert.Equal(m2, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m1, default));
+        Assert.Equal(m1, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, peer, m1, default));
+        Assert.Equal(m3, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m3, default));
+
+        var markers = await Store.Conversations.GetReadMarkersAsync(conversationId, default);
+        Assert.Equal(2, markers.Count);
+        Assert.Equal(m3, markers[me]);
+        Assert.Equal(m1, markers[peer]);
+        Assert.Empty(await Store.Conversations.GetReadMarkersAsync(ConversationIds.Direct(me, NewId()), default));
+    }
+
+    [Fact]
+    public async Task ConcurrentReadMarkerAdvancesKeepTheHighest()
+    {
+        if (Skipped) return;
+        var (me, peer) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(me, peer);
+        var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToList();
+
+        await Task.WhenAll(ids.Select(id => Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, id, default)));
+
+        Assert.Equal(ids[^1], (await Store.Conversations.GetReadMarkersAsync(conversationId, default))[me]);
+    }
+
+    // Groups
+
+    [Fact]
+    public async Task GroupsAreFoundByIdAndListedForTheirMembers()
+    {
+        if (Skipped) return;
+        var (owner, member, outsider) = (NewId(), NewId(), NewId());
+        var t = Now();
+        var group = new GroupRecord(NewId(), "Weekend 🚲", [owner, member], [owner], owner, t, t, 1);
+        var another = new GroupRecord(NewId(), "Solo", [owner], [owner], owner, t, t, 1);
+
+        await Store.Groups.CreateAsync(group, default);
+        await Store.Groups.CreateAsync(another, default);
+
+        AssertGroup(group, await Store.Groups.FindByIdAsync(group.Id, default));
+        Assert.Equal([group.Id, another.Id], (await Store.Groups.ListForMemberAsync(owner, default)).Select(g => g.Id));
+        var memberGroups = await Store.Groups.ListForMemberAsync(member, default);
+        Assert.Single(memberGroups);
+        AssertGroup(group, memberGroups[0]);
+        Assert.Empty(await Store.Groups.ListForMemberAsync(outsider, default));
+        Assert.Null(await Store.Groups.FindByIdAsync(NewId(), default));
+    }
+
+    [Fact]
+    public async Task UpdatingMembersNeedsTheCurrentVersion()
+    {
+        if (Skipped) return;
+        var (owner, member, newcomer) = (NewId(), NewId(), NewId());
+        var t = Now();
+        var group = new GroupRecord(NewId(), "Team", [owner, member], [owner], owner, t, t, 1);
+        await Store.Groups.CreateAsync(group, default);
+        var at = t.AddMinutes(1);
+
+        var updated = await Store.Groups.UpdateMembersAsync(group.Id, 1, [owner, newcomer], [owner, newcomer], at, default);
+
+        var expected = group with { Members = [owner, newcomer], Admins = [owner, newcomer], UpdatedAt = at, Version = 2 };
+        AssertGroup(expected, updated);
+        AssertGroup(expected, await Store.Groups.FindByIdAsync(group.Id, default));
+        Assert.Empty(await Store.Groups.ListForMemberAsync(member, default));
+        Assert.Single(await Store.Groups.ListForMemberAsync(newcomer, default));
+
+        // A writer that read version 1 lost the race: nothing changes.
+        Assert.Null(await Store.Groups.UpdateMembersAsync(group.Id, 1, [owner], [owner], at.AddMinutes(1), default));
+        AssertGroup(expected, await Store.Groups.FindByIdAsync(group.Id, default));
+        Assert.Null(await Store.Groups.UpdateMembersAsync(NewId(), 1, [owner], [owner], at, default));
+    }
+
+    [Fact]
+    public async Task ConcurrentMemberUpdatesOfOneVersionLetExactlyOneWin()
+    {
+        if (Skipped) return;
+        var owner = NewId();
+        var t = Now();
+        var group = new GroupRecord(NewId(), "Race", [owner], [owner], owner, t, t, 7);
+        await Store.Groups.CreateAsync(group, default);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            Store.Groups.UpdateMembersAsync(group.Id, 7, [owner, NewId()], [owner], t.AddSeconds(1), default)));
+
+        var winner = Assert.Single(results, r => r is not null);
+        AssertGroup(winner!, await Store.Groups.FindByIdAsync(group.Id, default));
+        Assert.Equal(8, winner!.Version);
+    }
+
+    // Records compare list members by reference, so these compare field by field.
+    private static void AssertGroup(GroupRecord expected, GroupRecord? actual)
+    {
+        Assert.NotNull(actual);
+        Assert.Equal(
+            (expected.Id, expected.Name, expected.CreatedBy, expected.CreatedAt, expected.UpdatedAt, expected.Version),
+            (actual.Id, actual.Name, actual.CreatedBy, actual.CreatedAt, actual.UpdatedAt, actual.Version));
+        Assert.Equal(expected.Members, actual.Members);
+        Assert.Equal(expected.Admins, actual.Admins);
+    }
+
+    private static void AssertConversation(ConversationRecord expected, ConversationRecord? actual)
+    {
+        Assert.NotNull(actual);
+        Assert.Equal(
+            (expected.ConversationId, expected.GroupId, expected.LastMessageId, expected.UpdatedAt),
+            (actual.ConversationId, actual.GroupId, actual.LastMessageId, actual.UpdatedAt));
+        Assert.Equal(expected.Participants, actual.Participants);
+    }
+
+    // Tokens
+
+    [Fact]
+    public async Task ARefreshTokenIsUsedExactlyOnceUnderConcurrency()
+    {
+        if (Skipped) return;
+        var t = Now();
+        var token = new RefreshTokenRecord(Unique("hash"), NewId(), Unique("family"), t, t + Hour, null, null);
+        await Store.Tokens.InsertRefreshTokenAsync(token, default);
+        Assert.Equal(token, await Store.Tokens.FindRefreshTokenAsync(token.TokenHash, default));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            Store.Tokens.TryUseRefreshTokenAsync(token.TokenHash, t.AddSeconds(1), default)));
+
+        Assert.Single(results, r => r);
+        Assert.Equal(token with { UsedAt = t.AddSeconds(1) }, await Store.Tokens.FindRefreshTokenAsync(token.TokenHash, default));
+        Assert.False(await Store.Tokens.TryUseRefreshTokenAsync(Unique("unknown"), t, default));
+        Assert.Null(await Store.Tokens.FindRefreshTokenAsync(Unique("unknown"), default));
+    }
+
+    [Fact]
+    public async Task RevokingAFamilyRevokesItsTokensOnly()
+    {
+        if (Skipped) return;
+        var t = Now();
+        var user = NewId();
+        var (family, otherFamily) = (Unique("family"), Unique("family"));
+        var used = new RefreshTokenRecord(Unique("hash"), user, family, t, t + Hour, t, null);
+        var current = new RefreshTokenRecord(Unique("hash"), user, family, t, t + Hour, null, null);
+        var other = new RefreshTokenRecord(Unique("hash"), user, otherFamily, t, t + Hour, null, null);
+        foreach (var token in new[] { used, current, other })
+        {
+            await Store.Tokens.InsertRefreshTokenAsync(token, default);
+        }
+
+        await Store.Tokens.RevokeRefreshFamilyAsync(family, t.AddSeconds(1), default);
+
+        Assert.Equal(used with { RevokedAt = t.AddSeconds(1) }, await Store.Tokens.FindRefreshTokenAsync(used.TokenHash, default));
+        Assert.Equal(current with { RevokedAt = t.AddSeconds(1) }, await Store.Tokens.FindRefreshTokenAsync(current.TokenHash, default));
+        Assert.False(await Store.Tokens.TryUseRefreshTokenAsync(current.TokenHash, t.AddSeconds(2), default));
+        Assert.Equal(other, await Store.Tokens.FindRefreshTokenAsync(other.TokenHash, default));
+        Assert.True(await Store.Tokens.TryUseRefreshTokenAsync(other.TokenHash, t.AddSeconds(2), default));
+    }
+
+    [Fact]
+    public async Task RevokingAllRefreshTokensOfAUserLeavesOtherUsersAlone()
+    {
+        if (Skipped) return;
+        var t = Now();
+        var (user, otherUser) = (NewId(), NewId());
+        var first = new RefreshTokenRecord(Unique("hash"), user, Unique("family"), t, t + Hour, null, null);
+        var second = new RefreshTokenRecord(Unique("hash"), user, Unique("family"), t, t + Hour, null, null);
+        var others = new RefreshTokenRecord(Unique("hash"), otherUser, Unique("family"), t, t + Hour, null, null);
+        foreach (var token in new[] { first, second, others })
+        {
+            await Store.Tokens.InsertRefreshTokenAsync(token, default);
+        }
+
+        await Store.Tokens.RevokeAllRefreshTokensAsync(user, t.AddSeconds(1), default);
+
+        Assert.False(await Store.Tokens.TryUseRefreshTokenAsync(first.TokenHash, t.AddSeconds(2), default));
+        Assert.False(await Store.Tokens.TryUseRefreshTokenAsync(second.TokenHash, t.AddSeconds(2), default));
+        Assert.Equal(t.AddSeconds(1), (await Store.Tokens.FindRefreshTokenAsync(second.TokenHash, default))?.RevokedAt);
+        Assert.True(await Store.Tokens.TryUseRefreshTokenAsync(others.TokenHash, t.AddSeconds(2), default));
+    }
+
+    [Fact]
+    public async Task AResetTokenIsUsedOnce()
+    {
+        if (Skipped) return;
+        var t = Now();
+        var token = new ResetTokenRecord(Unique("reset"), NewId(), t, t.AddMinutes(30), null);
+        await Store.Tokens.InsertResetTokenAsync(token, default);
+        Assert.Equal(token, await Store.Tokens.FindResetTokenAsync(token.TokenHash, default));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            Store.Tokens.TryUseResetTokenAsync(token.TokenHash, t.AddMinutes(1), default)));
+
+        Assert.Single(results, r => r);
+        Assert.Equal(token with { UsedAt = t.AddMinutes(1) }, await Store.Tokens.FindResetTokenAsync(token.TokenHash, default));
+        Assert.False(await Store.Tokens.TryUseResetTokenAsync(Unique("unknown"), t, default));
+        Assert.Null(await Store.Tokens.FindResetTokenAsync(Unique("unknown"), default));
+    }
+
+    [Fact]
+    public async Task PurgeRemovesExpiredTokensOnly()
+    {
+        if (Skipped) return;
+        var now = Now();
+        var expiredRefresh = new RefreshTokenRecord(Unique("hash"), NewId(), Unique("family"), now - 2 * Hour, now - Hour, null, null);
+        var liveRefresh = new RefreshTokenRecord(Unique("hash"), NewId(), Unique("family"), now, now + Hour, null, null);
+        var expiredReset = new ResetTokenRecord(Unique("reset"), NewId(), now - Hour, now.AddMinutes(-30), null);
+        var liveReset = new ResetTokenRecord(Unique("reset"), NewId(), now, now.AddMinutes(30), null);
+        await Store.Tokens.InsertRefreshTokenAsync(expiredRefresh, default);
+        await Store.Tokens.InsertRefreshTokenAsync(liveRefresh, default);
+        await Store.Tokens.InsertResetTokenAsync(expiredReset, default);
+        await Store.Tokens.InsertResetTokenAsync(liveReset, default);
+
+        // A TTL index may have removed some already; the count is then smaller, the outcome the same.
+        Assert.InRange(await Store.Tokens.PurgeExpiredAsync(now, default), 0, 2);
+
+        Assert.Null(await Store.Tokens.FindRefreshTokenAsync(expiredRefresh.TokenHash, default));
+        Assert.Null(await Store.Tokens.FindResetTokenAsync(expiredReset.TokenHash, default));
+        Assert.Equal(liveRefresh, await Store.Tokens.FindRefreshTokenAsync(liveRefresh.TokenHash, default));
+        Assert.Equal(liveReset, await Store.Tokens.FindResetTokenAsync(liveReset.TokenHash, default));
+    }
+
+    // Rate limits
+
+    [Fact]
+    public async Task RateLimitCountersCountWithinAWindowAndRestartInTheNext()
+    {
+        if (Skipped) return;
+        var key = Unique("login:");
+        var window = Now().AddMinutes(1);
+
+        Assert.Equal(1, await Store.RateLimits.IncrementAsync(key, window, default));
+        Assert.Equal(2, await Store.RateLimits.IncrementAsync(key, window, default));
+        Assert.Equal(1, await Store.RateLimits.IncrementAsync(Unique("login:"), window, default));
+        Assert.Equal(3, await Store.RateLimits.IncrementAsync(key, window, default));
+
+        var next = window.AddMinutes(1);
+        Assert.Equal(1, await Store.RateLimits.IncrementAsync(key, next, default));
+        Assert.Equal(2, await Store.RateLimits.IncrementAsync(key, next, default));
+    }
+
+    [Fact]
+    public async Task ConcurrentIncrementsAreAllCounted()
+    {
+        if (Skipped) return;
+        var key = Unique("send:");
+        var window = Now().AddMinutes(1);
+
+        var counts = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ => Store.RateLimits.IncrementAsync(key, window, default)));
+
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), counts.Order());
+    }
+
+    // Presence
+
+    [Fact]
+    public async Task PresenceCountsTheConnectionsOfTwoDevices()
+    {
+        if (Skipped) return;
+        var user = NewId();
+        var t = Now();
+
+        Assert.Equal(new PresenceRecord(user, 1, t), await Store.Presence.ConnectedAsync(user, t, default));
+        Assert.Equal(new PresenceRecord(user, 2, t.AddSeconds(1)), await Store.Presence.ConnectedAsync(user, t.AddSeconds(1), default));
+        Assert.Equal(new PresenceRecord(user, 2, t.AddSeconds(2)), await Store.Presence.HeartbeatAsync(user, t.AddSeconds(2), default));
+        Assert.Equal(new PresenceRecord(user, 1, t.AddSeconds(3)), await Store.Presence.DisconnectedAsync(user, t.AddSeconds(3), default));
+        Assert.Equal(new PresenceRecord(user, 0, t.AddSeconds(4)), await Store.Presence.DisconnectedAsync(user, t.AddSeconds(4), default));
+
+        // A disconnect the store never saw connect (or one after expiry) stays at zero.
+        Assert.Equal(new PresenceRecord(user, 0, t.AddSeconds(5)), await Store.Presence.DisconnectedAsync(user, t.AddSeconds(5), default));
+        Assert.Null(await Store.Presence.HeartbeatAsync(user, t.AddSeconds(6), default));
+        Assert.Equal([new PresenceRecord(user, 0, t.AddSeconds(5))], await Store.Presence.GetAsync([user, NewId()], default));
+
+        var stranger = NewId();
+        Assert.Equal(new PresenceRecord(stranger, 0, t), await Store.Presence.DisconnectedAsync(stranger, t, default));
+    }
+
+    [Fact]
+    public async Task ConcurrentConnectsAndDisconnectsBalance()
+    {
+        if (Skipped) return;
+        var user = NewId();
+        var t = Now();
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Store.Presence.ConnectedAsync(user, t.AddMilliseconds(i), default)));
+        Assert.Equal(10, (await Store.Presence.GetAsync([user], default)).Single().Connections);
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Store.Presence.DisconnectedAsync(user, t.AddSeconds(1), default)));
+
+        Assert.Equal(new PresenceRecord(user, 0, t.AddSeconds(1)), (await Store.Presence.GetAsync([user], default)).Single());
+    }
+
+    [Fact]
+    public async Task ExpiryZeroesOnlyUsersNotSeenSinceTheCutoff()
+    {
+        if (Skipped) return;
+        var (stale, fresh, offline) = (NewId(), NewId(), NewId());
+        var now = Now();
+        await Store.Presence.ConnectedAsync(stale, now.AddMinutes(-10), default);
+        await Store.Presence.ConnectedAsync(stale, now.AddMinutes(-9), default);
+        await Store.Presence.ConnectedAsync(fresh, now.AddMinutes(-10), default);
+        await Store.Presence.HeartbeatAsync(fresh, now, default);
+        await Store.Presence.DisconnectedAsync(offline, now.AddMinutes(-10), default);
+
+        var expired = await Store.Presence.ExpireAsync(now.AddMinutes(-5), default);
+
+        Assert.Contains(new PresenceRecord(stale, 0, now.AddMinutes(-9)), expired);
+        Assert.DoesNotContain(expired, p => p.UserId == fresh || p.UserId == offline);
+        var after = (await Store.Presence.GetAsync([stale, fresh, offline], default)).ToDictionary(p => p.UserId);
+        Assert.Equal(0, after[stale].Connections);
+        Assert.Equal(1, after[fresh].Connections);
+        Assert.DoesNotContain(await Store.Presence.ExpireAsync(now.AddMinutes(-5), default), p => p.UserId == stale);
+    }
+
+    // Ids from the outside
+
+    [Theory]
+    [InlineData("not-an-id")]
+    [InlineData("")]
+    [InlineData("65f1c0ffee65f1c0ffee65f")]
+    [InlineData("65f1c0ffee65f1c0ffee65fz")]
+    [InlineData("' OR 1=1 --")]
+    [InlineData("{\"$gt\": \"\"}")]
+    public async Task IdsThatAreNotObjectIdsFindNothing(string id)
+    {
+        if (Skipped) return;
+        var existing = await CreateUserAsync();
+        var t = Now();
+        var (a, b) = (NewId(), NewId());
+        await Store.Messages.InsertAsync(DirectMessage(a, b), default);
+
+        Assert.Null(await Store.Users.FindByIdAsync(id, default));
+        Assert.Equal([existing.Id], (await Store.Users.FindByIdsAsync([id, existing.Id], default)).Select(u => u.Id));
+        await Store.Users.UpdatePasswordAsync(id, "x", t, default);
+        Assert.Null(await Store.Messages.FindByIdAsync(id, default));
+        Assert.Empty(await Store.Messages.GetPageAsync(ConversationIds.Direct(a, b), id, 10, default));
+        Assert.Null(await Store.Messages.UpdateContentAsync(id, "x", t, default));
+        Assert.Null(await Store.Messages.MarkDeletedAsync(id, t, default));
+        Assert.Null(await Store.Conversations.FindAsync(id, default));
+        Assert.Empty(await Store.Conversations.ListAsync(id, [id], 10, default));
+        Assert.Null(await Store.Groups.FindByIdAsync(id, default));
+        Assert.Empty(await Store.Groups.ListForMemberAsync(id, default));
+        Assert.Null(await Store.Groups.UpdateMembersAsync(id, 1, [a], [a], t, default));
+        Assert.Null(await Store.Presence.HeartbeatAsync(id, t, default));
+        Assert.Empty(await Store.Presence.GetAsync([id], default));
+        await Store.Tokens.RevokeAllRefreshTokensAsync(id, t, default);
+    }
+
+    [Fact]
+    public async Task WritesWithIdsThatAreNotObjectIdsAreRefused()
+    {
+        if (Skipped) return;
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.Users.CreateAsync(NewUser() with { Id = "nope" }, default));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.Messages.InsertAsync(DirectMessage(NewId(), NewId()) with { SenderId = "nope" }, default));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.Presence.ConnectedAsync("nope", Now(), default));
+    }
+
+    [Fact]
+    public async Task HealthReportsTheStoreReachable()
+    {
+        if (Skipped) return;
+        Assert.True(await Store.Health.PingAsync(default));
+        Assert.Contains(Store.Health.Name, new[] { "sqlite", "mongodb" });
+    }
+}
