@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core.Realtime;
 
@@ -14,6 +15,7 @@ public static class AzureSignalRRegistration
     public static IHostApplicationBuilder AddAzureSignalRRealtime(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<AzureSignalROptions>()
             .BindConfiguration(AzureSignalROptions.Section)
             .Configure<IConfiguration>((options, configuration) =>

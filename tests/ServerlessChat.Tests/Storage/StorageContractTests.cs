@@ -70,7 +70,7 @@ public abstract class StorageContractTests(StorageFixture fixture)
     {
         if (Skipped) return;
         var first = await CreateUserAsync(Unique("bob"));
-        var second = NewUser(first.Username.ToUpperInvariant());
+        var second = NewUser(first.Username.ToUpperInvariant(), $"{Unique("other")}@example.test");
 
         Assert.Equal(CreateUserOutcome.UsernameTaken, await Store.Users.CreateAsync(second, default));
 
@@ -91,6 +91,17 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Users.FindByIdAsync(second.Id, default));
         Assert.Null(await Store.Users.FindByUsernameAsync(second.Username, default));
         Assert.Equal(first, await Store.Users.FindByEmailAsync(first.Email, default));
+    }
+
+    [Fact]
+    public async Task CreatingAUserWhoseUsernameAndEmailAreBothTakenAnswersUsernameTaken()
+    {
+        if (Skipped) return;
+        var first = await CreateUserAsync(Unique("erin"));
+        var second = NewUser(first.Username.ToUpperInvariant(), first.Email.ToUpperInvariant());
+
+        Assert.Equal(CreateUserOutcome.UsernameTaken, await Store.Users.CreateAsync(second, default));
+        Assert.Null(await Store.Users.FindByIdAsync(second.Id, default));
     }
 
     [Fact]

@@ -30,19 +30,20 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
         {
             // MongoDB names the index ("index: emailLower_1 dup key: ..."); values are lowercase, so the
-            // camel-case field names cannot come from them. Cosmos DB does not name it: then look.
+            // camel-case field names cannot come from them. Cosmos DB does not name it: then look. When both are
+            // taken the username wins, whichever index the server checked first.
             var message = ex.WriteError.Message ?? "";
             if (message.Contains("usernameLower", StringComparison.Ordinal))
+            {
+                return CreateUserOutcome.UsernameTaken;
+            }
+            if (await FindByUsernameAsync(user.Username, ct).ConfigureAwait(false) is not null)
             {
                 return CreateUserOutcome.UsernameTaken;
             }
             if (message.Contains("emailLower", StringComparison.Ordinal))
             {
                 return CreateUserOutcome.EmailTaken;
-            }
-            if (await FindByUsernameAsync(user.Username, ct).ConfigureAwait(false) is not null)
-            {
-                return CreateUserOutcome.UsernameTaken;
             }
             if (await FindByEmailAsync(user.Email, ct).ConfigureAwait(false) is not null)
             {

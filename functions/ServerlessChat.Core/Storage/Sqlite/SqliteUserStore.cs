@@ -57,11 +57,15 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
                 {
                     return CreateUserOutcome.UsernameTaken;
                 }
-                if (ex.Message.Contains("users.email_lower", StringComparison.Ordinal))
+                if (!ex.Message.Contains("users.email_lower", StringComparison.Ordinal))
                 {
-                    return CreateUserOutcome.EmailTaken;
+                    throw;
                 }
-                throw;
+                // When both are taken the username wins, whichever index SQLite happened to check first.
+                var usernameTaken = w.QuerySingle(
+                    "SELECT 1 FROM users WHERE username_lower = @usernameLower",
+                    p => p.Bind("@usernameLower", usernameLower), _ => true);
+                return usernameTaken ? CreateUserOutcome.UsernameTaken : CreateUserOutcome.EmailTaken;
             }
         }, ct);
     }
