@@ -136,11 +136,21 @@ public sealed partial class AuthService(
         await tokens.InsertResetTokenAsync(
             new ResetTokenRecord(SecretTokens.Hash(token), user.Id, now, now.AddMinutes(authOptions.Value.PasswordResetMinutes), null), ct);
         var link = $"{emailOptions.Value.ResetUrlBase}?token={Uri.EscapeDataString(token)}";
-        await email.SendAsync(
-            user.Email,
-            "Reset your ServerlessChat password",
-            $"Hello {user.DisplayName},\n\nTo choose a new password, open this link within {authOptions.Value.PasswordResetMinutes} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays as it is.\n",
-            ct);
+        try
+        {
+            await email.SendAsync(
+                user.Email,
+                "Reset your ServerlessChat password",
+                $"Hello {user.DisplayName},\n\nTo choose a new password, open this link within {authOptions.Value.PasswordResetMinutes} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays as it is.\n",
+                ct);
+        }
+        catch (Exception error) when (!ct.IsCancellationRequested)
+        {
+            // Still 202: an error only for known addresses would tell a caller which emails have accounts.
+            LogResetEmailFailed(logger, error, user.Id);
+            return;
+        }
+
         LogResetRequested(logger, user.Id);
     }
 
@@ -209,6 +219,9 @@ public sealed partial class AuthService(
 
     [LoggerMessage(LogLevel.Information, "Password reset requested for user {UserId}")]
     private static partial void LogResetRequested(ILogger logger, string userId);
+
+    [LoggerMessage(LogLevel.Error, "The password reset email for user {UserId} could not be sent")]
+    private static partial void LogResetEmailFailed(ILogger logger, Exception error, string userId);
 
     [LoggerMessage(LogLevel.Information, "Password reset completed for user {UserId}")]
     private static partial void LogPasswordReset(ILogger logger, string userId);

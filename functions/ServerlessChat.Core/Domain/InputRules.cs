@@ -199,9 +199,10 @@ public sealed partial class InputRules
     [GeneratedRegex("^[A-Za-z0-9_.-]{3,32}$")]
     private static partial Regex UsernamePattern();
 
-    // Deliberately plain: one @, no spaces or control characters, a dotted domain. Deliverability is what the
-    // reset email proves.
-    [GeneratedRegex(@"^[^@\s\p{Cc}]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")]
+    // Deliberately plain: an unquoted (dot-atom) local part and a dotted domain. Quotes, commas, brackets and
+    // the like would pass a looser pattern but make the mail library refuse the address when the reset email
+    // is sent. Deliverability is what the reset email proves.
+    [GeneratedRegex(@"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")]
     private static partial Regex EmailPattern();
 
     [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ServerlessChat.Core.Realtime;
 
@@ -18,6 +19,10 @@ public sealed record CallSignalRequest(string? ToUserId, string? CallId, string?
 
 public sealed record CallSignalDto(string CallId, string FromUserId, string Type, JsonElement? Payload);
 
-public sealed record IceServerDto(IReadOnlyList<string> Urls, string? Username, string? Credential);
+/// <summary>Absent rather than null credentials: a browser turns a null username into the string "null".</summary>
+public sealed record IceServerDto(
+    IReadOnlyList<string> Urls,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Username,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Credential);
 
 public sealed record IceServersDto(IReadOnlyList<IceServerDto> IceServers);

@@ -84,6 +84,11 @@ public sealed partial class AuthApiTests(SharedHostFixture fixture)
             { "", "ok@example.test", Password, null, "username" },
             { "GOODNAME", "not-an-email", Password, null, "email" },
             { "GOODNAME", "two@@example.test", Password, null, "email" },
+            { "GOODNAME", "paren(thesis@example.test", Password, null, "email" },
+            { "GOODNAME", "comma,list@example.test", Password, null, "email" },
+            { "GOODNAME", "<angle>@example.test", Password, null, "email" },
+            { "GOODNAME", "quote\"d@example.test", Password, null, "email" },
+            { "GOODNAME", "semi;colon@example.test", Password, null, "email" },
             { "GOODNAME", "ok@example.test", "short", null, "password" },
             { "GOODNAME", "ok@example.test", new string('p', 129), null, "password" },
             { "GOODNAME", "ok@example.test", Password, "", "displayName" },
@@ -242,6 +247,22 @@ public sealed partial class AuthApiTests(SharedHostFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, known.StatusCode);
         Assert.Equal(unknown.Content.Headers.ContentLength ?? 0, known.Content.Headers.ContentLength ?? 0);
+    }
+
+    [Theory]
+    [InlineData("o'brien+chat")]
+    [InlineData("first.last")]
+    [InlineData("x#y=z")]
+    public async Task EveryEmailThatRegistrationAcceptsCanReceiveAResetEmail(string localPart)
+    {
+        var username = ChatApiClient.UniqueName("addr");
+        var email = $"{localPart}.{username}@example.test";
+        await ChatApiClient.ReadAsync(await _http.PostAsJsonAsync("api/auth/register", new { username, email, password = Password }), HttpStatusCode.Created);
+
+        var requested = await _http.PostAsJsonAsync("api/auth/password-reset", new { email });
+
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        Assert.False(string.IsNullOrEmpty(ReadResetToken(email)));
     }
 
     [Fact]

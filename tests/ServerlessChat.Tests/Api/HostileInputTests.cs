@@ -159,6 +159,25 @@ public sealed class HostileInputTests(SharedHostFixture fixture)
     }
 
     [Theory]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln")]
+    [InlineData("bm90IGpzb24.eyJzdWIiOiJ4In0.c2ln")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOjEyMywiZXhwIjoic29vbiIsImF1ZCI6e30sImlzcyI6W119.c2ln")]
+    [InlineData("!!!.@@@.###")]
+    [InlineData("a.b.c.d.e")]
+    [InlineData("....")]
+    [InlineData("eyJhbGciOiJub25lIn0.e30.")]
+    [InlineData("eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLy4uL2V0Yy9wYXNzd2QifQ.e30.c2ln")]
+    [InlineData("eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d")]
+    public async Task AMalformedTokenAnswersUnauthorizedNeverAServerError(string token)
+    {
+        var alice = await ChatApiClient.RegisterAsync(_http, "mal");
+
+        var response = await alice.WithTokens(token).GetAsync("api/users/me");
+
+        await ChatApiClient.ReadProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("Bearer")]

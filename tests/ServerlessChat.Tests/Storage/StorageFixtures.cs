@@ -78,6 +78,7 @@ public sealed class MongoStorageFixture : StorageFixture
     {
         const string notice = $"SKIP: MongoDB contract tests (set {ConnectionStringVariable} to run them)";
         Console.WriteLine(notice);
+        Console.Error.WriteLine(notice + " [stderr]");
         return true;
     });
 
