@@ -98,7 +98,7 @@ public sealed partial class InputRules
         return name;
     }
 
-    /// <summary>Message content: NFC, trimmed, 1 to 4000 characters, no control characters but newline and tab.</summary>
+    /// <summary>Message content: CRLF as LF, NFC, trimmed, 1 to 4000 characters, no control characters but newline and tab.</summary>
     public string? Content(string field, string? value)
     {
         if (!Present(field, value, required: true))
@@ -106,7 +106,8 @@ public sealed partial class InputRules
             return null;
         }
 
-        var content = value!.Normalize(NormalizationForm.FormC).Trim();
+        // Windows line endings become plain newlines rather than a refused control character.
+        var content = value!.Replace("\r\n", "\n", StringComparison.Ordinal).Normalize(NormalizationForm.FormC).Trim();
         if (content.Length < 1 || content.Length > MaxContentLength)
         {
             Add(field, $"Use 1 to {MaxContentLength} characters.");

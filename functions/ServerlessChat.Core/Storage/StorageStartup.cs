@@ -6,7 +6,8 @@ namespace ServerlessChat.Core.Storage;
 
 /// <summary>
 /// Hosted services start in registration order and the web server starts after them, so the schema exists
-/// before the first request. Also purges expired tokens from SQLite, which has no TTL indexes.
+/// before the first request. Then purges expired tokens every few minutes: SQLite has no TTL indexes, and
+/// Cosmos DB's RU API honours TTL only on _ts, so MongoDB gets the same cheap, index-served sweep.
 /// </summary>
 internal sealed partial class StorageStartup(
     IStorageInitializer initializer,
@@ -24,10 +25,7 @@ internal sealed partial class StorageStartup(
     {
         await initializer.InitializeAsync(cancellationToken).ConfigureAwait(false);
         LogInitialized(options.Value.Provider);
-        if (options.Value.Provider == StorageProvider.Sqlite)
-        {
-            _purgeLoop = PurgeLoopAsync(_stopping.Token);
-        }
+        _purgeLoop = PurgeLoopAsync(_stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -168,6 +168,8 @@ public sealed class HostileInputTests(SharedHostFixture fixture)
     [InlineData("eyJhbGciOiJub25lIn0.e30.")]
     [InlineData("eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLy4uL2V0Yy9wYXNzd2QifQ.e30.c2ln")]
     [InlineData("eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.a.b.c.d")]
+    [InlineData("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4IiwiZXhwIjoxZTQwMCwibmJmIjotOTk5OTk5OTk5OTk5OTk5OTk5OTl9.c2ln")]
+    [InlineData("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImNyaXQiOlsieCJdfQ.eyJzdWIiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5OTk5OTk5OTk5OX0.c2ln")]
     public async Task AMalformedTokenAnswersUnauthorizedNeverAServerError(string token)
     {
         var alice = await ChatApiClient.RegisterAsync(_http, "mal");

@@ -35,6 +35,9 @@ public sealed partial class StandaloneHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The host process, for reading its memory and CPU from /proc (the load program does).</summary>
+    public int ProcessId => _process.Id;
+
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
     public string Output

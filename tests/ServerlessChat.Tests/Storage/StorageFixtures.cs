@@ -77,8 +77,8 @@ public sealed class MongoStorageFixture : StorageFixture
     private static readonly Lazy<bool> SkipNotice = new(() =>
     {
         const string notice = $"SKIP: MongoDB contract tests (set {ConnectionStringVariable} to run them)";
+        // VSTest shows a test host's console at normal verbosity (dotnet test --logger "console;verbosity=normal").
         Console.WriteLine(notice);
-        Console.Error.WriteLine(notice + " [stderr]");
         return true;
     });
 

@@ -91,10 +91,13 @@ internal sealed class MongoAuthTokenStore(MongoChatDatabase db) : IAuthTokenStor
 
     public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
-        // The TTL indexes do this within a minute or so; this makes the result exact for callers that ask.
+        // The TTL indexes do this where the server runs them (Cosmos DB's RU API has TTL on _ts only), and then
+        // there is little left here.
         var expired = new BsonDocument("expiresAt", new BsonDocument("$lt", MongoBson.Time(now)));
         var refresh = await db.RefreshTokens.DeleteManyAsync(expired, ct).ConfigureAwait(false);
         var reset = await db.ResetTokens.DeleteManyAsync(expired, ct).ConfigureAwait(false);
+        // Past windows are never read again. Not counted: they are not tokens.
+        await db.RateLimits.DeleteManyAsync(new BsonDocument("windowEnd", new BsonDocument("$lt", MongoBson.Time(now))), ct).ConfigureAwait(false);
         return (int)(refresh.DeletedCount + reset.DeletedCount);
     }
 }

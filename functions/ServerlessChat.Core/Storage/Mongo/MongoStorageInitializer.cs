@@ -6,14 +6,12 @@ namespace ServerlessChat.Core.Storage.Mongo;
 
 /// <summary>
 /// Ensures the indexes every query relies on. Creating an existing index is a no-op, so this runs at every
-/// start; on Cosmos DB the Bicep template declares the same indexes, and when one differs there (name or
-/// options) the template wins and a warning is logged.
+/// start. On Cosmos DB the Bicep template declares the same indexes; where the server refuses one as written
+/// here (another name or options, or a TTL on a field other than _ts), what is there is kept and a warning is
+/// logged, except for unique indexes, without which the stores would be wrong, so start-up fails.
 /// </summary>
 internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILogger<MongoStorageInitializer> logger) : IStorageInitializer
 {
-    private const int IndexOptionsConflict = 85;
-    private const int IndexKeySpecsConflict = 86;
-
     public async Task InitializeAsync(CancellationToken ct)
     {
         var keys = Builders<BsonDocument>.IndexKeys;
@@ -55,24 +53,26 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
         {
             await collection.Indexes.CreateManyAsync(
                 indexes.Select(i => new CreateIndexModel<BsonDocument>(i.Keys, i.Options)), ct).ConfigureAwait(false);
+            return;
         }
-        catch (MongoCommandException ex) when (ex.Code is IndexOptionsConflict or IndexKeySpecsConflict)
+        catch (MongoCommandException)
         {
-            // One conflict fails the whole batch; create the rest one by one so only the conflicting one is left as it is.
-            foreach (var (keys, options) in indexes)
+            // One refused index fails the whole batch; one by one below, so that only that one is missing.
+        }
+
+        foreach (var (keys, options) in indexes)
+        {
+            try
             {
-                try
-                {
-                    await collection.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys, options), cancellationToken: ct).ConfigureAwait(false);
-                }
-                catch (MongoCommandException inner) when (inner.Code is IndexOptionsConflict or IndexKeySpecsConflict)
-                {
-                    LogIndexConflict(collection.CollectionNamespace.CollectionName, inner.CodeName);
-                }
+                await collection.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(keys, options), cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (MongoCommandException ex) when (options?.Unique != true)
+            {
+                LogIndexRefused(collection.CollectionNamespace.CollectionName, ex.CodeName ?? ex.Code.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An index of collection {Collection} exists with other options ({Reason}); it is kept as it is")]
-    private partial void LogIndexConflict(string collection, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An index of collection {Collection} was refused ({Reason}); the one in place, if any, is kept")]
+    private partial void LogIndexRefused(string collection, string reason);
 }
