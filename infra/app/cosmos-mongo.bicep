@@ -194,9 +194,12 @@ resource messagesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDataba
         }
         // Idempotent sends. On a sharded collection a unique index must contain the shard key, so
         // the guarantee holds per conversation, which is where a client's retry lands anyway.
+        // dedupeKey is the clientMessageId when the client gave one and the message id otherwise:
+        // Cosmos DB treats a missing field as null, so indexing clientMessageId itself would make
+        // two sends without one collide.
         {
           key: {
-            keys: ['conversationId', 'sender', 'clientMessageId']
+            keys: ['conversationId', 'sender', 'dedupeKey']
           }
           options: {
             unique: true

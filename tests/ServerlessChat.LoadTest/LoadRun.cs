@@ -18,6 +18,7 @@ internal sealed class LoadRun
     private readonly int[] _delivered;
     private readonly bool[] _acknowledged;
     private readonly float[] _latencies;
+    private readonly float[] _answers;
     private int _latencyCount;
     private int _deliveries;
     private int _duplicates;
@@ -40,6 +41,7 @@ internal sealed class LoadRun
         _delivered = new int[Total];
         _acknowledged = new bool[Total];
         _latencies = new float[Total * fanout];
+        _answers = new float[Total];
         Runs[Id] = this;
     }
 
@@ -122,9 +124,9 @@ internal sealed class LoadRun
         await Task.WhenAll(Enumerable.Range(0, pacers).Select(k => Task.Run(() => PaceAsync(k, pacers))));
         var sendEnd = Stopwatch.GetTimestamp();
 
-        // Every answer, then every delivery of the acknowledged messages, each bounded.
-        var deadline = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
-        while (Volatile.Read(ref _inFlight) > 0 && Stopwatch.GetTimestamp() < deadline + 30 * Stopwatch.Frequency)
+        // Every answer (a request times out after 30 s), then every delivery of the acknowledged messages.
+        var deadline = Stopwatch.GetTimestamp() + 35 * Stopwatch.Frequency;
+        while (Volatile.Read(ref _inFlight) > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(10);
         }
@@ -151,13 +153,16 @@ internal sealed class LoadRun
         var count = Math.Min(Volatile.Read(ref _latencyCount), _latencies.Length);
         var latencies = _latencies.AsSpan(0, count).ToArray();
         Array.Sort(latencies);
+        var answers = _answers.Where((_, seq) => _acknowledged[seq]).ToArray();
+        Array.Sort(answers);
         var lastArrival = Math.Max(Interlocked.Read(ref _lastArrival), sendEnd);
         var active = Stopwatch.GetElapsedTime(_start, lastArrival).TotalSeconds;
         return new RunResult(
             Rate, Fanout, Total, _acknowledgedCount, _errors, _skipped, _deliveries, _duplicates, lost,
             _deliveries / active, Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(latencies, 1.0),
-            cpuBefore.Zip(cpuAfter, (before, after) => ProcStats.CorePercent(after - before, wall)).ToArray(),
-            ProcStats.CorePercent(machineAfter.Busy - machineBefore.Busy, wall));
+            Percentile(answers, 0.50), Percentile(answers, 0.99),
+            wall, cpuBefore.Zip(cpuAfter, (before, after) => ProcStats.Seconds(after - before)).ToArray(),
+            ProcStats.Seconds(machineAfter.Busy - machineBefore.Busy));
     }
 
     private async Task PaceAsync(int k, int pacers)
@@ -186,10 +191,12 @@ internal sealed class LoadRun
 
     private async Task SendAsync(int seq)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             if (await _send(this, seq))
             {
+                _answers[seq] = (float)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 _acknowledged[seq] = true;
                 Interlocked.Increment(ref _acknowledgedCount);
             }
@@ -222,13 +229,24 @@ internal sealed class LoadRun
 }
 
 /// <summary>
-/// What a run measured. <see cref="Cpu"/> is per watched process, in percent of one core over the run (200 is the
-/// whole of this 2-core machine); <see cref="MachineCpu"/> the same for everything running.
+/// What a run measured. Latencies are send to arrival; <see cref="AnswerP50"/> and <see cref="AnswerP99"/> send to
+/// the sender's acknowledgement. <see cref="CpuSeconds"/> is per watched process (server, then this client),
+/// <see cref="MachineCpuSeconds"/> for everything running, over the <see cref="Wall"/> seconds of the run.
 /// </summary>
 internal sealed record RunResult(
     double Rate, int Fanout, int Sent, int Acknowledged, int Errors, int Skipped, int Deliveries, int Duplicates, long Lost,
-    double DeliveriesPerSecond, double P50, double P99, double Max, double[] Cpu, double MachineCpu)
+    double DeliveriesPerSecond, double P50, double P99, double Max, double AnswerP50, double AnswerP99,
+    double Wall, double[] CpuSeconds, double MachineCpuSeconds)
 {
+    /// <summary>In percent of one core (200 is the whole of a 2-core machine).</summary>
+    public double[] Cpu => CpuSeconds.Select(s => s / Wall * 100).ToArray();
+
+    public double MachineCpu => MachineCpuSeconds / Wall * 100;
+
+    /// <summary>Server CPU time per acknowledged message, in microseconds: what a message costs the server, which
+    /// the other processes on the machine change far less than they change latency.</summary>
+    public double ServerMicrosPerMessage => Acknowledged == 0 ? double.NaN : CpuSeconds[0] * 1e6 / Acknowledged;
+
     public bool Holds(double p99Limit) =>
         Errors == 0 && Skipped == 0 && Lost == 0 && Duplicates == 0 && P99 <= p99Limit
         && DeliveriesPerSecond >= 0.9 * Rate * Fanout;

@@ -33,7 +33,7 @@ internal static class ProcStats
         return (total - values[3] - values[4], total);
     }
 
-    public static double CorePercent(long ticks, double seconds) => ticks / TicksPerSecond / seconds * 100;
+    public static double Seconds(long ticks) => ticks / TicksPerSecond;
 
     /// <summary>Peak resident memory (VmHWM) of a process in MB.</summary>
     public static double PeakMegabytes(int pid) => StatusKilobytes(pid, "VmHWM:") / 1024.0;

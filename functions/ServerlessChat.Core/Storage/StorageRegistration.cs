@@ -45,8 +45,8 @@ public static class StorageRegistration
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var contentRoot = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
-            return new SqliteStoreSettings(Path.GetFullPath(options.SqlitePath, contentRoot), options.SqliteSynchronous);
+            var path = DataPaths.Resolve(sp.GetRequiredService<IHostEnvironment>(), options.SqlitePath);
+            return new SqliteStoreSettings(path, options.SqliteSynchronous);
         });
         services.AddSingleton<SqliteConnectionFactory>();
         services.AddSingleton<SqliteWriter>();

@@ -428,7 +428,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
         Assert.Equal("Hash", messages.Property("properties", "resource", "shardKey", "conversationId"));
         var indexes = Indexes(messages);
         Assert.Contains(indexes, i => i.Keys == "conversationId,_id" && !i.Unique);
-        Assert.Contains(indexes, i => i.Keys == "conversationId,sender,clientMessageId" && i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "conversationId,sender,dedupeKey" && i.Unique);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ internal sealed class SqliteAuthTokenStore(SqliteConnectionFactory factory, Sqli
             p => p.BindTime("@at", at).Bind("@tokenHash", tokenHash)), ct).ConfigureAwait(false) == 1;
 
     public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken ct) =>
-        writer.ExecuteAsync(w =>
+        writer.ExecuteAtomicAsync(w =>
         {
             var purged = w.Execute("DELETE FROM refresh_tokens WHERE expires_at < @now", p => p.BindTime("@now", now))
                 + w.Execute("DELETE FROM reset_tokens WHERE expires_at < @now", p => p.BindTime("@now", now));

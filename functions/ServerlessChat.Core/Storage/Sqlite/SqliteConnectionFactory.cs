@@ -14,6 +14,10 @@ internal sealed class SqliteConnectionFactory : IDisposable
     // less in total (measured: 9k -> 14k inserts/s). The WAL then levels off near 16 MB.
     private const int WalAutoCheckpointPages = 4000;
 
+    // The writer walks the index pages of every active conversation; the default 2 MB cache re-reads them
+    // from the OS on each batch.
+    private const int WriterCacheKibibytes = 32 * 1024;
+
     private readonly string _readConnectionString;
     private readonly string _writeConnectionString;
     private readonly string _synchronous;
@@ -69,7 +73,8 @@ internal sealed class SqliteConnectionFactory : IDisposable
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText =
-                $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint = {WalAutoCheckpointPages};";
+                $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; " +
+                $"PRAGMA wal_autocheckpoint = {WalAutoCheckpointPages}; PRAGMA cache_size = -{WriterCacheKibibytes};";
             command.ExecuteNonQuery();
             return connection;
         }

@@ -22,7 +22,7 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
         var id = StorageIds.Require(group.Id, nameof(group));
         var createdBy = StorageIds.Require(group.CreatedBy, nameof(group));
         var (members, admins) = StorageGuards.Membership(group.Members, group.Admins);
-        return writer.ExecuteAsync(w =>
+        return writer.ExecuteAtomicAsync(w =>
         {
             w.Execute(
                 $"INSERT INTO \"groups\" ({GroupColumns}) VALUES (@id, @name, @createdBy, @createdAt, @updatedAt, @version)",
@@ -66,8 +66,7 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
             return Task.FromResult<GroupRecord?>(null);
         }
         var (memberIds, adminIds) = StorageGuards.Membership(members, admins);
-        // The writer runs this inside one savepoint: the version bump and the member rows land together or not at all.
-        return writer.ExecuteAsync(w =>
+        return writer.ExecuteAtomicAsync(w =>
         {
             var group = w.QuerySingle(
                 $"UPDATE \"groups\" SET version = version + 1, updated_at = @at WHERE id = @id AND version = @expected RETURNING {GroupColumns}",

@@ -1,0 +1,222 @@
+// Realtime load of the standalone host against a bare SignalR relay (the floor), both over loopback on this
+// machine: N users connected over WebSockets, direct messages to random peers and messages to groups, sent open
+// loop at a fixed rate. For each scenario it ramps the rate in short steps, keeps the highest whose p99 stays
+// under the limit with nothing lost, and measures that rate for the full duration. Run by hand:
+//   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- [--users 1000] [--seconds 20] [--step-seconds 5]
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MongoDB.Bson;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Storage;
+using ServerlessChat.LoadTest;
+using ServerlessChat.Tests.Infrastructure;
+
+if (args.Contains(RelayServer.Argument))
+{
+    await RelayServer.RunAsync();
+    return 0;
+}
+
+var userCount = IntArg("--users", 1000);
+var seconds = IntArg("--seconds", 20);
+var stepSeconds = IntArg("--step-seconds", 5);
+var groupSize = IntArg("--group-size", 50);
+var maxInFlight = IntArg("--max-in-flight", 400);
+var directLimit = IntArg("--p99-ms", 50);
+var groupLimit = IntArg("--group-p99-ms", 100);
+var directStart = IntArg("--direct-start", 500);
+var groupStart = IntArg("--group-start", 100);
+var maxSteps = IntArg("--max-steps", 8);
+var grace = TimeSpan.FromSeconds(IntArg("--grace-seconds", 5));
+const double RampFactor = 1.5;
+const int Pacers = 4;
+const string Password = "load-test-password";
+
+// 1,000 connections' receive loops and the send tasks share two cores; don't let the pool start small.
+ThreadPool.SetMinThreads(64, 64);
+Console.WriteLine($"{Environment.ProcessorCount} cores; load average before start: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+var data = Directory.CreateTempSubdirectory("serverlesschat-load-").FullName;
+var users = await SeedAsync(Path.Combine(data, "chat.db"), userCount);
+var rows = new List<Row>();
+
+// 1. The standalone host, as a separate process, limits out of the way.
+await using (var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+{
+    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+    ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
+    ["RateLimiting__PermitsPerMinute"] = "1000000",
+    ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
+}, data))
+{
+    Console.WriteLine($"host: {host.BaseAddress} (pid {host.ProcessId}); data {data}");
+    users = await LoginAsync(host.Client, users);
+    var started = DateTime.UtcNow;
+    await using (var app = await AppTarget.StartAsync(host.BaseAddress, host.ProcessId, users, groupSize, maxInFlight))
+    {
+        Console.WriteLine($"app: {users.Count} users connected, {app.Groups.Count} groups of {groupSize} in {(DateTime.UtcNow - started).TotalSeconds:N1} s; host RSS {ProcStats.ResidentMegabytes(host.ProcessId):N0} MB");
+        rows.Add(await MeasureAsync(app, Kind.Direct, directStart, directLimit));
+        rows.Add(await MeasureAsync(app, Kind.Group, groupStart, groupLimit));
+    }
+}
+
+// 2. The floor: the same users, groups and load through the bare relay; first at the app's rates, then ramped.
+await using (var relay = await RelayTarget.StartAsync(users, groupSize))
+{
+    Console.WriteLine($"relay: pid {relay.ProcessId}, {users.Count} users connected, {relay.Groups.Count} groups");
+    var appDirect = rows[0];
+    var appGroup = rows[1];
+    rows.Add(await MeasureAtAsync(relay, Kind.Direct, appDirect.Result.Rate, "at the app's rate"));
+    rows.Add(await MeasureAtAsync(relay, Kind.Group, appGroup.Result.Rate, "at the app's rate"));
+    rows.Add(await MeasureAsync(relay, Kind.Direct, (int)appDirect.Result.Rate, directLimit));
+    rows.Add(await MeasureAsync(relay, Kind.Group, (int)appGroup.Result.Rate, groupLimit));
+}
+
+PrintTable();
+return rows.Take(2).All(r => r.Result.Lost == 0 && r.Result.Errors == 0) ? 0 : 1;
+
+// Ramps from the start rate (up while it holds, down if it does not hold at once), then measures the best rate
+// for the full duration.
+async Task<Row> MeasureAsync(IChatTarget target, Kind kind, int start, int p99Limit)
+{
+    Console.WriteLine($"-- {target.Name} {kind}: ramp from {start}/s x{RampFactor}, {stepSeconds} s steps, holds = p99 <= {p99Limit} ms, nothing lost or refused");
+    double? best = null;
+    var rate = (double)start;
+    var up = true;
+    for (var step = 0; step < maxSteps; step++)
+    {
+        var result = await RunAsync(target, kind, rate, stepSeconds);
+        var holds = result.Holds(p99Limit);
+        Console.WriteLine($"   {Describe(result)} -> {(holds ? "holds" : "does not hold")}");
+        if (step == 0 && !holds)
+        {
+            up = false;
+        }
+
+        if (holds)
+        {
+            best = Math.Max(best ?? 0, rate);
+            if (!up)
+            {
+                break;
+            }
+        }
+        else if (up)
+        {
+            break;
+        }
+
+        if (holds && step == maxSteps - 1)
+        {
+            Console.WriteLine("   (ramp stopped at --max-steps while still holding: the best rate is a lower bound)");
+        }
+
+        rate = Math.Round(up ? rate * RampFactor : rate / RampFactor);
+    }
+
+    var final = await RunAsync(target, kind, best ?? rate, seconds);
+    Console.WriteLine($"   full {seconds} s: {Describe(final)} -> {(final.Holds(p99Limit) ? "holds" : "does not hold")}");
+    return new Row($"{target.Name} {kind}, best rate", final, ProcStats.PeakMegabytes(target.ProcessId), kind, target.Name, final.Holds(p99Limit));
+}
+
+async Task<Row> MeasureAtAsync(IChatTarget target, Kind kind, double rate, string note)
+{
+    var result = await RunAsync(target, kind, rate, seconds);
+    Console.WriteLine($"-- {target.Name} {kind} {note}: {Describe(result)}");
+    return new Row($"{target.Name} {kind}, {note}", result, ProcStats.PeakMegabytes(target.ProcessId), kind, target.Name, null);
+}
+
+Task<RunResult> RunAsync(IChatTarget target, Kind kind, double rate, int runSeconds)
+{
+    var groups = target.Groups;
+    var run = kind == Kind.Direct
+        ? new LoadRun(rate, TimeSpan.FromSeconds(runSeconds), 1, maxInFlight, (run, seq) =>
+        {
+            var sender = Random.Shared.Next(users.Count);
+            var receiver = (sender + 1 + Random.Shared.Next(users.Count - 1)) % users.Count;
+            return target.SendDirectAsync(sender, receiver, run.Content(seq, sender));
+        })
+        : new LoadRun(rate, TimeSpan.FromSeconds(runSeconds), groupSize - 1, maxInFlight, (run, seq) =>
+        {
+            var group = groups[Random.Shared.Next(groups.Count)];
+            var sender = group.Members[Random.Shared.Next(group.Members.Length)];
+            return target.SendGroupAsync(sender, group, run.Content(seq, sender));
+        });
+    return run.ExecuteAsync(Pacers, grace, [target.ProcessId, Environment.ProcessId]);
+}
+
+static string Describe(RunResult r) => string.Create(CultureInfo.InvariantCulture,
+    $"{r.Rate:N0} msg/s offered, {r.Sent:N0} sent, {r.Acknowledged:N0} acked, {r.DeliveriesPerSecond:N0} deliveries/s, p50 {r.P50:N1} ms, p99 {r.P99:N1} ms, max {r.Max:N0} ms (answer p50 {r.AnswerP50:N1} p99 {r.AnswerP99:N1} ms), lost {r.Lost}, errors {r.Errors}, skipped {r.Skipped}, dup {r.Duplicates}; CPU server {r.Cpu[0]:N0}% client {r.Cpu[1]:N0}% machine {r.MachineCpu:N0}% (of 1 core), server {r.ServerMicrosPerMessage:N0} us CPU a message");
+
+void PrintTable()
+{
+    Console.WriteLine();
+    Console.WriteLine($"{users.Count:N0} users over WebSockets, groups of {groupSize} ({groupSize - 1} deliveries a group message, the sender's own echo not counted); {Environment.ProcessorCount} cores shared by server, client and anything else running; full runs {seconds} s. Strays: {LoadRun.Strays}.");
+    Console.WriteLine("CPU in % of one core (200 = the whole machine); 'others' = machine minus server and client.");
+    Console.WriteLine();
+    Console.WriteLine("| scenario | msg/s offered | sent | deliveries/s | p50 ms | p99 ms | answer p99 ms | lost | errors | server peak MB | CPU % server / client / others | server CPU us/msg | vs relay | holds |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |");
+    foreach (var row in rows)
+    {
+        var r = row.Result;
+        var relayBest = rows.FirstOrDefault(x => x.Target == "relay" && x.Kind == row.Kind && x.Holds is not null);
+        var ratio = row.Target == "app" && relayBest is not null ? (r.DeliveriesPerSecond / relayBest.Result.DeliveriesPerSecond).ToString("P0", CultureInfo.InvariantCulture) : "";
+        var others = Math.Max(0, r.MachineCpu - r.Cpu[0] - r.Cpu[1]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {row.Scenario} | {r.Rate:N0} | {r.Sent:N0} | {r.DeliveriesPerSecond:N0} | {r.P50:N1} | {r.P99:N1} | {r.AnswerP99:N1} | {r.Lost} | {r.Errors + r.Skipped} | {row.PeakMegabytes:N0} | {r.Cpu[0]:N0} / {r.Cpu[1]:N0} / {others:N0} | {r.ServerMicrosPerMessage:N0} | {ratio} | {(row.Holds is null ? "" : row.Holds.Value ? "yes" : "no")} |"));
+    }
+}
+
+static async Task<List<LoadUser>> SeedAsync(string dbPath, int count)
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:SqlitePath"] = dbPath });
+    builder.AddChatStorage();
+    using var app = builder.Build();
+    await app.Services.GetRequiredService<IStorageInitializer>().InitializeAsync(CancellationToken.None);
+    var store = app.Services.GetRequiredService<IUserStore>();
+    var hash = BCrypt.Net.BCrypt.HashPassword(Password, 4);
+    var users = new List<LoadUser>();
+    for (var i = 0; i < count; i++)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var user = new UserRecord(ObjectId.GenerateNewId().ToString(), $"load{i:D4}_{Guid.NewGuid():N}"[..20], $"load{i}-{Guid.NewGuid():N}@example.test", $"Load {i}", hash, now, now);
+        await store.CreateAsync(user, CancellationToken.None);
+        users.Add(new LoadUser(i, user.Id, user.Username, ""));
+    }
+
+    return users;
+}
+
+static async Task<List<LoadUser>> LoginAsync(HttpClient http, List<LoadUser> users)
+{
+    var tokens = new string[users.Count];
+    await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (user, ct) =>
+    {
+        using var response = await http.PostAsJsonAsync("api/auth/login", new { username = user.Username, password = Password }, ct);
+        response.EnsureSuccessStatusCode();
+        tokens[user.Index] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["accessToken"]!;
+    });
+    return users.Select(u => u with { AccessToken = tokens[u.Index] }).ToList();
+}
+
+int IntArg(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+internal enum Kind
+{
+    Direct,
+    Group,
+}
+
+/// <summary><see cref="Holds"/> is null for a run at a fixed rate rather than a ramped one.</summary>
+internal sealed record Row(string Scenario, RunResult Result, double PeakMegabytes, Kind Kind, string Target, bool? Holds);
