@@ -41,7 +41,7 @@ await using var host = await StandaloneHost.StartAsync(new Dictionary<string, st
 {
     ["ASPNETCORE_ENVIRONMENT"] = "Production",
     ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
-    ["RateLimiting__PermitsPerMinute"] = "10000000",
+    ["RateLimiting__PermitsPerMinute"] = "1000000",
     ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
 }, data);
 Console.WriteLine($"host: {host.BaseAddress}");
