@@ -48,10 +48,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Users
 
-    [Fact]
+    [SkippableFact]
     public async Task CreatedUserIsFoundByIdIdsUsernameAndEmailIgnoringCase()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var user = NewUser(Unique("Alice"), displayName: "Alice Liddell") with { IsAssistant = true };
         Assert.Equal(CreateUserOutcome.Created, await Store.Users.CreateAsync(user, default));
         var other = await CreateUserAsync();
@@ -65,10 +65,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Users.FindByEmailAsync($"{Unique("nobody")}@example.test", default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreatingAUserWithATakenUsernameInAnyCaseAnswersUsernameTakenAndStoresNothing()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var first = await CreateUserAsync(Unique("bob"));
         var second = NewUser(first.Username.ToUpperInvariant(), $"{Unique("other")}@example.test");
 
@@ -79,10 +79,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(first, await Store.Users.FindByUsernameAsync(first.Username, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreatingAUserWithATakenEmailInAnyCaseAnswersEmailTakenAndStoresNothing()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var first = await CreateUserAsync(Unique("carol"));
         var second = NewUser(Unique("dave"), first.Email.ToUpperInvariant());
 
@@ -93,10 +93,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(first, await Store.Users.FindByEmailAsync(first.Email, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreatingAUserWhoseUsernameAndEmailAreBothTakenAnswersUsernameTaken()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var first = await CreateUserAsync(Unique("erin"));
         var second = NewUser(first.Username.ToUpperInvariant(), first.Email.ToUpperInvariant());
 
@@ -104,10 +104,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Users.FindByIdAsync(second.Id, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentRegistrationsOfOneUsernameCreateExactlyOneUser()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var username = Unique("race");
         var attempts = Enumerable.Range(0, 10).Select(i => NewUser(i % 2 == 0 ? username : username.ToUpperInvariant(), $"{Unique("race")}@example.test")).ToList();
 
@@ -119,10 +119,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(winner, await Store.Users.FindByUsernameAsync(username, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SearchByPrefixMatchesUsernameOrDisplayNameIgnoringCaseUpToTheLimit()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var token = Unique("s");
         var byUsername = await CreateUserAsync($"{token}b", displayName: "Someone");
         var byDisplayName = await CreateUserAsync(Unique("zed"), displayName: $"{token.ToUpperInvariant()}a Display");
@@ -141,7 +141,7 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Empty(await Store.Users.SearchByPrefixAsync(Unique("none"), 10, default));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("%")]
     [InlineData("_")]
     [InlineData(".*")]
@@ -149,7 +149,7 @@ public abstract class StorageContractTests(StorageFixture fixture)
     [InlineData("\\")]
     public async Task SearchByPrefixTakesWildcardAndRegexCharactersLiterally(string special)
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var token = Unique("w");
         var literal = await CreateUserAsync(Unique("lit"), displayName: $"{special}{token} literal");
         // Would match if the prefix were a LIKE pattern or a regex.
@@ -166,10 +166,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
             $"'{u.Username}' / '{u.DisplayName}' does not start with '{special}'"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SearchByPrefixTreatsADotAsADot()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var token = Unique("d");
         var dotted = await CreateUserAsync($"{token}.x");
         await CreateUserAsync($"{token}yx");
@@ -179,10 +179,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal([dotted.Id], found.Select(u => u.Id));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task UpdatePasswordReplacesTheHashAndTheUpdateTime()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var user = await CreateUserAsync();
         var at = Now().AddMinutes(1);
 
@@ -193,10 +193,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Messages
 
-    [Fact]
+    [SkippableFact]
     public async Task InsertedMessagesRoundTripEveryField()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b, groupId) = (NewId(), NewId(), NewId());
         var direct = DirectMessage(a, b, "line one\nline <two> & \"three\" 😀", Unique("c"));
         var group = GroupMessage(groupId, a);
@@ -212,10 +212,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(group, await Store.Messages.FindByIdAsync(group.Id, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task InsertingAClientMessageIdAgainReturnsTheStoredMessageAndStoresNothingNew()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b) = (NewId(), NewId());
         var clientId = Unique("client");
         var original = DirectMessage(a, b, "first", clientId);
@@ -236,10 +236,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(4, (await Store.Messages.GetPageAsync(original.ConversationId, null, 10, default)).Count);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentRetriesOfOneClientMessageIdStoreOneMessage()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b) = (NewId(), NewId());
         var clientId = Unique("client");
         var attempts = Enumerable.Range(0, 10).Select(i => DirectMessage(a, b, $"attempt {i}", clientId)).ToList();
@@ -252,10 +252,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal([stored], await Store.Messages.GetPageAsync(stored.ConversationId, null, 50, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task HistoryPagesNewestFirstReproduceTheWholeConversation()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b) = (NewId(), NewId());
         var inserted = new List<MessageRecord>();
         for (var i = 0; i < 120; i++)
@@ -287,10 +287,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(inserted.AsEnumerable().Reverse(), paged);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EditingAndDeletingChangeOnlyTheirMessage()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b) = (NewId(), NewId());
         var message = (await Store.Messages.InsertAsync(DirectMessage(a, b, "draft"), default)).Message;
         var neighbour = (await Store.Messages.InsertAsync(DirectMessage(a, b, "keep me"), default)).Message;
@@ -312,10 +312,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Messages.MarkDeletedAsync(NewId(), deletedAt, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task UnreadCountsUndeletedMessagesOfOthersAfterTheMarker()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (me, peer) = (NewId(), NewId());
         var conversationId = ConversationIds.Direct(me, peer);
         var first = (await Store.Messages.InsertAsync(DirectMessage(peer, me, "1"), default)).Message;
@@ -336,10 +336,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Conversations and read markers
 
-    [Fact]
+    [SkippableFact]
     public async Task TouchingAConversationNeverMovesItsLastMessageBackwards()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b) = (NewId(), NewId());
         var conversationId = ConversationIds.Direct(a, b);
         var (older, newer, newest) = (NewId(), NewId(), NewId());
@@ -359,10 +359,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Conversations.FindAsync(ConversationIds.Direct(a, NewId()), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentTouchesKeepTheNewestMessage()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (a, b) = (NewId(), NewId());
         var conversationId = ConversationIds.Direct(a, b);
         var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToList();
@@ -376,10 +376,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(t.AddMilliseconds(19), found?.UpdatedAt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListShowsTheUsersDirectAndGroupConversationsLatestFirst()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (me, low, high, stranger) = (NewId(), NewId(), NewId(), NewId());
         var (myGroup, otherGroup) = (NewId(), NewId());
         var t = Now();
@@ -407,10 +407,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
             (await Store.Conversations.ListAsync(me, [], 10, default)).Select(c => c.ConversationId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ReadMarkersOnlyMoveForward()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (me, peer) = (NewId(), NewId());
         var conversationId = ConversationIds.Direct(me, peer);
         var (m1, m2, m3) = (NewId(), NewId(), NewId());
@@ -427,10 +427,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Empty(await Store.Conversations.GetReadMarkersAsync(ConversationIds.Direct(me, NewId()), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentReadMarkerAdvancesKeepTheHighest()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (me, peer) = (NewId(), NewId());
         var conversationId = ConversationIds.Direct(me, peer);
         var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToList();
@@ -442,10 +442,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Groups
 
-    [Fact]
+    [SkippableFact]
     public async Task GroupsAreFoundByIdAndListedForTheirMembers()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (owner, member, outsider) = (NewId(), NewId(), NewId());
         var t = Now();
         var group = new GroupRecord(NewId(), "Weekend 🚲", [owner, member], [owner], owner, t, t, 1);
@@ -463,10 +463,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Groups.FindByIdAsync(NewId(), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task UpdatingMembersNeedsTheCurrentVersion()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (owner, member, newcomer) = (NewId(), NewId(), NewId());
         var t = Now();
         var group = new GroupRecord(NewId(), "Team", [owner, member], [owner], owner, t, t, 1);
@@ -487,10 +487,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Groups.UpdateMembersAsync(NewId(), 1, [owner], [owner], at, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentMemberUpdatesOfOneVersionLetExactlyOneWin()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var owner = NewId();
         var t = Now();
         var group = new GroupRecord(NewId(), "Race", [owner], [owner], owner, t, t, 7);
@@ -526,10 +526,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Tokens
 
-    [Fact]
+    [SkippableFact]
     public async Task ARefreshTokenIsUsedExactlyOnceUnderConcurrency()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var t = Now();
         var token = new RefreshTokenRecord(Unique("hash"), NewId(), Unique("family"), t, t + Hour, null, null);
         await Store.Tokens.InsertRefreshTokenAsync(token, default);
@@ -544,10 +544,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Tokens.FindRefreshTokenAsync(Unique("unknown"), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task RevokingAFamilyRevokesItsTokensOnly()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var t = Now();
         var user = NewId();
         var (family, otherFamily) = (Unique("family"), Unique("family"));
@@ -568,10 +568,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.True(await Store.Tokens.TryUseRefreshTokenAsync(other.TokenHash, t.AddSeconds(2), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task RevokingAllRefreshTokensOfAUserLeavesOtherUsersAlone()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var t = Now();
         var (user, otherUser) = (NewId(), NewId());
         var first = new RefreshTokenRecord(Unique("hash"), user, Unique("family"), t, t + Hour, null, null);
@@ -590,10 +590,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.True(await Store.Tokens.TryUseRefreshTokenAsync(others.TokenHash, t.AddSeconds(2), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AResetTokenIsUsedOnce()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var t = Now();
         var token = new ResetTokenRecord(Unique("reset"), NewId(), t, t.AddMinutes(30), null);
         await Store.Tokens.InsertResetTokenAsync(token, default);
@@ -608,10 +608,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Tokens.FindResetTokenAsync(Unique("unknown"), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeRemovesExpiredTokensOnly()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var now = Now();
         var expiredRefresh = new RefreshTokenRecord(Unique("hash"), NewId(), Unique("family"), now - 2 * Hour, now - Hour, null, null);
         var liveRefresh = new RefreshTokenRecord(Unique("hash"), NewId(), Unique("family"), now, now + Hour, null, null);
@@ -633,10 +633,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Rate limits
 
-    [Fact]
+    [SkippableFact]
     public async Task RateLimitCountersCountWithinAWindowAndRestartInTheNext()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var key = Unique("login:");
         var window = Now().AddMinutes(1);
 
@@ -650,10 +650,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(2, await Store.RateLimits.IncrementAsync(key, next, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentIncrementsAreAllCounted()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var key = Unique("send:");
         var window = Now().AddMinutes(1);
 
@@ -664,10 +664,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Presence
 
-    [Fact]
+    [SkippableFact]
     public async Task PresenceCountsTheConnectionsOfTwoDevices()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var user = NewId();
         var t = Now();
 
@@ -686,10 +686,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(new PresenceRecord(stranger, 0, t), await Store.Presence.DisconnectedAsync(stranger, t, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ConcurrentConnectsAndDisconnectsBalance()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var user = NewId();
         var t = Now();
 
@@ -700,10 +700,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.Equal(new PresenceRecord(user, 0, t.AddSeconds(1)), (await Store.Presence.GetAsync([user], default)).Single());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ExpiryZeroesOnlyUsersNotSeenSinceTheCutoff()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (stale, fresh, offline) = (NewId(), NewId(), NewId());
         var now = Now();
         await Store.Presence.ConnectedAsync(stale, now.AddMinutes(-10), default);
@@ -724,7 +724,7 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
     // Ids from the outside
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("not-an-id")]
     [InlineData("")]
     [InlineData("65f1c0ffee65f1c0ffee65f")]
@@ -733,7 +733,7 @@ public abstract class StorageContractTests(StorageFixture fixture)
     [InlineData("{\"$gt\": \"\"}")]
     public async Task IdsThatAreNotObjectIdsFindNothing(string id)
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var existing = await CreateUserAsync();
         var t = Now();
         var (a, b) = (NewId(), NewId());
@@ -756,19 +756,19 @@ public abstract class StorageContractTests(StorageFixture fixture)
         await Store.Tokens.RevokeAllRefreshTokensAsync(id, t, default);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WritesWithIdsThatAreNotObjectIdsAreRefused()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Users.CreateAsync(NewUser() with { Id = "nope" }, default));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Messages.InsertAsync(DirectMessage(NewId(), NewId()) with { SenderId = "nope" }, default));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Presence.ConnectedAsync("nope", Now(), default));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task HealthReportsTheStoreReachable()
     {
-        if (Skipped) return;
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
         Assert.True(await Store.Health.PingAsync(default));
         Assert.Contains(Store.Health.Name, new[] { "sqlite", "mongodb" });
     }
