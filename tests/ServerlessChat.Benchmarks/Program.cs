@@ -93,25 +93,10 @@ return sends.Errors + pages.Errors == 0 ? 0 : 1;
 
 static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(string dbPath, int userCount, int messageCount)
 {
-    var builder = Host.CreateApplicationBuilder();
-    builder.Logging.ClearProviders();
-    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:SqlitePath"] = dbPath });
-    builder.AddChatStorage();
-    using var app = builder.Build();
-    await app.Services.GetRequiredService<IStorageInitializer>().InitializeAsync(CancellationToken.None);
-    var userStore = app.Services.GetRequiredService<IUserStore>();
-    var messages = app.Services.GetRequiredService<IMessageStore>();
-    var conversations = app.Services.GetRequiredService<IConversationStore>();
-
-    var hash = BCrypt.Net.BCrypt.HashPassword(password, 4);
-    var users = new List<UserRecord>();
-    for (var i = 0; i < userCount; i++)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var user = new UserRecord(ObjectId.GenerateNewId().ToString(), $"bench{i:D3}_{Guid.NewGuid():N}"[..20], $"bench{i}-{Guid.NewGuid():N}@example.test", $"Bench {i}", hash, now, now);
-        await userStore.CreateAsync(user, CancellationToken.None);
-        users.Add(user);
-    }
+    using var store = await SeedStore.OpenAsync(dbPath);
+    var messages = store.Messages;
+    var conversations = store.Conversations;
+    var users = await store.CreateUsersAsync("bench", userCount, password);
 
     var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
     var ids = new string[messageCount];

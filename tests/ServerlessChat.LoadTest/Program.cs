@@ -174,24 +174,9 @@ void PrintTable()
 
 static async Task<List<LoadUser>> SeedAsync(string dbPath, int count)
 {
-    var builder = Host.CreateApplicationBuilder();
-    builder.Logging.ClearProviders();
-    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:SqlitePath"] = dbPath });
-    builder.AddChatStorage();
-    using var app = builder.Build();
-    await app.Services.GetRequiredService<IStorageInitializer>().InitializeAsync(CancellationToken.None);
-    var store = app.Services.GetRequiredService<IUserStore>();
-    var hash = BCrypt.Net.BCrypt.HashPassword(Password, 4);
-    var users = new List<LoadUser>();
-    for (var i = 0; i < count; i++)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var user = new UserRecord(ObjectId.GenerateNewId().ToString(), $"load{i:D4}_{Guid.NewGuid():N}"[..20], $"load{i}-{Guid.NewGuid():N}@example.test", $"Load {i}", hash, now, now);
-        await store.CreateAsync(user, CancellationToken.None);
-        users.Add(new LoadUser(i, user.Id, user.Username, ""));
-    }
-
-    return users;
+    using var store = await SeedStore.OpenAsync(dbPath);
+    var users = await store.CreateUsersAsync("load", count, Password);
+    return users.Select((user, i) => new LoadUser(i, user.Id, user.Username, "")).ToList();
 }
 
 static async Task<List<LoadUser>> LoginAsync(HttpClient http, List<LoadUser> users)
