@@ -53,7 +53,7 @@ public sealed partial class AssistantAccount(IUserStore users, IOptions<Assistan
                     : throw new InvalidOperationException($"The username '{settings.Username}' (Assistant:Username) belongs to a person; choose another name for the assistant.");
             }
 
-            var now = time.GetUtcNow();
+            var now = time.GetStoredNow();
             var user = new UserRecord(
                 ObjectId.GenerateNewId().ToString(),
                 settings.Username,

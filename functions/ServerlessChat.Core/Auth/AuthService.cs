@@ -32,7 +32,7 @@ public sealed partial class AuthService(
         var displayName = rules.Name("displayName", request.DisplayName, 64, required: false);
         rules.ThrowIfAny();
 
-        var now = time.GetUtcNow();
+        var now = time.GetStoredNow();
         var user = new UserRecord(
             ObjectId.GenerateNewId().ToString(),
             username!,

@@ -34,7 +34,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
 
         rules.ThrowIfAny();
 
-        var now = time.GetUtcNow();
+        var now = time.GetStoredNow();
         var group = new GroupRecord(ObjectId.GenerateNewId().ToString(), name!, members, [callerId], callerId, now, now, 1);
         await groups.CreateAsync(group, ct);
 
@@ -81,7 +81,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
                 admins.Add(members[0]);
             }
 
-            var updated = await groups.UpdateMembersAsync(group.Id, group.Version, members, admins, time.GetUtcNow(), ct);
+            var updated = await groups.UpdateMembersAsync(group.Id, group.Version, members, admins, time.GetStoredNow(), ct);
             if (updated is null)
             {
                 continue;

@@ -41,7 +41,7 @@ public sealed class MessageService(
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
         var (stored, created) = await messages.InsertAsync(
-            new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetUtcNow(), null, false, clientMessageId),
+            new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
             ct);
 
         // Also on a repeat: if the first attempt stopped between the two writes, this completes it.
@@ -91,7 +91,7 @@ public sealed class MessageService(
             throw ProblemException.Conflict("A deleted message cannot be edited.");
         }
 
-        var updated = await messages.UpdateContentAsync(id, content!, time.GetUtcNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var updated = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
         var dto = await ToDtoAsync(updated, ct);
         return new(dto, ToAudience(updated, ChatHub.MessageUpdated, dto));
     }
@@ -104,7 +104,7 @@ public sealed class MessageService(
             return new(true, []);
         }
 
-        var deleted = await messages.MarkDeletedAsync(id, time.GetUtcNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var deleted = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
         return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId)));
     }
 

@@ -61,7 +61,7 @@ public sealed class PresenceService(IPresenceStore store, ChatContacts contacts,
         var records = ids.Count == 0
             ? []
             : (await store.GetAsync(ids, ct)).ToDictionary(r => r.UserId, StringComparer.Ordinal);
-        var now = time.GetUtcNow();
+        var now = time.GetStoredNow();
         return new ItemsDto<PresenceDto>(ids
             .Select(id => records.TryGetValue(id, out var record) ? ToDto(record, now) : new PresenceDto(id, false, null))
             .ToList());
@@ -72,7 +72,7 @@ public sealed class PresenceService(IPresenceStore store, ChatContacts contacts,
         // Read first so that only a real change is announced: a second device, or a heartbeat of an online user,
         // tells the contacts nothing new.
         var before = (await store.GetAsync([userId], ct)).FirstOrDefault();
-        var now = time.GetUtcNow();
+        var now = time.GetStoredNow();
         var after = await change(now);
         var wasOnline = before is not null && IsOnline(before, now);
         var isOnline = IsOnline(after, now);
