@@ -10,9 +10,9 @@ internal sealed class SqliteConnectionFactory : IDisposable
 {
     private const int BusyTimeoutMilliseconds = 5000;
 
-    // Bigger than the default 1000 pages: a checkpoint stalls the writer on fsync, and fewer, larger ones cost
-    // less in total (measured: 9k -> 14k inserts/s). The WAL then levels off near 16 MB.
-    private const int WalAutoCheckpointPages = 4000;
+    // A safety net only: SqliteWriter checkpoints continuously from its own connection, so the committing
+    // writer reaches this (and stalls on the checkpoint's fsync) only if those passes fall far behind.
+    private const int WalAutoCheckpointPages = 16000;
 
     // The writer walks the index pages of every active conversation; the default 2 MB cache re-reads them
     // from the OS on each batch.
