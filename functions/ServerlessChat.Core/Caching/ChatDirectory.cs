@@ -17,6 +17,13 @@ public sealed class ChatDirectory(HybridCache cache, IUserStore users, IGroupSto
         LocalCacheExpiration = TimeSpan.FromSeconds(1),
     };
 
+    // Profiles are not edited through the API, so a user entry may live longer in process than a membership.
+    private static readonly HybridCacheEntryOptions UserEntryOptions = new()
+    {
+        Expiration = TimeSpan.FromMinutes(5),
+        LocalCacheExpiration = TimeSpan.FromSeconds(30),
+    };
+
     public async Task<UserRecord?> GetUserAsync(string id, CancellationToken ct)
     {
         if (!InputRules.IsId(id))
@@ -27,8 +34,9 @@ public sealed class ChatDirectory(HybridCache cache, IUserStore users, IGroupSto
         var entry = await cache.GetOrCreateAsync(
             $"user:{id}",
             (users, id),
-            static async (state, token) => new CachedUser(await state.users.FindByIdAsync(state.id, token)),
-            EntryOptions,
+            // Without the password hash: the entry may sit in Redis, and nothing that reads the directory needs it.
+            static async (state, token) => new CachedUser(await state.users.FindByIdAsync(state.id, token) is { } user ? user with { PasswordHash = string.Empty } : null),
+            UserEntryOptions,
             cancellationToken: ct);
         return entry.User;
     }
