@@ -8,13 +8,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using ServerlessChat.Core.Domain;
-using ServerlessChat.Core.Storage;
 using ServerlessChat.Tests.Infrastructure;
 
 var messageCount = IntArg("--messages", 1_000_000);

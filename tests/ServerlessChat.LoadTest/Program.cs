@@ -6,13 +6,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using MongoDB.Bson;
-using ServerlessChat.Core.Domain;
-using ServerlessChat.Core.Storage;
 using ServerlessChat.LoadTest;
 using ServerlessChat.Tests.Infrastructure;
 
