@@ -362,10 +362,13 @@
 
     const active = state.active;
     if (active && active.conversationId === read.conversationId) {
-      const ordered = orderedMessages(active);
-      const upTo = ordered.findIndex((m) => m.id === read.upTo);
-      for (let i = 0; i <= upTo; i++) {
-        if (ordered[i].senderId === me().id) active.byId.set(ordered[i].id, { ...ordered[i], isRead: true });
+      // Kept, not just applied: the read can arrive before this page has the message itself (the answer to its
+      // own send may come after the peer's read of it). Ids are ObjectIds, so they order like time.
+      if (!active.peerReadUpTo || read.upTo > active.peerReadUpTo) active.peerReadUpTo = read.upTo;
+      for (const message of orderedMessages(active)) {
+        if (message.senderId === me().id && message.id <= active.peerReadUpTo && !message.isRead) {
+          active.byId.set(message.id, { ...message, isRead: true });
+        }
       }
       renderMessages();
     }
@@ -606,7 +609,10 @@
     const active = state.active;
     for (const message of messages) {
       if (message.clientMessageId && message.senderId === me().id) active.pending.delete(message.clientMessageId);
-      active.byId.set(message.id, message);
+      // A copy that arrives later (the send's own answer, a history reload) must not undo a read already seen.
+      const read = message.isRead || active.byId.get(message.id)?.isRead
+        || (message.senderId === me().id && !!active.peerReadUpTo && message.id <= active.peerReadUpTo);
+      active.byId.set(message.id, read === message.isRead ? message : { ...message, isRead: !!read });
     }
     renderMessages({ keepScroll });
   }
