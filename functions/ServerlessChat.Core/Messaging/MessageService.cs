@@ -47,12 +47,15 @@ public sealed class MessageService(
         // Also on a repeat: if the first attempt stopped between the two writes, this completes it.
         await conversations.TouchAsync(new ConversationRecord(conversation.Id, conversation.Participants, groupId, stored.Id, stored.CreatedAt), ct);
 
-        var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-        var dto = MessageDto.From(stored, IsRead(stored, markers, conversation.Participants));
         if (!created)
         {
-            return new((dto, false), []);
+            // A repeat answers with the stored message as it stands now, read state included.
+            var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
+            return new((MessageDto.From(stored, IsRead(stored, markers, conversation.Participants)), false), []);
         }
+
+        // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
+        var dto = MessageDto.From(stored, isRead: false);
 
         foreach (var listener in listeners)
         {
