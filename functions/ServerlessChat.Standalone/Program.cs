@@ -3,12 +3,14 @@ using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone.Assistant;
+using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddChatCore();
+builder.AddHostLimits();
 builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();

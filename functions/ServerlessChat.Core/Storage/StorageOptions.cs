@@ -19,6 +19,14 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>NORMAL in WAL mode survives a killed process; FULL also survives power loss, at a tenth of the write rate.</summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
 
+    /// <summary>
+    /// Read connections kept open for the life of the process (each holds three descriptors: the file, its WAL and
+    /// its shared memory); a read waits for a free one rather than opening another, so a burst of requests never
+    /// runs the process out of descriptors inside the store.
+    /// </summary>
+    [Range(1, 64)]
+    public int SqliteReadConnections { get; set; } = 8;
+
     public string? MongoConnectionString { get; set; }
 
     public string MongoDatabase { get; set; } = "serverlesschat";

@@ -46,7 +46,7 @@ public static class StorageRegistration
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var path = DataPaths.Resolve(sp.GetRequiredService<IHostEnvironment>(), options.SqlitePath);
-            return new SqliteStoreSettings(path, options.SqliteSynchronous);
+            return new SqliteStoreSettings(path, options.SqliteSynchronous, options.SqliteReadConnections);
         });
         services.AddSingleton<SqliteConnectionFactory>();
         services.AddSingleton<SqliteWriter>();

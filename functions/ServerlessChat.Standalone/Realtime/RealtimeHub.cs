@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Standalone.Limits;
 
 namespace ServerlessChat.Standalone.Realtime;
 
@@ -11,7 +12,8 @@ namespace ServerlessChat.Standalone.Realtime;
 /// in the NameIdentifier claim.
 /// </summary>
 public sealed partial class RealtimeHub(
-    IConnectionRegistry registry, IGroupStore groups, PresenceService presence, IRealtimePublisher publisher, ILogger<RealtimeHub> logger) : Hub
+    IConnectionRegistry registry, IGroupStore groups, PresenceService presence, IRealtimePublisher publisher, HubAdmission admission,
+    ILogger<RealtimeHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -23,6 +25,7 @@ public sealed partial class RealtimeHub(
         }
 
         var ct = Context.ConnectionAborted;
+        admission.Connected();
         // Registered before the groups are read: a member added in between is then added through the registry,
         // and one added before is in the list.
         await registry.AddAsync(userId, Context.ConnectionId);
@@ -38,6 +41,7 @@ public sealed partial class RealtimeHub(
         catch
         {
             // SignalR does not call OnDisconnectedAsync after a failed OnConnectedAsync.
+            admission.Disconnected();
             await registry.RemoveAsync(userId, Context.ConnectionId);
             throw;
         }
@@ -51,6 +55,7 @@ public sealed partial class RealtimeHub(
             return;
         }
 
+        admission.Disconnected();
         try
         {
             await registry.RemoveAsync(userId, Context.ConnectionId);

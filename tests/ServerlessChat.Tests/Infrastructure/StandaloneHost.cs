@@ -51,8 +51,12 @@ public sealed partial class StandaloneHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a host on a fresh data folder (or the given one) with test defaults overridden by <paramref name="settings"/>.</summary>
-    public static async Task<StandaloneHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    /// <summary>
+    /// Starts a host on a fresh data folder (or the given one) with test defaults overridden by <paramref name="settings"/>;
+    /// with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard, so the runtime cannot raise it).
+    /// </summary>
+    public static async Task<StandaloneHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, int? openFilesLimit = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("serverlesschat-test-").FullName;
         var effective = new Dictionary<string, string?>
@@ -74,13 +78,20 @@ public sealed partial class StandaloneHost : IAsyncDisposable
         }
 
         var output = RepoPaths.ProjectOutput("ServerlessChat.Standalone");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(openFilesLimit is null ? "dotnet" : "prlimit")
         {
             WorkingDirectory = output,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (openFilesLimit is { } limit)
+        {
+            // prlimit execs dotnet in its place, so the process id is the host's.
+            start.ArgumentList.Add(FormattableString.Invariant($"--nofile={limit}:{limit}"));
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Path.Combine(output, "ServerlessChat.Standalone.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");

@@ -1,11 +1,19 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
 /// <summary>
-/// Readers take pooled connections per call; WAL lets them run beside the single writer connection, which
-/// <see cref="SqliteWriter"/> owns.
+/// A fixed set of read connections, opened once and kept open; WAL lets them run beside the single writer
+/// connection, which <see cref="SqliteWriter"/> owns.
 /// </summary>
+/// <remarks>
+/// Microsoft.Data.Sqlite's own pool opens a new connection whenever all are busy and has no upper bound: a
+/// burst of concurrent reads (10,000 hub connections each listing their groups) opened one connection, three
+/// descriptors, per waiting read until the process hit its open-files limit and reads failed with SQLITE_CANTOPEN.
+/// Here a read waits for one of <see cref="SqliteStoreSettings.ReadConnections"/> connections instead, and a
+/// connection is opened again only if one broke.
+/// </remarks>
 internal sealed class SqliteConnectionFactory : IDisposable
 {
     private const int BusyTimeoutMilliseconds = 5000;
@@ -18,9 +26,12 @@ internal sealed class SqliteConnectionFactory : IDisposable
     // from the OS on each batch.
     private const int WriterCacheKibibytes = 32 * 1024;
 
-    private readonly string _readConnectionString;
-    private readonly string _writeConnectionString;
+    private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly int _readConnections;
+    private readonly SemaphoreSlim _readSlots;
+    private readonly ConcurrentBag<SqliteConnection> _idleReaders = [];
+    private bool _disposed;
 
     public SqliteConnectionFactory(SqliteStoreSettings settings)
     {
@@ -31,50 +42,85 @@ internal sealed class SqliteConnectionFactory : IDisposable
             Directory.CreateDirectory(directory);
         }
 
-        var builder = new SqliteConnectionStringBuilder
+        _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = settings.Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
-            Pooling = true,
-        };
-        _readConnectionString = builder.ToString();
-        builder.Pooling = false;
-        _writeConnectionString = builder.ToString();
+            // This class keeps the connections; the driver's pool would only hide their number and lifetime.
+            Pooling = false,
+        }.ToString();
         _synchronous = settings.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+        _readConnections = settings.ReadConnections;
+        _readSlots = new SemaphoreSlim(settings.ReadConnections, settings.ReadConnections);
     }
 
     public string Path { get; }
 
-    public async Task<SqliteConnection> OpenReadAsync(CancellationToken ct)
+    /// <summary>Opens every read connection now, at start, rather than on the first burst of requests.</summary>
+    public void OpenReaders()
     {
-        var connection = new SqliteConnection(_readConnectionString);
+        var opened = new List<SqliteConnection>();
+        while (_idleReaders.Count + opened.Count < _readConnections && _readSlots.Wait(0))
+        {
+            try
+            {
+                opened.Add(Open("PRAGMA query_only = ON;"));
+            }
+            finally
+            {
+                _readSlots.Release();
+            }
+        }
+
+        foreach (var connection in opened)
+        {
+            _idleReaders.Add(connection);
+        }
+    }
+
+    /// <summary>A read connection for the caller alone until the lease is disposed; waits while all are in use.</summary>
+    public async Task<SqliteReadLease> OpenReadAsync(CancellationToken ct)
+    {
+        await _readSlots.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};";
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            return connection;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return new SqliteReadLease(this, _idleReaders.TryTake(out var idle) ? idle : Open("PRAGMA query_only = ON;"));
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            _readSlots.Release();
             throw;
         }
     }
 
-    /// <summary>A dedicated connection for the writer or for schema work; pooling would only hide its lifetime.</summary>
-    public SqliteConnection OpenWrite()
+    internal void Return(SqliteConnection connection)
     {
-        var connection = new SqliteConnection(_writeConnectionString);
+        if (connection.State == System.Data.ConnectionState.Open && !_disposed)
+        {
+            _idleReaders.Add(connection);
+        }
+        else
+        {
+            connection.Dispose();
+        }
+
+        _readSlots.Release();
+    }
+
+    /// <summary>A dedicated connection for the writer or for schema work.</summary>
+    public SqliteConnection OpenWrite() => Open(
+        $"PRAGMA synchronous = {_synchronous}; PRAGMA wal_autocheckpoint = {WalAutoCheckpointPages}; PRAGMA cache_size = -{WriterCacheKibibytes};");
+
+    private SqliteConnection Open(string pragmas)
+    {
+        var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText =
-                $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; " +
-                $"PRAGMA wal_autocheckpoint = {WalAutoCheckpointPages}; PRAGMA cache_size = -{WriterCacheKibibytes};";
+            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; {pragmas}";
             command.ExecuteNonQuery();
             return connection;
         }
@@ -87,9 +133,34 @@ internal sealed class SqliteConnectionFactory : IDisposable
 
     public void Dispose()
     {
-        // Idle pooled connections keep the file (and its WAL) open; closing them lets SQLite fold the WAL back
-        // into the database and lets tests delete their files.
-        using var connection = new SqliteConnection(_readConnectionString);
-        SqliteConnection.ClearPool(connection);
+        // Open connections keep the file (and its WAL) open; closing them lets SQLite fold the WAL back into the
+        // database and lets tests delete their files.
+        _disposed = true;
+        while (_idleReaders.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+    }
+}
+
+/// <summary>One read connection of <see cref="SqliteConnectionFactory"/>, handed back when disposed.</summary>
+internal sealed class SqliteReadLease(SqliteConnectionFactory factory, SqliteConnection connection) : IAsyncDisposable, IDisposable
+{
+    private int _returned;
+
+    public SqliteConnection Connection { get; } = connection;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _returned, 1) == 0)
+        {
+            factory.Return(Connection);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -38,7 +38,8 @@ internal static class SqliteData
         Func<SqliteDataReader, T> map,
         CancellationToken ct)
     {
-        await using var connection = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command.Parameters);
@@ -58,7 +59,8 @@ internal static class SqliteData
         Func<SqliteDataReader, T> map,
         CancellationToken ct)
     {
-        await using var connection = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command.Parameters);
@@ -72,7 +74,8 @@ internal static class SqliteData
         Action<SqliteParameterCollection> bind,
         CancellationToken ct)
     {
-        await using var connection = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        var connection = lease.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command.Parameters);

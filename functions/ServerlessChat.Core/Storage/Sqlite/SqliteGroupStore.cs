@@ -100,7 +100,8 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
     private async Task<List<GroupRecord>> LoadAsync(string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
     {
         // One read connection and one snapshot for both statements, so members always belong to the version read.
-        await using var connection = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
+        var connection = lease.Connection;
         // Deferred: Microsoft.Data.Sqlite would otherwise BEGIN IMMEDIATE and queue this read behind the writer.
         await using var transaction = connection.BeginTransaction(deferred: true);
 

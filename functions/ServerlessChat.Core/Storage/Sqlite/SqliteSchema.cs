@@ -152,6 +152,9 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             command.ExecuteNonQuery();
         }
         transaction.Commit();
+
+        // After the schema (and WAL mode) exist: the read connections are opened once, before any request.
+        factory.OpenReaders();
         return Task.CompletedTask;
     }
 

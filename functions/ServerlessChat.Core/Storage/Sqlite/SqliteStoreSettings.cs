@@ -1,4 +1,7 @@
 namespace ServerlessChat.Core.Storage.Sqlite;
 
-/// <summary>The database file as resolved at registration (absolute), and the durability level of commits.</summary>
-internal sealed record SqliteStoreSettings(string Path, SqliteSynchronous Synchronous);
+/// <summary>
+/// The database file as resolved at registration (absolute), the durability level of commits, and how many read
+/// connections are kept open beside the writer.
+/// </summary>
+internal sealed record SqliteStoreSettings(string Path, SqliteSynchronous Synchronous, int ReadConnections);

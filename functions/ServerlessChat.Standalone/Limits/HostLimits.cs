@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessChat.Standalone.Limits;
+
+public static partial class HostLimits
+{
+    /// <summary>
+    /// Bounds what the host accepts by what it runs under: Kestrel's connection caps and timeouts from
+    /// <see cref="ConnectionBudget"/>, and <see cref="HubAdmission"/> for negotiate. Kestrel closes a connection
+    /// beyond its cap right after accepting it, so a storm costs one descriptor per refused client for a moment
+    /// and the store, the logs and outgoing calls keep the descriptors reserved for them.
+    /// </summary>
+    public static IHostApplicationBuilder AddHostLimits(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<HostLimitsOptions>().BindConfiguration(HostLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var budget = ConnectionBudget.Derive(sp.GetRequiredService<IOptions<HostLimitsOptions>>().Value, HostResources.Current());
+            var r = budget.Resources;
+            LogBudget(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HostLimits)),
+                r.OpenFilesLimit, r.OpenFiles, r.AvailableMemoryBytes / (1024 * 1024), budget.HttpConnections, budget.HubConnections);
+            return budget;
+        });
+        services.AddSingleton<HubAdmission>();
+        services.AddOptions<KestrelServerOptions>().Configure<ConnectionBudget, IOptions<HostLimitsOptions>>((kestrel, budget, options) =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = budget.HttpConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = budget.UpgradedConnections;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(options.Value.KeepAliveTimeoutSeconds);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.Value.RequestHeadersTimeoutSeconds);
+        });
+        return builder;
+    }
+
+    [LoggerMessage(LogLevel.Information,
+        "Limits: open files {OpenFilesLimit} ({OpenFiles} open at start), {AvailableMegabytes} MB available; at most {HttpConnections} HTTP connections and {HubConnections} hub connections")]
+    private static partial void LogBudget(ILogger logger, long? openFilesLimit, int openFiles, long availableMegabytes, int httpConnections, int hubConnections);
+}
