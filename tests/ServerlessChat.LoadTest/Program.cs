@@ -3,6 +3,9 @@
 // loop at a fixed rate. For each scenario it ramps the rate in short steps, keeps the highest whose p99 stays
 // under the limit with nothing lost, and measures that rate for the full duration. Run by hand:
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- [--users 1000] [--seconds 20] [--step-seconds 5]
+// or N browser-like clients connecting at once, then direct and group messages counted exactly once:
+//   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario connections [--users 10000] [--group-size 50]
+//     [--connect-concurrency 64] [--host-open-files 20000] [--hold-seconds 0] [--host-setting KEY=VALUE ...]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -13,6 +16,15 @@ if (args.Contains(RelayServer.Argument))
 {
     await RelayServer.RunAsync();
     return 0;
+}
+
+if (StringArg("--scenario") == "connections")
+{
+    // Settings for the host process as KEY=VALUE (environment variables), e.g. --host-setting DOTNET_gcServer=0.
+    var hostSettings = args.Select((a, i) => (a, i)).Where(x => x.a == "--host-setting" && x.i + 1 < args.Length)
+        .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
+    return await ConnectionsScenario.RunAsync(IntArg("--users", 10_000), IntArg("--group-size", 50), IntArg("--connect-concurrency", 64),
+        IntArg("--host-open-files", 20_000), IntArg("--hold-seconds", 0), hostSettings);
 }
 
 var userCount = IntArg("--users", 1000);
@@ -195,6 +207,12 @@ static async Task<List<LoadUser>> LoginAsync(HttpClient http, List<LoadUser> use
         tokens[user.Index] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["accessToken"]!;
     });
     return users.Select(u => u with { AccessToken = tokens[u.Index] }).ToList();
+}
+
+string? StringArg(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
 
 int IntArg(string name, int fallback)
