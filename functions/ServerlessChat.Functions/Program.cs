@@ -5,6 +5,7 @@ using ServerlessChat.Core;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Storage;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
@@ -12,6 +13,9 @@ builder.ConfigureFunctionsWebApplication();
 // Azure's front end appends the caller's address to X-Forwarded-For, so the last entry is trustworthy here.
 // Registered before Core binds the section, so a RateLimiting:TrustForwardedFor setting still wins.
 builder.Services.Configure<RateLimitingOptions>(options => options.TrustForwardedFor = true);
+// The worker's content root is the deployed package (read-only in Azure; under func start a new folder there
+// recycles the worker): relative data paths resolve under Storage:DataRoot or the per-machine default instead.
+builder.KeepDataOutsideTheApp();
 builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
 builder.AddStorageAssistantQueue();

@@ -10,7 +10,7 @@ namespace ServerlessChat.Core.Auth;
 /// beside the database, so tokens survive restarts. Every other environment must be given a key and refuses
 /// to start without one (AuthOptions validation).
 /// </summary>
-internal sealed class DevelopmentSigningKey(IHostEnvironment environment, IOptions<StorageOptions> storage) : IPostConfigureOptions<AuthOptions>
+internal sealed class DevelopmentSigningKey(IHostEnvironment environment, IOptions<StorageOptions> storage, DataPaths paths) : IPostConfigureOptions<AuthOptions>
 {
     public void PostConfigure(string? name, AuthOptions options)
     {
@@ -19,7 +19,7 @@ internal sealed class DevelopmentSigningKey(IHostEnvironment environment, IOptio
             return;
         }
 
-        var dataDirectory = Path.GetDirectoryName(DataPaths.Resolve(environment, storage.Value.SqlitePath))!;
+        var dataDirectory = Path.GetDirectoryName(paths.Resolve(storage.Value.SqlitePath))!;
         Directory.CreateDirectory(dataDirectory);
         var keyFile = Path.Combine(dataDirectory, "jwt-signing.key");
         if (!File.Exists(keyFile))

@@ -13,7 +13,7 @@ public sealed class EmailOptions
     [Required]
     public string From { get; set; } = "ServerlessChat <no-reply@serverlesschat.local>";
 
-    /// <summary>Where emails are written as .eml files when no SMTP host is set. Relative to the content root.</summary>
+    /// <summary>Where emails are written as .eml files when no SMTP host is set. Relative paths resolve against the data root (Storage:DataRoot).</summary>
     [Required]
     public string PickupDirectory { get; set; } = "data/mail";
 

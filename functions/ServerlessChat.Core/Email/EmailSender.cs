@@ -1,6 +1,5 @@
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using ServerlessChat.Core.Storage;
@@ -13,7 +12,7 @@ public interface IEmailSender
 }
 
 /// <summary>Sends through SMTP when Email:Smtp:Host is set, otherwise writes .eml files into the pickup directory.</summary>
-public sealed class EmailSender(IOptions<EmailOptions> options, IHostEnvironment environment) : IEmailSender
+public sealed class EmailSender(IOptions<EmailOptions> options, DataPaths paths) : IEmailSender
 {
     public async Task SendAsync(string to, string subject, string textBody, CancellationToken ct)
     {
@@ -26,7 +25,7 @@ public sealed class EmailSender(IOptions<EmailOptions> options, IHostEnvironment
 
         if (string.IsNullOrWhiteSpace(settings.Smtp.Host))
         {
-            var directory = DataPaths.Resolve(environment, settings.PickupDirectory);
+            var directory = paths.Resolve(settings.PickupDirectory);
             Directory.CreateDirectory(directory);
             var file = Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}.eml");
             await message.WriteToAsync(file, ct);

@@ -12,7 +12,14 @@ public sealed class StorageOptions : IValidatableObject
 
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
-    /// <summary>Relative paths are resolved against the host's content root.</summary>
+    /// <summary>
+    /// Where relative data paths (<see cref="SqlitePath"/>, <c>Email:PickupDirectory</c>, the Development signing
+    /// key) resolve. Empty: the standalone host's content root; the Functions app's default is outside its own
+    /// folder (see <see cref="DataPaths"/>).
+    /// </summary>
+    public string? DataRoot { get; set; }
+
+    /// <summary>Relative paths are resolved against <see cref="DataRoot"/>.</summary>
     [Required]
     public string SqlitePath { get; set; } = "data/serverlesschat.db";
 

@@ -36,6 +36,7 @@ public static class StorageRegistration
         }
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<DataPaths>();
         builder.Services.AddHostedService<StorageStartup>();
         return builder;
     }
@@ -45,7 +46,7 @@ public static class StorageRegistration
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var path = DataPaths.Resolve(sp.GetRequiredService<IHostEnvironment>(), options.SqlitePath);
+            var path = sp.GetRequiredService<DataPaths>().Resolve(options.SqlitePath);
             return new SqliteStoreSettings(path, options.SqliteSynchronous, options.SqliteReadConnections);
         });
         services.AddSingleton<SqliteConnectionFactory>();

@@ -9,7 +9,8 @@ namespace ServerlessChat.Standalone.LocalSignalRService;
 
 /// <summary>
 /// Accepts the client tokens the real service accepts: HS256 with the access key, audience = this host's client
-/// URL (<c>/client/?hub=chat</c>, trailing slash optional), user id in <c>nameid</c> or <c>asrs.s.uid</c>. The
+/// URL (<c>/client/?hub=chat</c>, trailing slash optional), user id (any string) in <c>nameid</c> or
+/// <c>asrs.s.uid</c>, or none for an anonymous connection. The
 /// token comes in the Authorization header (negotiate) or the <c>access_token</c> query value (WebSockets and
 /// server-sent events, which cannot set headers).
 /// </summary>
@@ -38,13 +39,15 @@ public sealed class LocalSignalRClientAuthenticationHandler(
 
         var audience = AzureSignalRNegotiator.ClientUrl(new Uri($"{Request.Scheme}://{Request.Host}"));
         var principal = AzureSignalRTokens.Validate(token, service.Value.AccessKey!, [audience], time.GetUtcNow());
-        if (principal is null || AzureSignalRTokens.UserIdOf(principal) is not { } userId)
+        if (principal is null)
         {
-            return Task.FromResult(AuthenticateResult.Fail("The client token is missing a user, malformed, forged, expired or for another URL."));
+            return Task.FromResult(AuthenticateResult.Fail("The client token is malformed, forged, expired or for another URL."));
         }
 
-        // NameIdentifier is what SignalR's Context.UserIdentifier and Clients.User read, as on the host's own hub.
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId)], SchemeName);
+        // NameIdentifier is what SignalR's Context.UserIdentifier and Clients.User read.
+        var identity = AzureSignalRTokens.UserIdOf(principal) is { } userId
+            ? new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId)], SchemeName)
+            : new ClaimsIdentity(SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 }

@@ -6,16 +6,15 @@ using Microsoft.Extensions.Options;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
-using ServerlessChat.Standalone.Realtime;
 
 namespace ServerlessChat.Standalone.LocalSignalRService;
 
 /// <summary>
 /// What Azure SignalR Service serves to a serverless app, served by this host: client connections at
-/// <c>/client/?hub=chat</c> (the host's own hub, so its connections hear everything) and the data-plane REST
-/// calls for send to user, send to group and add/remove user in group, in the v1 and the api-version forms.
-/// Each REST call becomes the Core <see cref="RealtimeAction"/> it stands for and goes out through this host's
-/// <see cref="IRealtimePublisher"/>.
+/// <c>/client/?hub=chat</c> (<see cref="LocalSignalRServiceHub"/>: no chat logic, connection events go to the
+/// upstream) and the data-plane REST calls the Functions app makes (send to user, send to group, add/remove
+/// user in group, generate a client token), in the v1 and the api-version forms. They act on the service's own
+/// connections only: this host's chat hub at <c>/hubs/chat</c> is a different application.
 /// </summary>
 public static class LocalSignalRServiceEndpoints
 {
@@ -33,6 +32,9 @@ public static class LocalSignalRServiceEndpoints
 
         builder.Services.AddOptions<LocalSignalRServiceOptions>()
             .BindConfiguration(LocalSignalRServiceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<LocalSignalRServiceConnections>();
+        builder.Services.AddSingleton<LocalSignalRUpstream>();
+        builder.Services.AddHttpClient(LocalSignalRUpstream.HttpClientName);
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, LocalSignalRClientAuthenticationHandler>(LocalSignalRClientAuthenticationHandler.SchemeName, null);
         return builder;
@@ -45,7 +47,7 @@ public static class LocalSignalRServiceEndpoints
             return app;
         }
 
-        app.MapHub<RealtimeHub>(ClientPath)
+        app.MapHub<LocalSignalRServiceHub>(ClientPath)
             .RequireAuthorization(new AuthorizationPolicyBuilder(LocalSignalRClientAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
 
         // Not part of the chat API: kept out of its OpenAPI document, which lists exactly the route table.
@@ -61,6 +63,7 @@ public static class LocalSignalRServiceEndpoints
         versioned.MapPost("groups/{group}/:send", SendToGroup);
         versioned.MapPut("users/{user}/groups/{group}", AddUserToGroup);
         versioned.MapDelete("users/{user}/groups/{group}", RemoveUserFromGroup);
+        versioned.MapPost(":generateToken", GenerateClientToken);
         return app;
     }
 
@@ -74,30 +77,47 @@ public static class LocalSignalRServiceEndpoints
     private static bool IsEnabled(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration[$"{LocalSignalRServiceOptions.Section}:{nameof(LocalSignalRServiceOptions.AccessKey)}"]);
 
-    private static async Task<IResult> SendToUser(string user, HttpRequest request, IRealtimePublisher realtime)
+    private static async Task<IResult> SendToUser(string user, HttpRequest request, LocalSignalRServiceConnections connections)
     {
         var (target, payload) = await ReadPayloadAsync(request);
-        await realtime.PublishAsync([new SendToUser(user, target, payload)], request.HttpContext.RequestAborted);
+        await connections.SendToUserAsync(user, target, payload, request.HttpContext.RequestAborted);
         return TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<IResult> SendToGroup(string group, HttpRequest request, IRealtimePublisher realtime)
+    private static async Task<IResult> SendToGroup(string group, HttpRequest request, LocalSignalRServiceConnections connections)
     {
         var (target, payload) = await ReadPayloadAsync(request);
-        await realtime.PublishAsync([new SendToGroup(group, target, payload)], request.HttpContext.RequestAborted);
+        await connections.SendToGroupAsync(group, target, payload, request.HttpContext.RequestAborted);
         return TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<IResult> AddUserToGroup(string user, string group, HttpContext context, IRealtimePublisher realtime)
+    private static async Task<IResult> AddUserToGroup(string user, string group, HttpContext context, LocalSignalRServiceConnections connections)
     {
-        await realtime.PublishAsync([new AddUserToGroup(user, group)], context.RequestAborted);
+        await connections.AddUserToGroupAsync(user, group, context.RequestAborted);
         return TypedResults.Ok();
     }
 
-    private static async Task<IResult> RemoveUserFromGroup(string user, string group, HttpContext context, IRealtimePublisher realtime)
+    private static async Task<IResult> RemoveUserFromGroup(string user, string group, HttpContext context, LocalSignalRServiceConnections connections)
     {
-        await realtime.PublishAsync([new RemoveUserFromGroup(user, group)], context.RequestAborted);
+        await connections.RemoveUserFromGroupAsync(user, group, context.RequestAborted);
         return TypedResults.Ok();
+    }
+
+    /// <summary>A client token for <c>userId</c> (optional: anonymous), valid <c>minutesToExpire</c> (default 60).</summary>
+    private static IResult GenerateClientToken(HttpContext context, IOptions<LocalSignalRServiceOptions> options, TimeProvider time)
+    {
+        var query = context.Request.Query;
+        var minutes = 60;
+        if (query.TryGetValue("minutesToExpire", out var text)
+            && (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out minutes) || minutes is < 1 or > 1440))
+        {
+            return ChatProblems.Create(context, StatusCodes.Status400BadRequest, "Bad request", "minutesToExpire must be a whole number of minutes from 1 to 1440.");
+        }
+
+        var userId = query["userId"].ToString();
+        var audience = AzureSignalRNegotiator.ClientUrl(new Uri($"{context.Request.Scheme}://{context.Request.Host}"));
+        var token = AzureSignalRTokens.Sign(options.Value.AccessKey!, audience, time.GetUtcNow(), TimeSpan.FromMinutes(minutes), userId.Length == 0 ? null : userId);
+        return TypedResults.Ok(new { token });
     }
 
     /// <summary>The service's PayloadMessage; every chat event carries exactly one argument, so the stand-in takes one.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
 using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Core.Storage;
 using ServerlessChat.Tests.Infrastructure;
 
 namespace ServerlessChat.Tests.Functions;
@@ -31,12 +32,25 @@ public sealed class FunctionsAppServices : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary><paramref name="signalREndpoint"/>: where pushes go; by default a closed port, as pushes are not under test.</summary>
-    public static async Task<FunctionsAppServices> StartAsync(string signalREndpoint = "http://127.0.0.1:9")
+    /// <summary>
+    /// <paramref name="signalREndpoint"/>: where pushes go; by default a closed port, as pushes are not under test.
+    /// <paramref name="settings"/> override the test defaults (a null value removes one); <paramref name="contentRoot"/>
+    /// and <paramref name="environment"/> stand for the worker's.
+    /// </summary>
+    public static async Task<FunctionsAppServices> StartAsync(
+        string signalREndpoint = "http://127.0.0.1:9",
+        IReadOnlyDictionary<string, string?>? settings = null,
+        string? contentRoot = null,
+        string environment = "Testing")
     {
         var data = Directory.CreateTempSubdirectory("serverlesschat-functions-").FullName;
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            EnvironmentName = environment,
+            ContentRootPath = contentRoot ?? AppContext.BaseDirectory,
+        });
+        var effective = new Dictionary<string, string?>
         {
             ["Auth:JwtSigningKey"] = StandaloneHost.TestSigningKey,
             ["Auth:BcryptWorkFactor"] = "4",
@@ -45,7 +59,22 @@ public sealed class FunctionsAppServices : IAsyncDisposable
             ["Email:PickupDirectory"] = Path.Combine(data, "mail"),
             ["RateLimiting:TrustForwardedFor"] = "true",
             [AzureSignalROptions.ConnectionStringSetting] = $"Endpoint={signalREndpoint};AccessKey={AccessKey};Version=1.0;",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                effective.Remove(key);
+            }
+            else
+            {
+                effective[key] = value;
+            }
+        }
+
+        builder.Configuration.AddInMemoryCollection(effective);
+        // As the Functions app's Program.cs wires it.
+        builder.KeepDataOutsideTheApp();
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
         var host = builder.Build();

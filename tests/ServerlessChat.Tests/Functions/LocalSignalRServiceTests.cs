@@ -20,6 +20,9 @@ public sealed class LocalSignalRServiceFixture : IAsyncLifetime
 
     public StandaloneHost Host { get; private set; } = null!;
 
+    /// <summary>Where the stand-in posts connection events.</summary>
+    public UpstreamRecorder Upstream { get; private set; } = null!;
+
     /// <summary>The Functions app's realtime services (Core's AddAzureSignalRRealtime) pointed at the stand-in.</summary>
     public IHost Functions { get; private set; } = null!;
 
@@ -27,7 +30,13 @@ public sealed class LocalSignalRServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await StandaloneHost.StartAsync(new Dictionary<string, string?> { ["LocalSignalRService__AccessKey"] = AccessKey });
+        Upstream = await UpstreamRecorder.StartAsync();
+        Host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["LocalSignalRService__AccessKey"] = AccessKey,
+            ["LocalSignalRService__UpstreamUrl"] = Upstream.UrlTemplate,
+            ["LocalSignalRService__UpstreamRetryDelayMilliseconds"] = "20",
+        });
         // Production, so the container is not validated for Core services this test leaves out (presence, storage).
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -44,13 +53,15 @@ public sealed class LocalSignalRServiceFixture : IAsyncLifetime
         await Functions.StopAsync();
         Functions.Dispose();
         await Host.DisposeAsync();
+        await Upstream.DisposeAsync();
     }
 }
 
 /// <summary>
 /// The Functions app's REST publisher and negotiator against the standalone host's local SignalR Service: real
 /// SignalR .NET clients, connected with the negotiator's answer, receive what the publisher sends; the REST API
-/// refuses tokens the real service would refuse.
+/// refuses tokens the real service would refuse; connection events go out as signed upstream calls, retried,
+/// and none of the chat hub's own logic runs.
 /// </summary>
 public sealed class LocalSignalRServiceTests(LocalSignalRServiceFixture fixture) : IClassFixture<LocalSignalRServiceFixture>
 {
@@ -143,6 +154,74 @@ public sealed class LocalSignalRServiceTests(LocalSignalRServiceFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    [Fact]
+    public async Task AnyUserIdStringConnectsAndHearsWhatIsSentToIt()
+    {
+        var userId = "not a chat id: " + Guid.NewGuid().ToString("N");
+        var alice = await ConnectAsync(userId);
+
+        await Publisher.PublishAsync([new SendToUser(userId, ChatHub.NewMessage, new { text = "for any id" })], CancellationToken.None);
+
+        Assert.Equal("for any id", (await alice.NextAsync()).GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task ConnectAndDisconnectArriveAsSignedUpstreamCalls()
+    {
+        var userId = "upstream-" + Guid.NewGuid().ToString("N");
+        var listener = await ConnectAsync(userId);
+        var connected = await fixture.Upstream.WaitForAsync(c => c.Header(AzureSignalRUpstream.UserIdHeader) == userId && c.Event == "connected");
+        await listener.Connection.DisposeAsync();
+        var disconnected = await fixture.Upstream.WaitForAsync(c => c.Header(AzureSignalRUpstream.UserIdHeader) == userId && c.Event == "disconnected");
+
+        foreach (var (call, type) in new[] { (connected, 10), (disconnected, 11) })
+        {
+            var connectionId = call.Header(AzureSignalRUpstream.ConnectionIdHeader);
+            Assert.False(string.IsNullOrEmpty(connectionId));
+            Assert.True(UpstreamSignature.IsValid(connectionId, call.Header(UpstreamSignature.Header), [LocalSignalRServiceFixture.AccessKey]));
+            Assert.Equal((ChatHub.Name, "connections"), (call.Hub, call.Category));
+            Assert.Equal(ChatHub.Name, call.Header("X-ASRS-Hub"));
+            Assert.Equal("connections", call.Header("X-ASRS-Category"));
+            Assert.Equal(call.Event, call.Header("X-ASRS-Event"));
+            Assert.StartsWith("application/json", call.ContentType);
+            using var body = JsonDocument.Parse(call.Body);
+            Assert.Equal(type, body.RootElement.GetProperty("type").GetInt32());
+            // A clean close carries no error.
+            Assert.False(body.RootElement.TryGetProperty("error", out _));
+        }
+
+        Assert.Equal(connected.Header(AzureSignalRUpstream.ConnectionIdHeader), disconnected.Header(AzureSignalRUpstream.ConnectionIdHeader));
+    }
+
+    [Fact]
+    public async Task AnUpstreamCallThatFailsIsRetriedUntilItIsTaken()
+    {
+        var userId = "retried-" + Guid.NewGuid().ToString("N");
+        var failures = 2;
+        var previous = fixture.Upstream.Answer;
+        fixture.Upstream.Answer = call => call.Header(AzureSignalRUpstream.UserIdHeader) == userId && Interlocked.Decrement(ref failures) >= 0
+            ? HttpStatusCode.ServiceUnavailable
+            : previous(call);
+
+        await ConnectAsync(userId, awaitUpstream: false);
+        var third = await fixture.Upstream.WaitForAsync(c => c.Header(AzureSignalRUpstream.UserIdHeader) == userId && c.Event == "connected", occurrence: 3);
+
+        Assert.Equal(3, fixture.Upstream.Calls(c => c.Header(AzureSignalRUpstream.UserIdHeader) == userId && c.Event == "connected").Count);
+        Assert.True(UpstreamSignature.IsValid(third.Header(AzureSignalRUpstream.ConnectionIdHeader), third.Header(UpstreamSignature.Header), [LocalSignalRServiceFixture.AccessKey]));
+    }
+
+    [Fact]
+    public async Task AClientOfTheServiceDoesNotRunTheChatHubsConnectLogic()
+    {
+        var user = await ChatApiClient.RegisterAsync(fixture.Host.Client, "asrs");
+        // Connected and reported upstream: the hub's OnConnectedAsync is over.
+        await ConnectAsync(user.UserId);
+
+        // The standalone host's own presence (what its chat hub would have recorded) never heard of it.
+        var presence = await ChatApiClient.ReadAsync(await user.GetAsync($"/api/presence?userIds={user.UserId}"), HttpStatusCode.OK);
+        Assert.False((bool)presence["items"]![0]!["online"]!);
+    }
+
     private string RestUrl(bool v1) => v1
         ? $"{fixture.Endpoint}/api/v1/hubs/{ChatHub.Name}/users/nobody"
         : $"{fixture.Endpoint}/api/hubs/{ChatHub.Name}/users/nobody/:send?api-version={AzureSignalRRestClient.ApiVersion}";
@@ -172,18 +251,25 @@ public sealed class LocalSignalRServiceTests(LocalSignalRServiceFixture fixture)
 
     private async Task<string> RegisterAsync() => (await ChatApiClient.RegisterAsync(fixture.Host.Client, "asrs")).UserId;
 
-    /// <summary>A registered user's client, connected exactly as a browser would after POST /api/negotiate on the Functions app.</summary>
-    private async Task<Listener> ConnectAsync()
+    /// <summary>
+    /// A client (of a new registered user, or of <paramref name="userId"/>), connected exactly as a browser would
+    /// after POST /api/negotiate on the Functions app.
+    /// </summary>
+    private async Task<Listener> ConnectAsync(string? userId = null, bool awaitUpstream = true)
     {
-        var userId = await RegisterAsync();
+        userId ??= await RegisterAsync();
         var negotiate = await fixture.Functions.Services.GetRequiredService<INegotiator>()
             .NegotiateAsync(userId, new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None);
         Assert.Equal($"{fixture.Endpoint}/client/?hub={ChatHub.Name}", negotiate.Url);
         var connection = Build(negotiate.Url, negotiate.AccessToken);
         var listener = new Listener(connection, userId);
         await connection.StartAsync().WaitAsync(Timeout);
-        // The hub puts the connection in its groups in OnConnectedAsync; an invocation's answer comes after that.
-        await connection.InvokeAsync("Heartbeat").WaitAsync(Timeout);
+        if (awaitUpstream)
+        {
+            // The service registers the connection in OnConnectedAsync and reports it upstream after that.
+            await fixture.Upstream.WaitForAsync(c => c.Header(AzureSignalRUpstream.UserIdHeader) == userId && c.Event == "connected");
+        }
+
         return listener;
     }
 
@@ -201,9 +287,12 @@ public sealed class LocalSignalRServiceTests(LocalSignalRServiceFixture fixture)
 
         public Listener(HubConnection connection, string userId)
         {
+            Connection = connection;
             UserId = userId;
             connection.On<JsonElement>(ChatHub.NewMessage, payload => _events.Writer.TryWrite(payload));
         }
+
+        public HubConnection Connection { get; }
 
         public string UserId { get; }
 

@@ -37,7 +37,11 @@ public sealed class RealtimeClient : IAsyncDisposable
 
     public string UserId { get; }
 
-    public static async Task<RealtimeClient> ConnectAsync(Uri baseAddress, string userId, string accessToken, IRetryPolicy? reconnect = null)
+    /// <summary>
+    /// <paramref name="serverless"/>: the hub is Azure SignalR Service's (or its local stand-in's) in serverless
+    /// mode, which has no methods to invoke, so <see cref="ReadyAsync"/> is left to the caller's own signal.
+    /// </summary>
+    public static async Task<RealtimeClient> ConnectAsync(Uri baseAddress, string userId, string accessToken, IRetryPolicy? reconnect = null, bool serverless = false)
     {
         var builder = new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "api"), options =>
         {
@@ -51,7 +55,11 @@ public sealed class RealtimeClient : IAsyncDisposable
 
         var client = new RealtimeClient(builder.Build(), userId);
         await client.Connection.StartAsync().WaitAsync(Timeout);
-        await client.ReadyAsync();
+        if (!serverless)
+        {
+            await client.ReadyAsync();
+        }
+
         return client;
     }
 

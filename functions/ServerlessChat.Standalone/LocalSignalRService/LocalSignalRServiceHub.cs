@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace ServerlessChat.Standalone.LocalSignalRService;
+
+/// <summary>
+/// The client side of the local service at <c>/client/?hub=chat</c>. Like Azure SignalR Service in serverless
+/// mode it runs no application logic: it keeps the connection in the groups its user was added to over REST and
+/// tells the upstream about the connection opening and closing. Clients only listen: the hub has no methods.
+/// </summary>
+public sealed class LocalSignalRServiceHub(LocalSignalRServiceConnections connections, LocalSignalRUpstream upstream) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        await connections.ConnectedAsync(Context.UserIdentifier, Context.ConnectionId);
+        upstream.Connected(Hub(), Context.ConnectionId, Context.UserIdentifier, ClientQuery());
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Disconnected(Context.UserIdentifier, Context.ConnectionId);
+        upstream.Disconnected(Hub(), Context.ConnectionId, Context.UserIdentifier, ClientQuery(), exception?.Message);
+        return Task.CompletedTask;
+    }
+
+    private string Hub() => Context.GetHttpContext()?.Request.Query["hub"].ToString() is { Length: > 0 } hub ? hub : Core.Realtime.ChatHub.Name;
+
+    private string? ClientQuery() => Context.GetHttpContext()?.Request.QueryString.Value?.TrimStart('?');
+}

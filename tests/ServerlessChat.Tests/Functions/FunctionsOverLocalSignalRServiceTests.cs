@@ -1,0 +1,69 @@
+using System.Net;
+using ServerlessChat.Core.Realtime;
+using ServerlessChat.Tests.Infrastructure;
+using ServerlessChat.Tests.Realtime;
+
+namespace ServerlessChat.Tests.Functions;
+
+/// <summary>
+/// The serverless path end to end on loopback, as under func start: the Functions app's services over HTTP, the
+/// standalone host as the local SignalR Service, real SignalR .NET clients that negotiate with the Functions app
+/// and are sent on to the service. Presence on the Functions app moves only through the service's upstream calls.
+/// </summary>
+public sealed class FunctionsOverLocalSignalRServiceTests : IAsyncLifetime
+{
+    private const string AccessKey = "functions-over-local-service-key-0123456789-abcdef";
+
+    private StandaloneHost _service = null!;
+    private FunctionsAppServer _functions = null!;
+
+    public async Task InitializeAsync()
+    {
+        var port = FunctionsAppServer.ReservePort();
+        _service = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["LocalSignalRService__AccessKey"] = AccessKey,
+            ["LocalSignalRService__UpstreamUrl"] = $"http://127.0.0.1:{port}/api/signalr/{{hub}}/{{category}}/{{event}}",
+        });
+        _functions = await FunctionsAppServer.StartAsync(port, _service.BaseAddress.GetLeftPart(UriPartial.Authority), AccessKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _functions.DisposeAsync();
+        await _service.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ConnectingAndDisconnectingThroughTheServiceMovesPresenceAndMessagesArrive()
+    {
+        var alice = await ChatApiClient.RegisterAsync(_functions.Client, "fsvc");
+        var bob = await ChatApiClient.RegisterAsync(_functions.Client, "fsvc");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "we are contacts now" });
+        Assert.False(await IsOnlineAsync(bob, alice.UserId));
+
+        await using var bobClient = await RealtimeClient.ConnectAsync(_functions.BaseAddress, bob.UserId, bob.AccessToken, serverless: true);
+        await _functions.HandledAsync("connected", bob.UserId);
+        Assert.True(await IsOnlineAsync(alice, bob.UserId));
+
+        var aliceClient = await RealtimeClient.ConnectAsync(_functions.BaseAddress, alice.UserId, alice.AccessToken, serverless: true);
+        await _functions.HandledAsync("connected", alice.UserId);
+        await bobClient.WaitForAsync(ChatHub.Presence, p => p.Str("userId") == alice.UserId && p.GetProperty("online").GetBoolean());
+        Assert.True(await IsOnlineAsync(bob, alice.UserId));
+
+        var sent = await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "through the service" });
+        var received = await bobClient.WaitForAsync(ChatHub.NewMessage, m => m.Str("id") == (string)sent["id"]!);
+        Assert.Equal("through the service", received.Str("content"));
+
+        await aliceClient.DisposeAsync();
+        await _functions.HandledAsync("disconnected", alice.UserId);
+        await bobClient.WaitForAsync(ChatHub.Presence, p => p.Str("userId") == alice.UserId && !p.GetProperty("online").GetBoolean());
+        Assert.False(await IsOnlineAsync(bob, alice.UserId));
+    }
+
+    private static async Task<bool> IsOnlineAsync(ChatApiClient viewer, string userId)
+    {
+        var presence = await ChatApiClient.ReadAsync(await viewer.GetAsync($"/api/presence?userIds={userId}"), HttpStatusCode.OK);
+        return (bool)presence["items"]![0]!["online"]!;
+    }
+}
