@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.HttpLogging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone.Assistant;
 using ServerlessChat.Standalone.LocalSignalRService;
@@ -13,7 +14,7 @@ builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi("openapi");
+builder.Services.AddChatOpenApi();
 builder.Services.AddHttpLogging(options =>
 {
     // One structured line per request; headers and bodies stay out of the logs (tokens travel in them).
