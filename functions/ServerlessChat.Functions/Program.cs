@@ -5,6 +5,7 @@ using ServerlessChat.Core;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
@@ -15,5 +16,6 @@ builder.Services.Configure<RateLimitingOptions>(options => options.TrustForwarde
 builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
 builder.AddStorageAssistantQueue();
+builder.AddFunctionsTelemetry();
 
 builder.Build().Run();

@@ -3,6 +3,7 @@ using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Assistant;
 using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
@@ -13,6 +14,7 @@ builder.AddChatCore();
 builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
+builder.AddStandaloneTelemetry();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
 builder.Services.AddHttpLogging(options =>

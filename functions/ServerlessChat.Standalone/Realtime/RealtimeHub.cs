@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Standalone.Realtime;
@@ -41,6 +42,8 @@ public sealed partial class RealtimeHub(
             await registry.RemoveAsync(userId, Context.ConnectionId);
             throw;
         }
+
+        ChatTelemetry.ConnectionOpened("hub");
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
@@ -51,6 +54,7 @@ public sealed partial class RealtimeHub(
             return;
         }
 
+        ChatTelemetry.ConnectionClosed("hub");
         try
         {
             await registry.RemoveAsync(userId, Context.ConnectionId);
