@@ -33,6 +33,9 @@ param jwtSigningKey string = '${newGuid()}${newGuid()}'
 @description('Principal id of the deploying user or pipeline, granted Key Vault Secrets Officer; empty for none.')
 param principalId string = ''
 
+@description('Email address that the monitoring alerts (5xx rate, failed realtime pushes) notify; empty: portal only.')
+param alertEmail string = ''
+
 @allowed([
   'User'
   'ServicePrincipal'
@@ -157,6 +160,7 @@ module monitoring 'app/monitoring.bicep' = {
     tags: tags
     logAnalyticsName: '${abbrs.logAnalyticsWorkspace}${resourceToken}'
     applicationInsightsName: applicationInsightsName
+    alertEmail: alertEmail
   }
 }
 

@@ -6,6 +6,7 @@ using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
@@ -19,5 +20,6 @@ builder.KeepDataOutsideTheApp();
 builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
 builder.AddStorageAssistantQueue();
+builder.AddFunctionsTelemetry();
 
 builder.Build().Run();

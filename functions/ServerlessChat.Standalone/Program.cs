@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.HttpLogging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Assistant;
 using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.LocalSignalRService;
@@ -14,8 +16,9 @@ builder.AddHostLimits();
 builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
+builder.AddStandaloneTelemetry();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi("openapi");
+builder.Services.AddChatOpenApi();
 builder.Services.AddHttpLogging(options =>
 {
     // One structured line per request; headers and bodies stay out of the logs (tokens travel in them).

@@ -11,7 +11,7 @@ public static class CallsApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(SignalCall), HttpMethods.Post, ChatRoutes.CallSignal, SignalCall, RateLimitPolicy.PerUser, "Relay a WebRTC offer, answer, ICE candidate or hangup"),
+        new(nameof(SignalCall), HttpMethods.Post, ChatRoutes.CallSignal, SignalCall, RateLimitPolicy.PerUser, "Relay a WebRTC offer, answer, ICE candidate or hangup") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound] },
         new(nameof(GetIceServers), HttpMethods.Get, ChatRoutes.IceServers, GetIceServers, RateLimitPolicy.PerUser, "The STUN and TURN servers for calls"),
     ];
 

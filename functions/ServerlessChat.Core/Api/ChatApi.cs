@@ -27,6 +27,7 @@ public static class ChatApi
             api.MapMethods(endpoint.Route, [endpoint.Method], endpoint.Handler)
                 .WithName(endpoint.Name)
                 .WithSummary(endpoint.Summary)
+                .WithMetadata(endpoint)
                 .AddEndpointFilterFactory((_, next) => endpoint.Filter(next));
         }
 

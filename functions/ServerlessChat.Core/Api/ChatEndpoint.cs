@@ -9,6 +9,13 @@ namespace ServerlessChat.Core.Api;
 public sealed record ChatEndpoint(string Name, string Method, string Route, Delegate Handler, RateLimitPolicy RateLimit, string Summary)
 {
     /// <summary>
+    /// Problem statuses the domain rules can answer beyond those the signature implies (401 for a caller, 400/413/415
+    /// for a JSON body, 404 for an <c>{id}</c>, 429/503 for a rate limit; see <c>ChatEndpointTraits</c>), for the
+    /// OpenAPI document. Empty by default.
+    /// </summary>
+    public IReadOnlyList<int> Problems { get; init; } = [];
+
+    /// <summary>
     /// The filter every endpoint runs on both hosts, after binding (so the caller is known) and before the
     /// handler: security headers, then the rate limit.
     /// </summary>

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using ServerlessChat.Core.Domain;
 
 namespace ServerlessChat.Core.Api;
 
 // The JSON shapes of API.md. Request fields are nullable so that a missing field is a validation message
-// naming it, not a deserializer error.
+// naming it, not a deserializer error; [Required] marks API.md's required fields for the OpenAPI document
+// (ChatSchemaTransformer), which the services check themselves.
 
 public sealed record UserDto(string Id, string Username, string DisplayName, string? Email, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
@@ -13,15 +15,15 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
 
 public sealed record SessionDto(UserDto User, string AccessToken, string RefreshToken, int ExpiresIn);
 
-public sealed record RegisterRequest(string? Username, string? Email, string? Password, string? DisplayName);
+public sealed record RegisterRequest([property: Required] string? Username, [property: Required] string? Email, [property: Required] string? Password, string? DisplayName);
 
-public sealed record LoginRequest(string? Email, string? Username, string? Password);
+public sealed record LoginRequest(string? Email, string? Username, [property: Required] string? Password);
 
-public sealed record RefreshRequest(string? RefreshToken);
+public sealed record RefreshRequest([property: Required] string? RefreshToken);
 
-public sealed record PasswordResetRequest(string? Email);
+public sealed record PasswordResetRequest([property: Required] string? Email);
 
-public sealed record PasswordResetConfirmRequest(string? Token, string? NewPassword);
+public sealed record PasswordResetConfirmRequest([property: Required] string? Token, [property: Required] string? NewPassword);
 
 public sealed record ItemsDto<T>(IReadOnlyList<T> Items);
 
@@ -43,11 +45,11 @@ public sealed record MessageDto(
             message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId);
 }
 
-public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId);
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, [property: Required] string? Content, string? ClientMessageId);
 
-public sealed record EditMessageRequest(string? Content);
+public sealed record EditMessageRequest([property: Required] string? Content);
 
-public sealed record MarkReadRequest(string? With, string? GroupId, string? UpTo);
+public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo);
 
 public sealed record MessagePageDto(IReadOnlyList<MessageDto> Items, string? NextBefore);
 
@@ -72,7 +74,7 @@ public sealed record GroupDto(string Id, string Name, IReadOnlyList<string> Memb
         new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt);
 }
 
-public sealed record CreateGroupRequest(string? Name, IReadOnlyList<string>? MemberIds);
+public sealed record CreateGroupRequest([property: Required] string? Name, IReadOnlyList<string>? MemberIds);
 
 public sealed record UpdateMembersRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
 

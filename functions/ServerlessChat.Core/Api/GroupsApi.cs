@@ -15,7 +15,7 @@ public static class GroupsApi
         new(nameof(ListGroups), HttpMethods.Get, ChatRoutes.Groups, ListGroups, RateLimitPolicy.PerUser, "The caller's groups"),
         new(nameof(CreateGroup), HttpMethods.Post, ChatRoutes.Groups, CreateGroup, RateLimitPolicy.PerUser, "Create a group with the caller as admin"),
         new(nameof(GetGroup), HttpMethods.Get, ChatRoutes.GroupById, GetGroup, RateLimitPolicy.PerUser, "One group the caller belongs to"),
-        new(nameof(UpdateGroupMembers), HttpMethods.Put, ChatRoutes.GroupMembers, UpdateGroupMembers, RateLimitPolicy.PerUser, "Add or remove members"),
+        new(nameof(UpdateGroupMembers), HttpMethods.Put, ChatRoutes.GroupMembers, UpdateGroupMembers, RateLimitPolicy.PerUser, "Add or remove members") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict] },
     ];
 
     public static async Task<Ok<ItemsDto<GroupDto>>> ListGroups(Caller caller, GroupService groups, CancellationToken ct) =>

@@ -10,7 +10,7 @@ public static class HealthApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(GetHealth), HttpMethods.Get, ChatRoutes.Health, GetHealth, RateLimitPolicy.None, "Whether the service and its storage answer"),
+        new(nameof(GetHealth), HttpMethods.Get, ChatRoutes.Health, GetHealth, RateLimitPolicy.None, "Whether the service and its storage answer") { Problems = [StatusCodes.Status503ServiceUnavailable] },
     ];
 
     public static async Task<Results<Ok<HealthDto>, ProblemHttpResult>> GetHealth(IStorageHealth storage, HttpContext context, CancellationToken ct)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Telemetry;
 
 namespace ServerlessChat.Core.AzureSignalR;
 
@@ -10,8 +11,11 @@ namespace ServerlessChat.Core.AzureSignalR;
 /// </summary>
 public sealed partial class AzureSignalRPublisher(AzureSignalRRestClient client, ILogger<AzureSignalRPublisher> logger) : IRealtimePublisher
 {
+    private const string Transport = "signalr-service";
+
     public async Task PublishAsync(IReadOnlyList<RealtimeAction> actions, CancellationToken ct)
     {
+        using var span = ChatTelemetry.StartPublish(Transport, actions.Count);
         foreach (var action in actions)
         {
             try
@@ -19,9 +23,11 @@ public sealed partial class AzureSignalRPublisher(AzureSignalRRestClient client,
                 // Not the request's token: once stored, a message should reach the others even if its sender
                 // hung up. The resilience handler's timeouts bound each call instead.
                 await client.SendAsync(action, CancellationToken.None);
+                ChatTelemetry.RecordPush(Transport, action.GetType().Name, 1, failed: false);
             }
             catch (Exception error)
             {
+                ChatTelemetry.RecordPush(Transport, action.GetType().Name, 1, failed: true);
                 LogDeliveryFailed(logger, error, action.GetType().Name);
             }
         }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Telemetry;
 
 namespace ServerlessChat.Core.AzureSignalR;
 
@@ -56,6 +57,18 @@ public sealed class AzureSignalRUpstream(AzureSignalRAuthorization authorization
             // Clients only listen (serverless mode); a hub method invocation has nothing to run here.
             _ => throw ProblemException.BadRequest($"The upstream event '{category}/{@event}' is not handled."),
         };
+        if (string.Equals(category, ConnectionsCategory, StringComparison.OrdinalIgnoreCase) && userId.Length > 0)
+        {
+            if (string.Equals(@event, ConnectedEvent, StringComparison.OrdinalIgnoreCase))
+            {
+                ChatTelemetry.ConnectionOpened("signalr-service");
+            }
+            else
+            {
+                ChatTelemetry.ConnectionClosed("signalr-service");
+            }
+        }
+
         await realtime.PublishAsync(actions, ct);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }

@@ -5,6 +5,7 @@ using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Telemetry;
 
 namespace ServerlessChat.Core.Messaging;
 
@@ -40,12 +41,12 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
-        var (stored, created) = await messages.InsertAsync(
+        var (stored, created) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
             new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
-            ct);
+            ct));
 
         // Also on a repeat: if the first attempt stopped between the two writes, this completes it.
-        await conversations.TouchAsync(new ConversationRecord(conversation.Id, conversation.Participants, groupId, stored.Id, stored.CreatedAt), ct);
+        await ChatTelemetry.StoreAsync("conversations.touch", () => conversations.TouchAsync(new ConversationRecord(conversation.Id, conversation.Participants, groupId, stored.Id, stored.CreatedAt), ct));
 
         if (!created)
         {
@@ -53,6 +54,8 @@ public sealed class MessageService(
             var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
             return new((MessageDto.From(stored, IsRead(stored, markers, conversation.Participants)), false), []);
         }
+
+        ChatTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("chat.conversation.type", groupId is null ? "direct" : "group"));
 
         // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
         var dto = MessageDto.From(stored, isRead: false);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -15,7 +16,7 @@ public sealed record TypingDto(string ConversationId, string UserId);
 /// <summary><see cref="LastSeenAt"/> is null for a user never seen connected.</summary>
 public sealed record PresenceDto(string UserId, bool Online, DateTimeOffset? LastSeenAt);
 
-public sealed record CallSignalRequest(string? ToUserId, string? CallId, string? Type, JsonElement? Payload);
+public sealed record CallSignalRequest([property: Required] string? ToUserId, [property: Required] string? CallId, [property: Required] string? Type, JsonElement? Payload);
 
 public sealed record CallSignalDto(string CallId, string FromUserId, string Type, JsonElement? Payload);
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Telemetry;
 
 namespace ServerlessChat.Standalone.Realtime;
 
@@ -15,10 +16,13 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
     // instance that is gone: the request answers, and the group change finishes (or not) in the background.
     private static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(5);
 
+    private const string Transport = "hub";
+
     public async Task PublishAsync(IReadOnlyList<RealtimeAction> actions, CancellationToken ct)
     {
         // Deliveries ignore the request's cancellation: once stored, a message should reach the others even if
         // its sender hung up.
+        using var span = ChatTelemetry.StartPublish(Transport, actions.Count);
         var i = 0;
         while (i < actions.Count)
         {
@@ -54,9 +58,12 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
                         LogUnknownAction(logger, action.GetType().Name);
                         break;
                 }
+
+                ChatTelemetry.RecordPush(Transport, action.GetType().Name, count, failed: false);
             }
             catch (Exception error)
             {
+                ChatTelemetry.RecordPush(Transport, action.GetType().Name, count, failed: true);
                 LogFailed(logger, error, action.GetType().Name);
             }
 

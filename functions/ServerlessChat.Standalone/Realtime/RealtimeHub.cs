@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Standalone.Limits;
 
@@ -45,6 +46,8 @@ public sealed partial class RealtimeHub(
             await registry.RemoveAsync(userId, Context.ConnectionId);
             throw;
         }
+
+        ChatTelemetry.ConnectionOpened("hub");
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
@@ -56,6 +59,7 @@ public sealed partial class RealtimeHub(
         }
 
         admission.Disconnected();
+        ChatTelemetry.ConnectionClosed("hub");
         try
         {
             await registry.RemoveAsync(userId, Context.ConnectionId);

@@ -506,6 +506,41 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
         Assert.Single(fixture.OfType("Microsoft.OperationalInsights/workspaces"));
     }
 
+    [Fact]
+    public void AlertsWatchTheServerErrorRateAndFailedRealtimePushesInApplicationInsights()
+    {
+        var alerts = fixture.OfType("Microsoft.Insights/scheduledQueryRules");
+        var insights = Assert.Single(fixture.OfType("Microsoft.Insights/components"), c => c.Json["existing"] is null);
+
+        var serverErrors = Assert.Single(alerts, a => a.Property("properties", "criteria", "allOf")?.Contains("resultCode", StringComparison.Ordinal) == true);
+        var serverErrorQuery = serverErrors.Properties["criteria"]!["allOf"]![0]!["query"]!.ToString();
+        Assert.Contains("toint(resultCode) >= 500", serverErrorQuery, StringComparison.Ordinal);
+        Assert.Contains("failedPercent", serverErrorQuery, StringComparison.Ordinal);
+        Assert.Equal("failedPercent", serverErrors.Properties["criteria"]!["allOf"]![0]!["metricMeasureColumn"]!.ToString());
+
+        var pushFailures = Assert.Single(alerts, a => a.Property("properties", "criteria", "allOf")?.Contains("chat.realtime.push.failures", StringComparison.Ordinal) == true);
+        Assert.Equal("GreaterThan", pushFailures.Properties["criteria"]!["allOf"]![0]!["operator"]!.ToString());
+
+        foreach (var alert in new[] { serverErrors, pushFailures })
+        {
+            Assert.Equal("true", alert.Property("properties", "enabled"), ignoreCase: true);
+            var scope = Assert.Single(alert.Properties["scopes"]!.AsArray())!.ToString();
+            Assert.Contains("Microsoft.Insights/components", scope, StringComparison.Ordinal);
+            Assert.Same(insights.Template, alert.Template);
+        }
+    }
+
+    [Fact]
+    public void TheFunctionAppSendsTelemetryToTheApplicationInsightsOfTheTemplate()
+    {
+        var settings = fixture.Templates.SelectMany(t => t.Variables.Select(v => v.Value?.ToString() ?? "")).Concat(
+            fixture.OfType("Microsoft.Web/sites").Select(s => s.Json.ToJsonString())).ToList();
+
+        Assert.Contains(settings, s => s.Contains("APPLICATIONINSIGHTS_CONNECTION_STRING", StringComparison.Ordinal));
+        var monitoring = fixture.OfType("Microsoft.Resources/deployments").Single(d => d.Name.Contains("monitoring", StringComparison.Ordinal));
+        Assert.Contains("connectionString", monitoring.Json.ToJsonString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Microsoft.CognitiveServices/accounts", "deployOpenAi")]
     [InlineData("Microsoft.Cache/redis", "deployRedis")]

@@ -1,0 +1,30 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using ServerlessChat.Core.Telemetry;
+
+namespace ServerlessChat.Standalone;
+
+public static class StandaloneTelemetry
+{
+    /// <summary>
+    /// Core's telemetry plus incoming requests; exported over OTLP when the standard OTEL_EXPORTER_OTLP_ENDPOINT
+    /// is set (OTEL_EXPORTER_OTLP_PROTOCOL, _HEADERS and OTEL_SERVICE_NAME are honoured as the SDK reads them).
+    /// </summary>
+    public static IOpenTelemetryBuilder AddStandaloneTelemetry(this IHostApplicationBuilder builder)
+    {
+        var telemetry = builder.AddChatTelemetry()
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(options =>
+            {
+                // The SignalR clients put the access token in the query of the hub request.
+                options.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null);
+            }))
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return telemetry;
+    }
+}
