@@ -11,6 +11,9 @@ import { mountMessages } from "./views/messages.js";
 import { mountPeopleSearch } from "./views/people.js";
 import { mountTopbar } from "./views/topbar.js";
 import { mountDialogs, promptEdit, confirmAction } from "./views/dialogs.js";
+import { mountGroups } from "./views/groups.js";
+import { mountCallView } from "./views/call.js";
+import * as calls from "./calls.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -39,12 +42,14 @@ async function enterChat() {
       const id = store.activeId();
       if (id) actions.loadHistory(id);
     },
-    onSignal: (signal) => onCallSignal(signal),
+    onSignal: (signal) => calls.handleSignal(signal).catch((error) => console.warn("Call signal failed", error)),
   });
 }
 
 function signOut({ logout, message } = {}) {
   signIns += 1;
+  calls.hangUp();
+  calls.dismiss();
   realtime.stop();
   endSession({ logout });
   store.reset();
@@ -52,17 +57,13 @@ function signOut({ logout, message } = {}) {
   showAuth(message);
 }
 
-// Calls plug in here (js/calls.js); until then a signal has nowhere to go.
-let onCallSignal = () => {};
-export function setCallSignalHandler(handler) {
-  onCallSignal = handler;
-}
-
 async function main() {
   await loadConfig();
   mountTopbar({ onSignOut: () => signOut({ logout: true }) });
   mountAuth({ onSignedIn: () => enterChat() });
   mountDialogs();
+  mountGroups({ onCreated: select });
+  mountCallView();
   mountConversationList({ onSelect: select });
   mountPeopleSearch({
     input: $("user-search"),

@@ -28,9 +28,18 @@ export async function start(options) {
     .build();
   connection = current;
 
-  for (const name of STORED_EVENTS) current.on(name, (data) => store.apply(name, data));
-  current.on("callSignal", (signal) => hooks.onSignal(signal));
-  current.on("ready", (ready) => sync(ready && ready.cursor));
+  // Handlers return nothing: a value returned would be taken for a client result the server never asked for.
+  for (const name of STORED_EVENTS) {
+    current.on(name, (data) => {
+      store.apply(name, data);
+    });
+  }
+  current.on("callSignal", (signal) => {
+    hooks.onSignal(signal);
+  });
+  current.on("ready", (ready) => {
+    sync(ready && ready.cursor);
+  });
 
   current.onreconnecting(() => store.setConnectionState("reconnecting"));
   current.onreconnected(() => connected(current));

@@ -358,6 +358,8 @@ const handlers = {
       c.group = group;
     } else {
       state.conversations.set(id, groupSummary(group));
+      // New here: the reload brings the members' presence too.
+      emit("unknownConversation", id);
     }
     emit("conversations");
     if (state.activeId === id) emit("active", id);
