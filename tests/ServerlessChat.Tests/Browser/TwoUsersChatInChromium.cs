@@ -12,12 +12,6 @@ namespace ServerlessChat.Tests.Browser;
 /// </summary>
 public sealed class TwoUsersChatInChromium(ITestOutputHelper output)
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-
-    // Playwright's own browser builds cannot be downloaded here; the distribution's Chromium is driven instead.
-    private static readonly string[] ChromiumArgs =
-        ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
     static TwoUsersChatInChromium() =>
         // Generous for a shared 2-core machine; each assertion still returns as soon as the page gets there.
         SetDefaultExpectTimeout(15_000);
@@ -130,24 +124,9 @@ public sealed class TwoUsersChatInChromium(ITestOutputHelper output)
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("unknown, expired or already used");
     }
 
-    private bool ChromiumAvailable()
-    {
-        if (File.Exists(ChromiumPath))
-        {
-            return true;
-        }
+    private bool ChromiumAvailable() => Chromium.Available(output);
 
-        Assert.False(
-            string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase),
-            $"{ChromiumPath} is missing; CI must install it (apt-get install -y chromium).");
-        const string skip = "SKIP: browser test (install chromium)";
-        Console.WriteLine(skip);
-        output.WriteLine(skip);
-        return false;
-    }
-
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
-        playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => Chromium.LaunchAsync(playwright);
 
     private static async Task<IPage> SignUpAsync(IBrowser browser, StandaloneHost host, string username, string displayName)
     {
