@@ -45,7 +45,7 @@ public static class LocalSignalRServiceEndpoints
             return app;
         }
 
-        app.MapHub<RealtimeHub>(ClientPath)
+        app.MapHub<RealtimeHub>(ClientPath, StandaloneRealtime.ConfigureHubTransport)
             .RequireAuthorization(new AuthorizationPolicyBuilder(LocalSignalRClientAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
 
         // Not part of the chat API: kept out of its OpenAPI document, which lists exactly the route table.
