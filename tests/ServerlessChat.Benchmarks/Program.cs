@@ -1,6 +1,7 @@
 // HTTP benchmark of the standalone host with SQLite: sends/s and history pages/s beside /api/health, measured
 // with wrk over loopback. Run by hand (not part of the tests):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -24,67 +25,112 @@ if (!File.Exists("/usr/bin/wrk"))
     return 2;
 }
 
-var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
-var dbPath = Path.Combine(data, "chat.db");
-Console.WriteLine($"data: {data}");
-
-// 1. Seed straight through the storage adapter: users, and the history of one conversation.
-var (users, historyIds) = await SeedAsync(dbPath, userCount, messageCount);
-
-// 2. The host on that data, as a separate process, with limits out of the way.
-await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+// --history-scale 0,10000,10000000: the same measurements on one fresh store per size (seeded, then the host
+// started on it), printed as one table: start-up time, database bytes per message, sends/s and page p99 at each
+// size against the smallest.
+var scaleSizes = StringArg("--history-scale")?.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
+if (scaleSizes is not null)
 {
-    ["ASPNETCORE_ENVIRONMENT"] = "Production",
-    ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
-    ["RateLimiting__PermitsPerMinute"] = "1000000",
-    ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
-}, data);
-Console.WriteLine($"host: {host.BaseAddress}");
+    var scaleRows = new List<ScaleRow>();
+    foreach (var size in scaleSizes)
+    {
+        scaleRows.Add(await MeasureStoreAsync(size, printTable: false));
+    }
 
-var tokens = new List<string>();
-foreach (var user in users)
-{
-    var response = await host.Client.PostAsJsonAsync("api/auth/login", new { username = user.Username, password });
-    response.EnsureSuccessStatusCode();
-    tokens.Add((string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["accessToken"]!);
+    var baseline = scaleRows[0];
+    var pagesBaseline = scaleRows.FirstOrDefault(r => r.Messages > 0);
+    Console.WriteLine();
+    Console.WriteLine($"History at scale: one conversation holding the messages; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine (shared)");
+    Console.WriteLine("| messages | seed s | db MB | bytes/message | host start s | POST /api/messages /s | vs first | page p50 ms | page p99 ms | p99 vs first non-empty |");
+    Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var r in scaleRows)
+    {
+        var pageCells = r.Messages == 0 ? "| | |" : string.Create(CultureInfo.InvariantCulture, $"| {r.Pages.P50:N2} | {r.Pages.P99:N2} | {r.Pages.P99 / pagesBaseline!.Pages.P99:P0} |");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Messages:N0} | {r.SeedSeconds:N1} | {r.DatabaseBytes / 1048576.0:N1} | {(r.Messages == 0 ? "" : (r.DatabaseBytes / (double)r.Messages).ToString("N0", CultureInfo.InvariantCulture))} | {r.StartSeconds:N2} | {r.Sends.RequestsPerSecond:N0} | {r.Sends.RequestsPerSecond / baseline.Sends.RequestsPerSecond:P0} {pageCells}"));
+    }
+
+    return scaleRows.All(r => r.Sends.Errors + r.Pages.Errors == 0) ? 0 : 1;
 }
 
-// Senders i message receivers (i + 1) % n; the history reader is user 0 reading its conversation with user 1.
-var sendScript = WriteScript(data, "send.lua", $$"""
-    local tokens = {{{LuaList(tokens)}}}
-    local receivers = {{{LuaList(users.Select((_, i) => users[(i + 1) % users.Count].Id))}}}
-    local n = 0
-    request = function()
-      n = n + 1
-      local i = (n % #tokens) + 1
-      local body = '{"receiverId":"' .. receivers[i] .. '","content":"benchmark message ' .. n .. '"}'
-      return wrk.format("POST", "/api/messages", { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json" }, body)
-    end
-    """);
-var historyScript = WriteScript(data, "history.lua", $$"""
-    local cursors = {{{LuaList(historyIds)}}}
-    local token = "{{tokens[0]}}"
-    math.randomseed(42)
-    request = function()
-      local before = cursors[math.random(#cursors)]
-      return wrk.format("GET", "/api/messages?with={{users[1].Id}}&limit=50&before=" .. before, { ["Authorization"] = "Bearer " .. token })
-    end
-    """);
+var single = await MeasureStoreAsync(messageCount, printTable: true);
+return single.Sends.Errors + single.Pages.Errors == 0 ? 0 : 1;
 
-var health = Wrk(host.BaseAddress + "api/health", null, seconds, connections);
-var sends = Wrk(host.BaseAddress + "api/messages", sendScript, seconds, connections);
-var pages = Wrk(host.BaseAddress + "api/messages", historyScript, seconds, connections);
-
-Console.WriteLine();
-Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine");
-Console.WriteLine("| load | requests/s | p50 ms | p99 ms | non-2xx | of health |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-foreach (var (name, result) in new[] { ("GET /api/health (floor)", health), ("POST /api/messages", sends), ("GET /api/messages, 50 a page", pages) })
+async Task<ScaleRow> MeasureStoreAsync(int messageCount, bool printTable)
 {
-    Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
+    var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
+    var dbPath = Path.Combine(data, "chat.db");
+    Console.WriteLine($"data: {data}");
+
+    // 1. Seed straight through the storage adapter: users, and the history of one conversation.
+    var seedClock = Stopwatch.StartNew();
+    var (users, historyIds) = await SeedAsync(dbPath, userCount, messageCount);
+    var seedSeconds = seedClock.Elapsed.TotalSeconds;
+    var databaseBytes = Directory.EnumerateFiles(data, "chat.db*").Sum(f => new FileInfo(f).Length);
+
+    // 2. The host on that data, as a separate process, with limits out of the way.
+    var startClock = Stopwatch.StartNew();
+    await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
+        ["RateLimiting__PermitsPerMinute"] = "1000000",
+        ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
+    }, data);
+    var startSeconds = startClock.Elapsed.TotalSeconds;
+    Console.WriteLine($"host: {host.BaseAddress}, listening {startSeconds:N2} s after its process started on {messageCount:N0} messages");
+
+    var tokens = new List<string>();
+    foreach (var user in users)
+    {
+        var response = await host.Client.PostAsJsonAsync("api/auth/login", new { username = user.Username, password });
+        response.EnsureSuccessStatusCode();
+        tokens.Add((string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["accessToken"]!);
+    }
+
+    // Senders i message receivers (i + 1) % n; the history reader is user 0 reading its conversation with user 1.
+    var sendScript = WriteScript(data, "send.lua", $$"""
+        local tokens = {{{LuaList(tokens)}}}
+        local receivers = {{{LuaList(users.Select((_, i) => users[(i + 1) % users.Count].Id))}}}
+        local n = 0
+        request = function()
+          n = n + 1
+          local i = (n % #tokens) + 1
+          local body = '{"receiverId":"' .. receivers[i] .. '","content":"benchmark message ' .. n .. '"}'
+          return wrk.format("POST", "/api/messages", { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = "application/json" }, body)
+        end
+        """);
+    var historyScript = WriteScript(data, "history.lua", $$"""
+        local cursors = {{{LuaList(historyIds)}}}
+        local token = "{{tokens[0]}}"
+        math.randomseed(42)
+        request = function()
+          local before = cursors[math.random(#cursors)]
+          return wrk.format("GET", "/api/messages?with={{users[1].Id}}&limit=50&before=" .. before, { ["Authorization"] = "Bearer " .. token })
+        end
+        """);
+
+    var health = Wrk(host.BaseAddress + "api/health", null, seconds, connections);
+    var sends = Wrk(host.BaseAddress + "api/messages", sendScript, seconds, connections);
+    var pages = messageCount == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Wrk(host.BaseAddress + "api/messages", historyScript, seconds, connections);
+    if (!printTable)
+    {
+        return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages);
+    }
+
+
+    Console.WriteLine();
+    Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine");
+    Console.WriteLine("| load | requests/s | p50 ms | p99 ms | non-2xx | of health |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var (name, result) in new[] { ("GET /api/health (floor)", health), ("POST /api/messages", sends), ("GET /api/messages, 50 a page", pages) })
+    {
+        Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
+    }
+
+    return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages);
 }
 
-return sends.Errors + pages.Errors == 0 ? 0 : 1;
 
 static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(string dbPath, int userCount, int messageCount)
 {
@@ -109,6 +155,11 @@ static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(s
             ids[index] = (await messages.InsertAsync(message, CancellationToken.None)).Message.Id;
         }
     }));
+    if (messageCount == 0)
+    {
+        return (users, []);
+    }
+
     var last = ids.Max(StringComparer.Ordinal)!;
     await conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, last, DateTimeOffset.UtcNow), CancellationToken.None);
     Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / watch.Elapsed.TotalSeconds:N0}/s through IMessageStore, 32 writers)");
@@ -163,6 +214,12 @@ static string WriteScript(string folder, string name, string text)
 
 static string LuaList(IEnumerable<string> values) => string.Join(",", values.Select(v => $"\"{v}\""));
 
+string? StringArg(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
 int IntArg(string name, int fallback)
 {
     var index = Array.IndexOf(args, name);
@@ -170,3 +227,5 @@ int IntArg(string name, int fallback)
 }
 
 internal sealed record WrkResult(double RequestsPerSecond, double P50, double P99, long Errors);
+
+internal sealed record ScaleRow(int Messages, double SeedSeconds, long DatabaseBytes, double StartSeconds, WrkResult Sends, WrkResult Pages);

@@ -47,7 +47,7 @@ public static class LocalSignalRServiceEndpoints
             return app;
         }
 
-        app.MapHub<LocalSignalRServiceHub>(ClientPath)
+        app.MapHub<LocalSignalRServiceHub>(ClientPath, StandaloneRealtime.ConfigureHubTransport)
             .RequireAuthorization(new AuthorizationPolicyBuilder(LocalSignalRClientAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
 
         // Not part of the chat API: kept out of its OpenAPI document, which lists exactly the route table.

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Connections;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
@@ -31,7 +32,8 @@ public static class StandaloneRealtime
         services.AddAuthorization();
 
         // The same JSON rules on the hub as on the API, so an event's payload reads like the API's answer.
-        var signalR = services.AddSignalR().AddJsonProtocol(options => ChatJson.Configure(options.PayloadSerializerOptions));
+        var signalR = services.AddSignalR(options => options.MaximumReceiveMessageSize = MaxReceiveBytes)
+            .AddJsonProtocol(options => ChatJson.Configure(options.PayloadSerializerOptions));
         var redis = builder.Configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
         if (redis.Enabled)
         {
@@ -46,9 +48,26 @@ public static class StandaloneRealtime
         return builder;
     }
 
+    /// <summary>
+    /// Clients only listen on the hub (they send through the HTTP API; the one hub method is a heartbeat), so
+    /// what a connection may send is kept small: SignalR's defaults (32 KB a message, 64 KB buffered unread)
+    /// would let every one of 10,000 connections pin 64 KB of the server's memory.
+    /// </summary>
+    public const int MaxReceiveBytes = 4 * 1024;
+
+    /// <summary>Unsent events a slow client may have queued before SignalR waits on it (SignalR's default is 64 KB).</summary>
+    public const int MaxUnsentBytes = 32 * 1024;
+
+    /// <summary>The hub's transport buffers, for every endpoint that maps <see cref="RealtimeHub"/>.</summary>
+    public static void ConfigureHubTransport(HttpConnectionDispatcherOptions options)
+    {
+        options.ApplicationMaxBufferSize = MaxReceiveBytes;
+        options.TransportMaxBufferSize = MaxUnsentBytes;
+    }
+
     public static IEndpointRouteBuilder MapStandaloneRealtime(this IEndpointRouteBuilder app)
     {
-        app.MapHub<RealtimeHub>(HubPath)
+        app.MapHub<RealtimeHub>(HubPath, ConfigureHubTransport)
             .RequireAuthorization(new AuthorizationPolicyBuilder(HubTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
         return app;
     }
