@@ -242,6 +242,8 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
 
+// The account's own connection string carries retrywrites=false (Cosmos DB refuses retryable writes); it is
+// stored unchanged, and the app handles throttling itself (see serverSideRetry above).
 resource connectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   parent: keyVault
   name: connectionStringSecretName
