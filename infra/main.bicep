@@ -59,6 +59,9 @@ param signalRCapacity int = 1
 @description('Cosmos DB account in serverless mode; false provisions shared autoscale throughput.')
 param cosmosServerless bool = true
 
+@description('Cosmos DB retries throttled requests itself for up to ~60 s (DisableRateLimitingResponses); false fails fast: the app retries within Storage:MongoThrottling, then answers 503 with Retry-After.')
+param cosmosServerSideRetry bool = true
+
 @allowed([
   '4.2'
   '5.0'
@@ -212,6 +215,7 @@ module cosmos 'app/cosmos-mongo.bicep' = {
     databaseName: mongoDatabaseName
     serverVersion: mongoServerVersion
     serverless: cosmosServerless
+    serverSideRetry: cosmosServerSideRetry
     autoscaleMaxThroughput: 1000
     refreshTokenTtlSeconds: refreshTokenTtlSeconds
     resetTokenTtlSeconds: resetTokenTtlSeconds

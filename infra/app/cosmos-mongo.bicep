@@ -38,6 +38,16 @@ param serverVersion string
 @description('Serverless capacity mode (no provisioned throughput).')
 param serverless bool
 
+// Throttling (error 16500, TooManyRequests) is handled at two levels. With server-side retry
+// (the DisableRateLimitingResponses capability) Cosmos DB itself holds a throttled request and
+// retries it for up to about 60 seconds before answering 16500, so short bursts cost latency
+// instead of errors. The app also retries 16500 with the server's RetryAfterMs within a small
+// budget (Storage:MongoThrottling) and then answers 503 with Retry-After. On by default: a chat
+// burst (a group's read receipts, a reconnect storm) is short, and waiting it out beats failing
+// sends. Turn it off to fail fast instead: requests then never wait longer than the app's budget.
+@description('Server-side retry of throttled requests (the DisableRateLimitingResponses capability).')
+param serverSideRetry bool
+
 @description('Shared database autoscale maximum RU/s when the account is not serverless.')
 @minValue(1000)
 param autoscaleMaxThroughput int
@@ -125,7 +135,8 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
           name: 'EnableMongo'
         }
       ],
-      serverless ? [{ name: 'EnableServerless' }] : []
+      serverless ? [{ name: 'EnableServerless' }] : [],
+      serverSideRetry ? [{ name: 'DisableRateLimitingResponses' }] : []
     )
     apiProperties: {
       serverVersion: serverVersion
@@ -231,6 +242,8 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
 
+// The account's own connection string carries retrywrites=false (Cosmos DB refuses retryable writes); it is
+// stored unchanged, and the app handles throttling itself (see serverSideRetry above).
 resource connectionStringSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   parent: keyVault
   name: connectionStringSecretName

@@ -70,12 +70,21 @@ public static class StorageRegistration
         services.AddSingleton<MongoChatDatabase>();
         services.AddSingleton<IStorageInitializer, MongoStorageInitializer>();
         services.AddSingleton<IStorageHealth, MongoStorageHealth>();
-        services.AddSingleton<IUserStore, MongoUserStore>();
-        services.AddSingleton<IMessageStore, MongoMessageStore>();
-        services.AddSingleton<IConversationStore, MongoConversationStore>();
-        services.AddSingleton<IGroupStore, MongoGroupStore>();
-        services.AddSingleton<IAuthTokenStore, MongoAuthTokenStore>();
-        services.AddSingleton<IRateLimitCounterStore, MongoRateLimitCounterStore>();
-        services.AddSingleton<IPresenceStore, MongoPresenceStore>();
+        services.AddOptions<MongoThrottlingOptions>().BindConfiguration(MongoThrottlingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MongoThrottlingPolicy>();
+        AddThrottled<IUserStore, MongoUserStore>(services);
+        AddThrottled<IMessageStore, MongoMessageStore>(services);
+        AddThrottled<IConversationStore, MongoConversationStore>(services);
+        AddThrottled<IGroupStore, MongoGroupStore>(services);
+        AddThrottled<IAuthTokenStore, MongoAuthTokenStore>(services);
+        AddThrottled<IRateLimitCounterStore, MongoRateLimitCounterStore>(services);
+        AddThrottled<IPresenceStore, MongoPresenceStore>(services);
+    }
+
+    /// <summary>Every call of a Mongo store waits out Cosmos DB throttling (see <see cref="MongoThrottlingPolicy"/>).</summary>
+    private static void AddThrottled<TPort, TStore>(IServiceCollection services) where TPort : class where TStore : class, TPort
+    {
+        services.AddSingleton<TStore>();
+        services.AddSingleton<TPort>(sp => MongoThrottling.Wrap<TPort>(sp.GetRequiredService<TStore>(), sp.GetRequiredService<MongoThrottlingPolicy>()));
     }
 }

@@ -16,7 +16,7 @@ public sealed class HealthAndOpenApiTests(SharedHostFixture fixture)
 
         var health = await ChatApiClient.ReadAsync(response, HttpStatusCode.OK);
         Assert.Equal("ok", (string)health["status"]!);
-        Assert.Equal("sqlite", (string)health["storage"]!);
+        Assert.Equal(TestStorage.HealthName, (string)health["storage"]!);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 

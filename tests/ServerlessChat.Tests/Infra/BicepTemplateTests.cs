@@ -421,6 +421,17 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void CosmosServerSideRetryIsAParameterThatDefaultsOn()
+    {
+        var account = Assert.Single(fixture.OfType("Microsoft.DocumentDB/databaseAccounts"));
+
+        // The capability is chosen by the serverSideRetry parameter, which main.bicep sets from cosmosServerSideRetry (true).
+        Assert.Contains("DisableRateLimitingResponses", account.Property("properties", "capabilities"), StringComparison.Ordinal);
+        Assert.Contains("serverSideRetry", account.Property("properties", "capabilities"), StringComparison.Ordinal);
+        Assert.True((bool)fixture.Template["parameters"]!["cosmosServerSideRetry"]!["defaultValue"]!);
+    }
+
+    [Fact]
     public void MessagesAreShardedByConversationWithIdempotentSends()
     {
         var messages = Collection("messages");

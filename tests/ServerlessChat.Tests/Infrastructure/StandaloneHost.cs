@@ -64,15 +64,13 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Testing",
             ["Auth__JwtSigningKey"] = TestSigningKey,
             ["Auth__BcryptWorkFactor"] = "4",
-            ["Storage__Provider"] = "Sqlite",
-            ["Storage__SqlitePath"] = Path.Combine(dataDirectory, "chat.db"),
             ["Email__PickupDirectory"] = Path.Combine(dataDirectory, "mail"),
             ["RateLimiting__AuthPermitsPerMinute"] = "100000",
             ["RateLimiting__PermitsPerMinute"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in TestStorage.HostSettings(dataDirectory, TestStorage.MongoConnectionString).Concat(settings ?? new Dictionary<string, string?>()))
         {
             effective[key] = value;
         }
@@ -196,6 +194,7 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             return;
         }
 
+        await TestStorage.DropAsync(Settings);
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

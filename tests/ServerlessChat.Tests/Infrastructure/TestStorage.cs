@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Text;
+using MongoDB.Driver;
+using ServerlessChat.Tests.Storage;
+
+namespace ServerlessChat.Tests.Infrastructure;
+
+/// <summary>
+/// Which store the hosts under test run on: SQLite in their data folder, or, when CHAT_TEST_MONGODB holds a
+/// connection string, MongoDB with one database per data folder (so a restarted host, or a second instance
+/// given the same folder, sees the same data), dropped when the host that owns the folder is disposed.
+/// </summary>
+public static class TestStorage
+{
+    public static string? MongoConnectionString { get; } =
+        Environment.GetEnvironmentVariable(MongoStorageFixture.ConnectionStringVariable) is { Length: > 0 } value ? value : null;
+
+    /// <summary>What GET /api/health names as the storage of a host under test.</summary>
+    public static string HealthName => MongoConnectionString is null ? "sqlite" : "mongodb";
+
+    /// <summary>The storage settings (environment variable form) of a host on <paramref name="dataDirectory"/>.</summary>
+    public static Dictionary<string, string?> HostSettings(string dataDirectory, string? mongoConnectionString)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage__Provider"] = "Sqlite",
+            ["Storage__SqlitePath"] = Path.Combine(dataDirectory, "chat.db"),
+        };
+        if (mongoConnectionString is not null)
+        {
+            settings["Storage__Provider"] = "MongoDb";
+            settings["Storage__MongoConnectionString"] = mongoConnectionString;
+            settings["Storage__MongoDatabase"] = DatabaseFor(dataDirectory);
+        }
+
+        return settings;
+    }
+
+    /// <summary>Drops the MongoDB database of a host's settings; nothing for a SQLite host.</summary>
+    public static async Task DropAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        if (settings.GetValueOrDefault("Storage__Provider") == "MongoDb"
+            && settings.GetValueOrDefault("Storage__MongoConnectionString") is { } connectionString
+            && settings.GetValueOrDefault("Storage__MongoDatabase") is { } database)
+        {
+            using var client = new MongoClient(connectionString);
+            await client.DropDatabaseAsync(database);
+        }
+    }
+
+    // Short and made of [a-z0-9_]: valid on MongoDB and Cosmos DB alike.
+    private static string DatabaseFor(string dataDirectory) =>
+        "chat_host_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDirectory))))[..20];
+}
