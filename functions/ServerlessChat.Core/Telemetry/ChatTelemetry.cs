@@ -65,6 +65,12 @@ public static class ChatTelemetry
     /// <summary>The span around one publish of a request's realtime actions, in a host's publisher.</summary>
     public static Activity? StartPublish(string transport, int actions)
     {
+        // Most presence and typing changes reach nobody: no span for an empty publish.
+        if (actions == 0)
+        {
+            return null;
+        }
+
         var span = Source.StartActivity("realtime publish", ActivityKind.Producer);
         span?.SetTag("chat.realtime.transport", transport);
         span?.SetTag("chat.realtime.actions", actions);

@@ -59,6 +59,8 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddChatCore();
         builder.AddStandaloneRealtime();
+        // Only the exporters below: the logs are under test, not for the console.
+        builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry()
             .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));
@@ -78,6 +80,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _http.Dispose();
+        await _app.StopAsync();
         await _app.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }
