@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Deploys ServerlessChat to one resource group with the Azure CLI: infrastructure first
-# (infra/main.bicep), then the Functions code as a zip package.
+# (infra/main.bicep), then the Functions code as a zip package, then the web client to the static
+# website of its Storage account (infra/publish-web.sh), with config.json pointing at the API.
 #
 #   infra/deploy.sh <resource-group> <location> <environment-name> [options]
 #
 #   --what-if                 show what the deployment would change and stop (changes nothing)
-#   --cors <origins>          comma-separated browser origins allowed to call the API
+#   --cors <origins>          more comma-separated browser origins allowed to call the API (the
+#                             web client's own origin always is)
 #   --reset-url <url>         base URL of the password reset page
 #   --openai                  also deploy Azure OpenAI for the assistant
 #   --redis                   also deploy Azure Cache for Redis
-#   --infra-only              skip publishing the code
+#   --infra-only              skip publishing the code and the web client
 #
 # Running it twice with the same arguments changes nothing: every resource name derives from the
 # resource group id and the environment name, the deployment names are fixed, and the JWT
@@ -59,6 +61,7 @@ need az
 if ! $what_if && ! $infra_only; then
   need dotnet
   need zip
+  need npm
 fi
 
 # ["a","b"] from "a,b" (origins contain no quotes or commas).
@@ -114,6 +117,8 @@ app_name=$(output AZURE_FUNCTION_APP_NAME)
 api_uri=$(output SERVICE_API_URI)
 signalr_host=$(output SIGNALR_HOSTNAME)
 key_vault=$(output AZURE_KEY_VAULT_NAME)
+web_account=$(output AZURE_WEB_STORAGE_ACCOUNT_NAME)
+web_uri=$(output WEB_CLIENT_URI)
 
 if ! $infra_only; then
   echo "==> code ($app_name)"
@@ -126,12 +131,16 @@ if ! $infra_only; then
     --name "$app_name" \
     --src "$work/app.zip" \
     --output none
+
+  echo "==> web client ($web_account)"
+  "$repo_root/infra/publish-web.sh" "$web_account" "$api_uri"
 fi
 
 cat <<SUMMARY
 ==> done
   function app : $app_name
   API          : $api_uri/api
+  web client   : $web_uri
   SignalR      : $signalr_host
   Key Vault    : $key_vault
 SUMMARY

@@ -20,10 +20,10 @@ param environmentName string
 })
 param location string = resourceGroup().location
 
-@description('Browser origins allowed to call the API and the SignalR Service, e.g. https://chat.example.com. Empty: none for the API, any for SignalR.')
+@description('More browser origins allowed to call the API and the SignalR Service, e.g. https://chat.example.com; the web client\'s own origin (its static website) is always allowed.')
 param corsAllowedOrigins array = []
 
-@description('Base URL of the password reset page that the reset email links to; empty keeps the app default.')
+@description('Base URL of the password reset page that the reset email links to; empty: the web client\'s reset page on its static website.')
 param emailResetUrlBase string = ''
 
 @secure()
@@ -144,6 +144,7 @@ var functionAppName = '${abbrs.functionApp}api-${resourceToken}'
 // Known before the app exists, so SignalR's upstream can point at it in the same deployment.
 var functionAppHostName = '${functionAppName}.azurewebsites.net'
 var storageAccountName = '${abbrs.storageAccount}${resourceToken}'
+var webStorageAccountName = '${abbrs.storageAccount}web${resourceToken}'
 var keyVaultName = '${abbrs.keyVault}${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 var mongoDatabaseName = 'serverlesschat'
@@ -177,6 +178,18 @@ module storage 'app/storage.bicep' = {
   }
 }
 
+module web 'app/web.bicep' = {
+  name: 'web-${resourceToken}'
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: webStorageAccountName
+  }
+}
+
+// The page's own origin first; the API and SignalR Service accept calls from it and from any extra origins.
+var browserOrigins = union([web.outputs.origin], corsAllowedOrigins)
+
 module keyVault 'app/keyvault.bicep' = {
   name: 'keyvault-${resourceToken}'
   params: {
@@ -197,7 +210,7 @@ module signalR 'app/signalr.bicep' = {
     skuName: signalRSku
     capacity: signalRCapacity
     functionAppHostName: functionAppHostName
-    corsAllowedOrigins: corsAllowedOrigins
+    corsAllowedOrigins: browserOrigins
     keyVaultName: keyVaultName
     connectionStringSecretName: 'signalr-connection-string'
   }
@@ -264,6 +277,7 @@ module rbac 'app/rbac.bicep' = {
     appIdentityId: identity.id
     appPrincipalId: identity.properties.principalId
     storageAccountName: storageAccountName
+    webStorageAccountName: webStorageAccountName
     keyVaultName: keyVaultName
     applicationInsightsName: applicationInsightsName
     openAiAccountName: deployOpenAi ? openAiAccountName : ''
@@ -272,6 +286,7 @@ module rbac 'app/rbac.bicep' = {
   }
   dependsOn: [
     storage
+    web
     keyVault
     monitoring
     openAi
@@ -297,11 +312,12 @@ module functionApp 'app/functionapp.bicep' = {
     mongoConnectionStringSecretUri: cosmos.outputs.connectionStringSecretUri
     mongoDatabaseName: cosmos.outputs.databaseName
     signalRConnectionStringSecretUri: signalR.outputs.connectionStringSecretUri
-    emailResetUrlBase: emailResetUrlBase
+    // The reset page's folder with its slash, so the static website serves its index.html.
+    emailResetUrlBase: empty(emailResetUrlBase) ? '${web.outputs.endpoint}reset-password/' : emailResetUrlBase
     openAiEndpoint: deployOpenAi ? openAi!.outputs.endpoint : ''
     openAiDeploymentName: deployOpenAi ? openAi!.outputs.deploymentName : ''
     redisConnectionStringSecretUri: deployRedis ? redis!.outputs.connectionStringSecretUri : ''
-    corsAllowedOrigins: corsAllowedOrigins
+    corsAllowedOrigins: browserOrigins
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }
@@ -324,6 +340,8 @@ output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 output COSMOS_ACCOUNT_NAME string = cosmos.outputs.name
 output MONGO_DATABASE_NAME string = cosmos.outputs.databaseName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_WEB_STORAGE_ACCOUNT_NAME string = web.outputs.name
+output WEB_CLIENT_URI string = web.outputs.endpoint
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output AZURE_OPENAI_ENDPOINT string = deployOpenAi ? openAi!.outputs.endpoint : ''
 output REDIS_HOSTNAME string = deployRedis ? redis!.outputs.hostName : ''

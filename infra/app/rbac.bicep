@@ -10,6 +10,9 @@ param appPrincipalId string
 @description('Storage account used by the Functions host.')
 param storageAccountName string
 
+@description('Storage account whose static website serves the web client; the deployer publishes the page to it.')
+param webStorageAccountName string
+
 @description('Key Vault holding the app secrets.')
 param keyVaultName string
 
@@ -19,7 +22,7 @@ param applicationInsightsName string
 @description('Azure OpenAI account, or empty when none is deployed.')
 param openAiAccountName string
 
-@description('Principal id of the person or pipeline deploying, granted Key Vault Secrets Officer; empty for none.')
+@description('Principal id of the person or pipeline deploying, granted Key Vault Secrets Officer and Storage Blob Data Contributor on the web client\'s account; empty for none.')
 param deployerPrincipalId string
 
 @description('Kind of the deploying principal.')
@@ -33,6 +36,7 @@ param deployerPrincipalType string
 // Built-in role definition ids.
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -49,6 +53,10 @@ var storageRoles = [
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
+}
+
+resource webStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: webStorageAccountName
 }
 
 resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
@@ -118,5 +126,16 @@ resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04
     principalId: deployerPrincipalId
     principalType: deployerPrincipalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+  }
+}
+
+// Uploads the page ($web) with its Entra ID login: the account takes no shared keys.
+resource deployerWebPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(webStorage.id, deployerPrincipalId, roles.storageBlobDataContributor)
+  scope: webStorage
+  properties: {
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
   }
 }

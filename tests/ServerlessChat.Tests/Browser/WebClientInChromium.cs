@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using ServerlessChat.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -97,6 +96,7 @@ public sealed class WebClientInChromium(WebClientBrowserFixture fixture, ITestOu
         // Members' presence: Ann's dialog shows Ben and Cat online (both have the page open).
         await Expect(members.Locator($"[data-user-id='{cat.UserId}'] .dot")).ToHaveAttributeAsync("data-online", "true");
         await Expect(members.Locator($"[data-user-id='{ben.UserId}'] .dot")).ToHaveAttributeAsync("data-online", "true");
+        await SaveScreenshotAsync(annPage, "desktop-group-members.png");
 
         // A message in the group reaches the others live.
         await catGroup.ClickAsync();
@@ -241,6 +241,7 @@ public sealed class WebClientInChromium(WebClientBrowserFixture fixture, ITestOu
         }
 
         await Expect(annPage.Locator("#call-status")).ToHaveTextAsync($"In a call with {ben.Username}");
+        await SaveScreenshotAsync(benPage, "desktop-call.png");
         var mic = annPage.Locator("#call-mic-button");
         await mic.ClickAsync();
         await Expect(mic).ToHaveAttributeAsync("aria-pressed", "false");

@@ -347,13 +347,75 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public void StorageAccountRefusesSharedKeysAndOldTls()
+    public void StorageAccountsRefuseSharedKeysAndOldTls()
     {
-        var storage = Assert.Single(fixture.OfType("Microsoft.Storage/storageAccounts"));
+        var accounts = fixture.OfType("Microsoft.Storage/storageAccounts");
 
-        Assert.Equal("false", storage.Property("properties", "allowSharedKeyAccess"), ignoreCase: true);
-        Assert.Equal("TLS1_2", storage.Property("properties", "minimumTlsVersion"));
-        Assert.Equal("true", storage.Property("properties", "supportsHttpsTrafficOnly"), ignoreCase: true);
+        Assert.Equal(2, accounts.Count);
+        Assert.All(accounts, storage =>
+        {
+            Assert.Equal("false", storage.Property("properties", "allowSharedKeyAccess"), ignoreCase: true);
+            Assert.Equal("false", storage.Property("properties", "allowBlobPublicAccess"), ignoreCase: true);
+            Assert.Equal("TLS1_2", storage.Property("properties", "minimumTlsVersion"));
+            Assert.Equal("true", storage.Property("properties", "supportsHttpsTrafficOnly"), ignoreCase: true);
+        });
+    }
+
+    [Fact]
+    public void TheWebClientHasAStorageAccountOfItsOwnWhoseWebEndpointIsAnOutput()
+    {
+        var web = Assert.Single(fixture.Templates, t => t.Path.Contains("'web-{0}'", StringComparison.Ordinal));
+        Assert.Contains("primaryEndpoints.web", web.Outputs.ToJsonString(), StringComparison.Ordinal);
+        var account = Assert.Single(fixture.Resources, r => r.Template == web && r.Type == "Microsoft.Storage/storageAccounts");
+        Assert.Equal("StorageV2", account.Property("kind"));
+        Assert.Contains("origin", web.Outputs.Select(o => o.Key));
+
+        var outputs = fixture.Template["outputs"]!.AsObject();
+        Assert.Contains("WEB_CLIENT_URI", outputs.Select(o => o.Key));
+        Assert.Contains("AZURE_WEB_STORAGE_ACCOUNT_NAME", outputs.Select(o => o.Key));
+        Assert.Contains("endpoint", outputs["WEB_CLIENT_URI"]!["value"]!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheApiAndSignalRAllowTheWebClientsOrigin()
+    {
+        // main passes union([web origin], corsAllowedOrigins) to both modules; each puts it into its CORS.
+        var modules = fixture.OfType("Microsoft.Resources/deployments");
+        foreach (var name in new[] { "functionapp-", "signalr-" })
+        {
+            var module = Assert.Single(modules, m => m.Name.Contains(name, StringComparison.Ordinal));
+            var origins = ModuleParameter(module, "corsAllowedOrigins");
+            Assert.StartsWith("[union(createArray(reference(resourceId('Microsoft.Resources/deployments', format('web-{0}'", origins, StringComparison.Ordinal);
+            Assert.Contains(".outputs.origin.value), parameters('corsAllowedOrigins'))]", origins, StringComparison.Ordinal);
+        }
+
+        var app = FunctionApp();
+        var cors = app.Json["properties"]?["siteConfig"]?["cors"];
+        Assert.Equal("[parameters('corsAllowedOrigins')]", cors?["allowedOrigins"]?.ToString());
+    }
+
+    [Fact]
+    public void TheResetEmailLinksToTheWebClientsResetPageByDefault()
+    {
+        var module = Assert.Single(fixture.OfType("Microsoft.Resources/deployments"), m => m.Name.Contains("functionapp-", StringComparison.Ordinal));
+        var reset = ModuleParameter(module, "emailResetUrlBase");
+
+        Assert.Contains("empty(parameters('emailResetUrlBase'))", reset, StringComparison.Ordinal);
+
+        Assert.Contains("outputs.endpoint.value", reset, StringComparison.Ordinal);
+        Assert.Contains("reset-password/", reset, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheDeployerMayPublishTheWebClientAndNothingElseInItsAccount()
+    {
+        // Storage Blob Data Contributor, scoped to the web client's account, for the deploying principal.
+        var assignments = fixture.OfType("Microsoft.Authorization/roleAssignments");
+        var publisher = Assert.Single(assignments, a => a.Json.ToJsonString().Contains("storageBlobDataContributor", StringComparison.Ordinal));
+        Assert.Contains("ba92f5b4-2d11-453d-a403-e96b0029c9fe", publisher.Template.Json["variables"]?["roles"]?["storageBlobDataContributor"]?.ToString(), StringComparison.Ordinal);
+        var json = publisher.Json.ToJsonString();
+        Assert.Contains("webStorageAccountName", json, StringComparison.Ordinal);
+        Assert.Contains("deployerPrincipalId", json, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -634,6 +696,15 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
         Assert.Equal("securestring", parameter?["type"]?.ToString());
         Assert.Contains("newGuid()", parameter?["defaultValue"]?.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>A module parameter's expression: `{value: "[...]"}`, or the whole parameter as one "[...]" when it is conditional.</summary>
+    private static string ModuleParameter(ArmResource module, string name) =>
+        module.Json["properties"]?["parameters"]?[name] switch
+        {
+            JsonValue whole => whole.ToString(),
+            JsonObject parameter => parameter["value"]?.ToString() ?? "",
+            _ => "",
+        };
 
     private ArmResource FunctionApp() => Assert.Single(fixture.OfType("Microsoft.Web/sites"));
 
