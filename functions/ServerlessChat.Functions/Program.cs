@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Assistant;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
 
@@ -15,5 +16,6 @@ builder.Services.Configure<RateLimitingOptions>(options => options.TrustForwarde
 builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
 builder.AddStorageAssistantQueue();
+builder.AddStorageAttachmentQueue();
 
 builder.Build().Run();

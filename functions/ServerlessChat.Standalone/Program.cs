@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.HttpLogging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Standalone.Assistant;
+using ServerlessChat.Standalone.Attachments;
 using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
 
@@ -12,6 +14,7 @@ builder.AddChatCore();
 builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
+builder.AddStandaloneAttachments();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi("openapi");
 builder.Services.AddHttpLogging(options =>
@@ -32,6 +35,7 @@ app.UseWebSockets();
 
 app.MapOpenApi("/api/{documentName}.json");
 app.MapChatApi();
+app.MapFileSystemBlobs();
 app.MapStandaloneRealtime();
 app.MapLocalSignalRService();
 

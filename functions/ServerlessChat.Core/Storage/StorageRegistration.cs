@@ -59,6 +59,7 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
+        services.AddSingleton<IAttachmentStore, SqliteAttachmentStore>();
     }
 
     private static void AddMongo(IServiceCollection services)
@@ -76,5 +77,6 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, MongoAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, MongoRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, MongoPresenceStore>();
+        services.AddSingleton<IAttachmentStore, MongoAttachmentStore>();
     }
 }
