@@ -142,7 +142,7 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
             File.Delete(source + ".used");
             return Task.FromResult(true);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return Task.FromResult(false);
         }
@@ -151,8 +151,11 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
     public Task DeleteAsync(string key, CancellationToken ct)
     {
         var path = PathOf(key);
-        File.Delete(path);
-        File.Delete(path + ".used");
+        if (Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(path);
+            File.Delete(path + ".used");
+        }
         return Task.CompletedTask;
     }
 
