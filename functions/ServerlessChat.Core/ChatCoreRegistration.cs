@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Assistant;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Email;
@@ -48,6 +49,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<GroupService>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
+        builder.AddChatAttachments();
         builder.AddChatAssistant();
         builder.AddChatRealtime();
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Assistant;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Storage;
@@ -21,5 +22,6 @@ builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
 builder.AddStorageAssistantQueue();
 builder.AddFunctionsTelemetry();
+builder.AddStorageAttachmentQueue();
 
 builder.Build().Run();

@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.HttpLogging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Api.OpenApi;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Assistant;
+using ServerlessChat.Standalone.Attachments;
 using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
@@ -17,6 +19,7 @@ builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
 builder.AddStandaloneTelemetry();
+builder.AddStandaloneAttachments();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
 builder.Services.AddHttpLogging(options =>
@@ -37,6 +40,7 @@ app.UseWebSockets();
 
 app.MapOpenApi("/api/{documentName}.json");
 app.MapChatApi();
+app.MapFileSystemBlobs();
 app.MapStandaloneRealtime();
 app.MapLocalSignalRService();
 

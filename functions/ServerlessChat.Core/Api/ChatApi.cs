@@ -13,6 +13,7 @@ public static class ChatApi
         .. AuthApi.Endpoints,
         .. UsersApi.Endpoints,
         .. MessagesApi.Endpoints,
+        .. AttachmentsApi.Endpoints,
         .. GroupsApi.Endpoints,
         .. RealtimeApi.Endpoints,
         .. CallsApi.Endpoints,

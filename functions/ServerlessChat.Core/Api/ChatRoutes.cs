@@ -25,6 +25,9 @@ public static class ChatRoutes
     public const string MessagesRead = "messages/read";
     public const string Conversations = "conversations";
 
+    public const string Attachments = "attachments";
+    public const string AttachmentById = "attachments/{id}";
+
     public const string Groups = "groups";
     public const string GroupById = "groups/{id}";
     public const string GroupMembers = "groups/{id}/members";

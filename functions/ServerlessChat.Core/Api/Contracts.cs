@@ -38,14 +38,30 @@ public sealed record MessageDto(
     DateTimeOffset? EditedAt,
     bool Deleted,
     bool IsRead,
-    string? ClientMessageId)
+    string? ClientMessageId,
+    IReadOnlyList<AttachmentDto> Attachments)
 {
-    public static MessageDto From(MessageRecord message, bool isRead) =>
+    public static MessageDto From(MessageRecord message, bool isRead, IReadOnlyList<AttachmentDto> attachments) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
-            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId);
+            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, attachments);
 }
 
-public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, [property: Required] string? Content, string? ClientMessageId);
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds);
+
+public sealed record AttachmentDto(
+    string Id,
+    string FileName,
+    string ContentType,
+    long Size,
+    bool Processing,
+    int? Width,
+    int? Height,
+    string? Url,
+    string? ThumbnailUrl);
+
+public sealed record CreateAttachmentRequest(string? FileName, string? ContentType, long? Size);
+
+public sealed record UploadSlotDto(string Id, string UploadUrl, string UploadMethod, IReadOnlyDictionary<string, string> UploadHeaders, DateTimeOffset ExpiresAt);
 
 public sealed record EditMessageRequest([property: Required] string? Content);
 

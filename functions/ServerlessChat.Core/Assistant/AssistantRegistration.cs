@@ -1,9 +1,8 @@
-using Azure.Identity;
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Assistant;
 
@@ -35,26 +34,7 @@ public static class AssistantRegistration
     {
         var configuration = builder.Configuration;
         builder.Services.AddSingleton<IAssistantQueue>(_ =>
-        {
-            var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-            const string connection = StorageAssistantQueue.ConnectionName;
-            QueueServiceClient service;
-            if (configuration[connection] is { Length: > 0 } connectionString)
-            {
-                service = new QueueServiceClient(connectionString, options);
-            }
-            else if (configuration[$"{connection}:queueServiceUri"] is { Length: > 0 } serviceUri)
-            {
-                var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration[$"{connection}:clientId"] });
-                service = new QueueServiceClient(new Uri(serviceUri), credential, options);
-            }
-            else
-            {
-                throw new InvalidOperationException($"The assistant queue needs {connection} or {connection}__queueServiceUri.");
-            }
-
-            return new StorageAssistantQueue(service.GetQueueClient(StorageAssistantQueue.QueueName));
-        });
+            new StorageAssistantQueue(WebJobsQueues.Create(configuration, StorageAssistantQueue.QueueName)));
         return builder;
     }
 }

@@ -71,7 +71,7 @@ public sealed partial class AssistantResponder(
 
         try
         {
-            var outcome = await messageService.SendAsync(assistantId, new SendMessageRequest(job.UserId, null, reply, replyId), ct);
+            var outcome = await messageService.SendAsync(assistantId, new SendMessageRequest(job.UserId, null, reply, replyId, null), ct);
             await realtime.PublishAsync(outcome.Actions, ct);
         }
         catch (ProblemException e)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Assistant;
 
@@ -14,7 +15,7 @@ public sealed class StorageAssistantQueue(QueueClient queue) : IAssistantQueue
     public const string QueueName = "assistant-requests";
 
     /// <summary>The connection the Functions host itself uses, so the trigger and this sender meet on one account.</summary>
-    public const string ConnectionName = "AzureWebJobsStorage";
+    public const string ConnectionName = WebJobsQueues.ConnectionName;
 
     private Task? _created;
 

@@ -98,9 +98,17 @@ public sealed partial class InputRules
         return name;
     }
 
-    /// <summary>Message content: CRLF as LF, NFC, trimmed, 1 to 4000 characters, no control characters but newline and tab.</summary>
-    public string? Content(string field, string? value)
+    /// <summary>
+    /// Message content: CRLF as LF, NFC, trimmed, 1 to 4000 characters, no control characters but newline and tab.
+    /// With <paramref name="allowEmpty"/> (a message that carries attachments) missing or blank content is "".
+    /// </summary>
+    public string? Content(string field, string? value, bool allowEmpty = false)
     {
+        if (allowEmpty && string.IsNullOrWhiteSpace(value))
+        {
+            return "";
+        }
+
         if (!Present(field, value, required: true))
         {
             return null;

@@ -60,3 +60,34 @@ public sealed record ResetTokenRecord(
     DateTimeOffset? UsedAt);
 
 public sealed record PresenceRecord(string UserId, int Connections, DateTimeOffset LastSeenAt);
+
+public enum AttachmentState
+{
+    /// <summary>A slot was handed out; the bytes may or may not have arrived; attached to nothing.</summary>
+    Pending,
+    /// <summary>Attached to a message; an image waiting for its metadata to be stripped and its thumbnail made.</summary>
+    Processing,
+    /// <summary>Attached and downloadable.</summary>
+    Ready,
+    /// <summary>Attached, but the image could not be processed: never served, since its metadata could not be removed.</summary>
+    Failed,
+}
+
+/// <summary>One uploaded file. Declared values come from the uploader; sniffed type and stored size from the bytes.</summary>
+public sealed record AttachmentRecord(
+    string Id,
+    string UploaderId,
+    string FileName,
+    string DeclaredType,
+    string? SniffedType,
+    long DeclaredSize,
+    long? StoredSize,
+    AttachmentState State,
+    string? MessageId,
+    int? Width,
+    int? Height,
+    string? ThumbnailKey,
+    DateTimeOffset CreatedAt);
+
+/// <summary>What a send decided about one attachment from its bytes, written when it is claimed.</summary>
+public sealed record AttachmentClaim(string Id, string SniffedType, long StoredSize, AttachmentState State);

@@ -1,5 +1,6 @@
 using MongoDB.Bson;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
@@ -20,6 +21,7 @@ public sealed class MessageService(
     IConversationStore conversations,
     IGroupStore groups,
     ChatDirectory directory,
+    AttachmentService attachments,
     IEnumerable<IMessageStoredListener> listeners,
     TimeProvider time)
 {
@@ -31,7 +33,8 @@ public sealed class MessageService(
         rules.ExactlyOne("receiverId", request.ReceiverId, "groupId", request.GroupId);
         var receiverId = rules.Id("receiverId", request.ReceiverId, required: false);
         var groupId = rules.Id("groupId", request.GroupId, required: false);
-        var content = rules.Content("content", request.Content);
+        var attachmentIds = AttachmentService.Ids(rules, request.AttachmentIds);
+        var content = rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 });
         var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
         if (receiverId == callerId)
         {
@@ -41,9 +44,38 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
-        var (stored, created) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
-            new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
-            ct));
+        var check = attachmentIds.Count > 0 ? await attachments.CheckAsync(callerId, attachmentIds, clientMessageId, ct) : null;
+        if (check?.RepeatOfMessageId is { } repeatOf)
+        {
+            return await RepeatAsync(callerId, repeatOf, clientMessageId!, conversation.Id, ct);
+        }
+
+        var claims = check?.Claims ?? [];
+        var messageId = ObjectId.GenerateNewId().ToString();
+        if (claims.Count > 0)
+        {
+            await attachments.ClaimAsync(messageId, callerId, claims, ct);
+        }
+
+        MessageRecord stored;
+        bool created;
+        try
+        {
+            (stored, created) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
+                new MessageRecord(messageId, conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
+                ct));
+        }
+        catch when (claims.Count > 0)
+        {
+            await attachments.ReleaseAsync(messageId);
+            throw;
+        }
+
+        if (!created && claims.Count > 0)
+        {
+            // The repeat names other uploads than the stored message: they stay free for another message.
+            await attachments.ReleaseAsync(messageId);
+        }
 
         // Also on a repeat: if the first attempt stopped between the two writes, this completes it.
         await ChatTelemetry.StoreAsync("conversations.touch", () => conversations.TouchAsync(new ConversationRecord(conversation.Id, conversation.Participants, groupId, stored.Id, stored.CreatedAt), ct));
@@ -52,13 +84,14 @@ public sealed class MessageService(
         {
             // A repeat answers with the stored message as it stands now, read state included.
             var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-            return new((MessageDto.From(stored, IsRead(stored, markers, conversation.Participants)), false), []);
+            return new(((await ToDtosAsync([stored], m => IsRead(m, markers, conversation.Participants), ct))[0], false), []);
         }
 
+        await attachments.CompleteSendAsync(claims, ct);
         ChatTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("chat.conversation.type", groupId is null ? "direct" : "group"));
 
         // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
-        var dto = MessageDto.From(stored, isRead: false);
+        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0))[0];
 
         foreach (var listener in listeners)
         {
@@ -81,7 +114,7 @@ public sealed class MessageService(
         var conversation = await ResolveAsync(callerId, peerId, group, ct);
         var page = await messages.GetPageAsync(conversation.Id, beforeId, limit + 1, ct);
         var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-        var items = page.Take(limit).Select(m => MessageDto.From(m, IsRead(m, markers, conversation.Participants))).ToList();
+        var items = await ToDtosAsync(page.Take(limit).ToList(), m => IsRead(m, markers, conversation.Participants), ct);
         return new MessagePageDto(items, page.Count > limit ? items[^1].Id : null);
     }
 
@@ -111,6 +144,7 @@ public sealed class MessageService(
         }
 
         var deleted = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        await attachments.DeleteForMessageAsync(deleted.Id, ct);
         return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId)));
     }
 
@@ -145,7 +179,7 @@ public sealed class MessageService(
         var groupsById = memberOf.ToDictionary(g => g.Id);
         var records = await conversations.ListAsync(callerId, groupsById.Keys, MaxConversations, ct);
 
-        var items = new List<ConversationDto>(records.Count);
+        var rows = new List<(ConversationRecord Record, GroupRecord? Group, UserRecord? Peer, MessageRecord? Last, long Unread, bool IsRead)>(records.Count);
         foreach (var record in records)
         {
             var markers = await conversations.GetReadMarkersAsync(record.ConversationId, ct);
@@ -155,18 +189,22 @@ public sealed class MessageService(
 
             if (record.GroupId is not null && groupsById.TryGetValue(record.GroupId, out var group))
             {
-                items.Add(new ConversationDto(record.ConversationId, "group", null, GroupDto.From(group),
-                    last is null ? null : MessageDto.From(last, IsRead(last, markers, group.Members)), unread, record.UpdatedAt));
+                rows.Add((record, group, null, last, unread, last is not null && IsRead(last, markers, group.Members)));
             }
             else if (record.GroupId is null)
             {
                 var peerId = record.Participants.First(p => p != callerId);
                 var peer = await directory.GetUserAsync(peerId, ct);
-                items.Add(new ConversationDto(record.ConversationId, "direct", peer is null ? null : UserDto.From(peer), null,
-                    last is null ? null : MessageDto.From(last, IsRead(last, markers, record.Participants)), unread, record.UpdatedAt));
+                rows.Add((record, null, peer, last, unread, last is not null && IsRead(last, markers, record.Participants)));
             }
         }
 
+        var lastMessages = rows.Where(r => r.Last is not null).Select(r => r.Last!).ToList();
+        var readIds = rows.Where(r => r.IsRead).Select(r => r.Last!.Id).ToHashSet(StringComparer.Ordinal);
+        var dtos = (await ToDtosAsync(lastMessages, m => readIds.Contains(m.Id), ct)).ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var items = rows.ConvertAll(r => r.Group is not null
+            ? new ConversationDto(r.Record.ConversationId, "group", null, GroupDto.From(r.Group), r.Last is null ? null : dtos[r.Last.Id], r.Unread, r.Record.UpdatedAt)
+            : new ConversationDto(r.Record.ConversationId, "direct", r.Peer is null ? null : UserDto.From(r.Peer), null, r.Last is null ? null : dtos[r.Last.Id], r.Unread, r.Record.UpdatedAt));
         return new ItemsDto<ConversationDto>(items);
     }
 
@@ -198,6 +236,24 @@ public sealed class MessageService(
         return message.SenderId == callerId ? message : throw ProblemException.Forbidden("Only the sender can change a message.");
     }
 
+    /// <summary>Whether the caller can see the message (an attachment's download rights follow from it).</summary>
+    public async Task<bool> CanSeeAsync(string callerId, string messageId, CancellationToken ct) =>
+        await messages.FindByIdAsync(messageId, ct) is { } message && await CanSeeAsync(callerId, message, ct);
+
+    /// <summary>
+    /// <c>messageUpdated</c> with the message as it now is, for a change made outside a request (an image
+    /// processed); null when the message is gone or deleted.
+    /// </summary>
+    public async Task<IReadOnlyList<RealtimeAction>?> AnnounceUpdatedAsync(string messageId, CancellationToken ct)
+    {
+        if (await messages.FindByIdAsync(messageId, ct) is not { Deleted: false } message)
+        {
+            return null;
+        }
+        var dto = await ToDtoAsync(message, ct);
+        return ToAudience(message, ChatHub.MessageUpdated, dto);
+    }
+
     private async Task<bool> CanSeeAsync(string callerId, MessageRecord message, CancellationToken ct) =>
         message.GroupId is not null
             ? await directory.GetGroupForMemberAsync(message.GroupId, callerId, ct) is not null
@@ -209,7 +265,32 @@ public sealed class MessageService(
             ? (await directory.GetGroupAsync(message.GroupId, ct))?.Members ?? []
             : [message.SenderId, message.ReceiverId!];
         var markers = await conversations.GetReadMarkersAsync(message.ConversationId, ct);
-        return MessageDto.From(message, IsRead(message, markers, participants));
+        return (await ToDtosAsync([message], m => IsRead(m, markers, participants), ct))[0];
+    }
+
+    /// <summary>
+    /// Every Message answer and event is built here, a page at a time: one store query per enrichment for the
+    /// whole list (attachments by message id), never one per message.
+    /// </summary>
+    private async Task<List<MessageDto>> ToDtosAsync(
+        IReadOnlyList<MessageRecord> records, Func<MessageRecord, bool> isRead, CancellationToken ct, bool mayHaveAttachments = true)
+    {
+        var attachmentsByMessage = mayHaveAttachments
+            ? await attachments.ForMessagesAsync(records.Select(m => m.Id).ToList(), ct)
+            : new Dictionary<string, IReadOnlyList<AttachmentDto>>();
+        return records.Select(m => MessageDto.From(m, isRead(m), attachmentsByMessage.GetValueOrDefault(m.Id) ?? [])).ToList();
+    }
+
+    /// <summary>A send repeated with its clientMessageId whose uploads that message carries already: 200 with it, nothing stored.</summary>
+    private async Task<Outcome<(MessageDto Message, bool Created)>> RepeatAsync(
+        string callerId, string messageId, string clientMessageId, string conversationId, CancellationToken ct)
+    {
+        var stored = await messages.FindByIdAsync(messageId, ct);
+        if (stored is null || stored.SenderId != callerId || stored.ClientMessageId != clientMessageId || stored.ConversationId != conversationId)
+        {
+            throw ProblemException.Validation(AttachmentService.Field, "An attachment is attached to another message already.");
+        }
+        return new((await ToDtoAsync(stored, ct), false), []);
     }
 
     /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>

@@ -109,3 +109,30 @@ public interface IStorageInitializer
 {
     Task InitializeAsync(CancellationToken ct);
 }
+
+public interface IAttachmentStore
+{
+    Task InsertAsync(AttachmentRecord attachment, CancellationToken ct);
+    Task<AttachmentRecord?> FindByIdAsync(string id, CancellationToken ct);
+    Task<IReadOnlyList<AttachmentRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct);
+    /// <summary>The attachments of the given messages, oldest first (the order they were uploaded in).</summary>
+    Task<IReadOnlyList<AttachmentRecord>> ListForMessagesAsync(IReadOnlyCollection<string> messageIds, CancellationToken ct);
+    /// <summary>
+    /// Attaches every claimed attachment to the message if each is still pending, unattached and uploaded by
+    /// <paramref name="uploaderId"/>; otherwise attaches none and returns false. Two sends racing for one upload:
+    /// one wins.
+    /// </summary>
+    Task<bool> ClaimAsync(string messageId, string uploaderId, IReadOnlyList<AttachmentClaim> claims, CancellationToken ct);
+    /// <summary>Undoes the claims of a message that was then not stored: its attachments are pending again.</summary>
+    Task ReleaseAsync(string messageId, CancellationToken ct);
+    /// <summary>Ends processing (from <see cref="AttachmentState.Processing"/> only); null when it was not processing.</summary>
+    Task<AttachmentRecord?> CompleteProcessingAsync(string id, AttachmentState state, int? width, int? height, string? thumbnailKey, CancellationToken ct);
+    /// <summary>Removes the attachments of a message and returns what was removed.</summary>
+    Task<IReadOnlyList<AttachmentRecord>> DeleteForMessageAsync(string messageId, CancellationToken ct);
+    /// <summary>Unattached attachments created before <paramref name="cutoff"/>, oldest first.</summary>
+    Task<IReadOnlyList<AttachmentRecord>> ListUnattachedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken ct);
+    /// <summary>Removes the attachment if it is still unattached; false when it was attached meanwhile or is gone.</summary>
+    Task<bool> DeleteUnattachedAsync(string id, CancellationToken ct);
+    /// <summary>Attachments still processing, oldest first (work a stopped process left unfinished).</summary>
+    Task<IReadOnlyList<AttachmentRecord>> ListProcessingAsync(int limit, CancellationToken ct);
+}

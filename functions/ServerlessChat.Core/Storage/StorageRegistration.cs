@@ -60,6 +60,7 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
+        services.AddSingleton<IAttachmentStore, SqliteAttachmentStore>();
     }
 
     private static void AddMongo(IServiceCollection services)
@@ -79,6 +80,7 @@ public static class StorageRegistration
         AddThrottled<IAuthTokenStore, MongoAuthTokenStore>(services);
         AddThrottled<IRateLimitCounterStore, MongoRateLimitCounterStore>(services);
         AddThrottled<IPresenceStore, MongoPresenceStore>(services);
+        AddThrottled<IAttachmentStore, MongoAttachmentStore>(services);
     }
 
     /// <summary>Every call of a Mongo store waits out Cosmos DB throttling (see <see cref="MongoThrottlingPolicy"/>).</summary>

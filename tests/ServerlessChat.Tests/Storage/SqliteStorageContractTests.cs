@@ -24,6 +24,18 @@ public sealed class SqliteStorageContractTests(SqliteStorageFixture fixture)
     }
 
     [Fact]
+    public async Task AttachmentLookupsByMessageAndTheSweepAreServedByTheirIndexes()
+    {
+        var byMessage = await ExplainAsync(SqliteAttachmentStore.ForMessagesSql);
+        var unattached = await ExplainAsync(SqliteAttachmentStore.UnattachedSql);
+
+        Assert.Contains("ix_attachments_message_id", byMessage);
+        Assert.DoesNotContain("SCAN attachments", byMessage);
+        Assert.Contains("ix_attachments_unattached", unattached);
+        Assert.DoesNotContain("SCAN attachments", unattached);
+    }
+
+    [Fact]
     public async Task ConversationListIsServedByIndexesOnly()
     {
         var plan = await ExplainAsync(SqliteConversationStore.ListSql);
@@ -87,11 +99,11 @@ public sealed class SqliteStorageContractTests(SqliteStorageFixture fixture)
         await using var command = connection.CreateCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + sql;
         // Any values will do: the plan depends on the statement, not on the bound values.
-        foreach (var name in new[] { "@conversationId", "@before", "@after", "@limit", "@userId", "@groupIds" })
+        foreach (var name in new[] { "@conversationId", "@before", "@after", "@limit", "@userId", "@groupIds", "@messageIds", "@cutoff" })
         {
             if (sql.Contains(name, StringComparison.Ordinal))
             {
-                command.Parameters.AddWithValue(name, name == "@limit" ? 50 : name == "@groupIds" ? "[]" : "x");
+                command.Parameters.AddWithValue(name, name == "@limit" ? 50 : name is "@groupIds" or "@messageIds" ? "[]" : name == "@cutoff" ? 0 : "x");
             }
         }
         await using var reader = await command.ExecuteReaderAsync();

@@ -772,4 +772,156 @@ public abstract class StorageContractTests(StorageFixture fixture)
         Assert.True(await Store.Health.PingAsync(default));
         Assert.Contains(Store.Health.Name, new[] { "sqlite", "mongodb" });
     }
+
+    // Attachments
+
+    private async Task<AttachmentRecord> UploadAsync(string uploaderId, DateTimeOffset? at = null, string fileName = "photo.png")
+    {
+        var attachment = new AttachmentRecord(NewId(), uploaderId, fileName, "image/png", null, 1234, null, AttachmentState.Pending, null, null, null, null, at ?? Now());
+        await Store.Attachments.InsertAsync(attachment, default);
+        return attachment;
+    }
+
+    private static AttachmentClaim Claim(AttachmentRecord attachment, AttachmentState state = AttachmentState.Ready) =>
+        new(attachment.Id, "image/png", attachment.DeclaredSize, state);
+
+    [SkippableFact]
+    public async Task InsertedAttachmentIsFoundByIdAndAmongIds()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var first = await UploadAsync(uploader, fileName: "Ünïcode name.png");
+        var second = await UploadAsync(uploader);
+
+        Assert.Equal(first, await Store.Attachments.FindByIdAsync(first.Id, default));
+        Assert.Equal(new[] { first, second }.OrderBy(a => a.Id, StringComparer.Ordinal),
+            await Store.Attachments.FindByIdsAsync([second.Id, first.Id, NewId(), "nope"], default));
+        Assert.Null(await Store.Attachments.FindByIdAsync(NewId(), default));
+        Assert.Null(await Store.Attachments.FindByIdAsync("nope", default));
+    }
+
+    [SkippableFact]
+    public async Task ClaimAttachesEveryAttachmentWithWhatTheSendLearnedFromTheBytes()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var image = await UploadAsync(uploader);
+        var file = await UploadAsync(uploader);
+        var messageId = NewId();
+
+        Assert.True(await Store.Attachments.ClaimAsync(messageId, uploader, [Claim(image, AttachmentState.Processing), new(file.Id, "application/pdf", 99, AttachmentState.Ready)], default));
+
+        var stored = await Store.Attachments.ListForMessagesAsync([messageId, NewId()], default);
+        Assert.Equal(2, stored.Count);
+        Assert.Equal(image with { MessageId = messageId, SniffedType = "image/png", StoredSize = 1234, State = AttachmentState.Processing }, stored.Single(a => a.Id == image.Id));
+        Assert.Equal(file with { MessageId = messageId, SniffedType = "application/pdf", StoredSize = 99, State = AttachmentState.Ready }, stored.Single(a => a.Id == file.Id));
+    }
+
+    [SkippableFact]
+    public async Task ClaimAttachesNoneWhenOneIsSomeoneElsesOrAttachedAlready()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var mine = await UploadAsync(uploader);
+        var theirs = await UploadAsync(NewId());
+        var taken = await UploadAsync(uploader);
+        var earlier = NewId();
+        Assert.True(await Store.Attachments.ClaimAsync(earlier, uploader, [Claim(taken)], default));
+
+        var messageId = NewId();
+        Assert.False(await Store.Attachments.ClaimAsync(messageId, uploader, [Claim(mine), Claim(theirs)], default));
+        Assert.False(await Store.Attachments.ClaimAsync(messageId, uploader, [Claim(mine), Claim(taken)], default));
+
+        Assert.Equal(mine, await Store.Attachments.FindByIdAsync(mine.Id, default));
+        Assert.Equal(earlier, (await Store.Attachments.FindByIdAsync(taken.Id, default))!.MessageId);
+        Assert.Empty(await Store.Attachments.ListForMessagesAsync([messageId], default));
+    }
+
+    [SkippableFact]
+    public async Task TwoSendsRacingForOneUploadAttachItToExactlyOne()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var attachment = await UploadAsync(uploader);
+        var messages = Enumerable.Range(0, 8).Select(_ => NewId()).ToList();
+
+        var results = await Task.WhenAll(messages.Select(m => Store.Attachments.ClaimAsync(m, uploader, [Claim(attachment)], default)));
+
+        Assert.Equal(1, results.Count(won => won));
+        var winner = messages[Array.IndexOf(results, true)];
+        Assert.Equal(winner, (await Store.Attachments.FindByIdAsync(attachment.Id, default))!.MessageId);
+    }
+
+    [SkippableFact]
+    public async Task ReleasingAMessagesClaimsMakesItsAttachmentsPendingAgain()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var attachment = await UploadAsync(uploader);
+        var messageId = NewId();
+        Assert.True(await Store.Attachments.ClaimAsync(messageId, uploader, [Claim(attachment)], default));
+
+        await Store.Attachments.ReleaseAsync(messageId, default);
+
+        Assert.Equal(attachment, await Store.Attachments.FindByIdAsync(attachment.Id, default));
+        Assert.True(await Store.Attachments.ClaimAsync(NewId(), uploader, [Claim(attachment)], default));
+    }
+
+    [SkippableFact]
+    public async Task ProcessingCompletesOnceAndOnlyFromProcessing()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var image = await UploadAsync(uploader);
+        var pending = await UploadAsync(uploader);
+        var messageId = NewId();
+        Assert.True(await Store.Attachments.ClaimAsync(messageId, uploader, [Claim(image, AttachmentState.Processing)], default));
+        Assert.Equal([image.Id], (await Store.Attachments.ListProcessingAsync(10_000, default)).Where(a => a.Id == image.Id).Select(a => a.Id));
+
+        var done = await Store.Attachments.CompleteProcessingAsync(image.Id, AttachmentState.Ready, 640, 480, "thumbs/" + image.Id, default);
+
+        Assert.Equal(image with { MessageId = messageId, SniffedType = "image/png", StoredSize = 1234, State = AttachmentState.Ready, Width = 640, Height = 480, ThumbnailKey = "thumbs/" + image.Id }, done);
+        Assert.Null(await Store.Attachments.CompleteProcessingAsync(image.Id, AttachmentState.Failed, null, null, null, default));
+        Assert.Null(await Store.Attachments.CompleteProcessingAsync(pending.Id, AttachmentState.Ready, 1, 1, null, default));
+        Assert.DoesNotContain(await Store.Attachments.ListProcessingAsync(10_000, default), a => a.Id == image.Id);
+    }
+
+    [SkippableFact]
+    public async Task DeletingAMessagesAttachmentsReturnsThemAndLeavesOthers()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var attached = await UploadAsync(uploader);
+        var other = await UploadAsync(uploader);
+        var messageId = NewId();
+        Assert.True(await Store.Attachments.ClaimAsync(messageId, uploader, [Claim(attached)], default));
+
+        var deleted = await Store.Attachments.DeleteForMessageAsync(messageId, default);
+
+        Assert.Equal([attached.Id], deleted.Select(a => a.Id));
+        Assert.Null(await Store.Attachments.FindByIdAsync(attached.Id, default));
+        Assert.Equal(other, await Store.Attachments.FindByIdAsync(other.Id, default));
+        Assert.Empty(await Store.Attachments.DeleteForMessageAsync(messageId, default));
+    }
+
+    [SkippableFact]
+    public async Task UploadsNeverAttachedAreListedAfterTheCutoffAndRemovedOnlyWhileUnattached()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var uploader = NewId();
+        var old = Now().AddDays(-400);
+        var stale = await UploadAsync(uploader, old);
+        var staleButAttached = await UploadAsync(uploader, old.AddSeconds(1));
+        var fresh = await UploadAsync(uploader);
+        Assert.True(await Store.Attachments.ClaimAsync(NewId(), uploader, [Claim(staleButAttached)], default));
+
+        var listed = await Store.Attachments.ListUnattachedBeforeAsync(old.AddMinutes(1), 10_000, default);
+
+        Assert.Contains(listed, a => a.Id == stale.Id);
+        Assert.DoesNotContain(listed, a => a.Id == staleButAttached.Id || a.Id == fresh.Id);
+        Assert.True(await Store.Attachments.DeleteUnattachedAsync(stale.Id, default));
+        Assert.False(await Store.Attachments.DeleteUnattachedAsync(stale.Id, default));
+        Assert.False(await Store.Attachments.DeleteUnattachedAsync(staleButAttached.Id, default));
+        Assert.NotNull(await Store.Attachments.FindByIdAsync(staleButAttached.Id, default));
+    }
 }

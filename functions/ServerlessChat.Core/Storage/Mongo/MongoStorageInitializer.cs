@@ -42,6 +42,10 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("windowEnd"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.Presence, ct,
             (keys.Ascending("connections").Ascending("lastSeenAt"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.Attachments, ct,
+            (keys.Ascending("messageId").Ascending("_id"), null),
+            (keys.Ascending("messageId").Ascending("createdAt"), null),
+            (keys.Ascending("state").Ascending("_id"), null)).ConfigureAwait(false);
     }
 
     private async Task EnsureAsync(

@@ -117,6 +117,27 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Only users with open connections can expire; the partial index holds just those.
         CREATE INDEX ix_presence_online ON presence (last_seen_at) WHERE connections > 0;
         """,
+        """
+        CREATE TABLE attachments (
+            id TEXT NOT NULL PRIMARY KEY,
+            uploader_id TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            declared_type TEXT NOT NULL,
+            sniffed_type TEXT,
+            declared_size INTEGER NOT NULL,
+            stored_size INTEGER,
+            state TEXT NOT NULL,
+            message_id TEXT,
+            width INTEGER,
+            height INTEGER,
+            thumbnail_key TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX ix_attachments_message_id ON attachments (message_id, id) WHERE message_id IS NOT NULL;
+        -- The sweep of uploads never attached, and the restart of unfinished processing.
+        CREATE INDEX ix_attachments_unattached ON attachments (created_at) WHERE message_id IS NULL;
+        CREATE INDEX ix_attachments_processing ON attachments (id) WHERE state = 'Processing';
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

@@ -1,0 +1,75 @@
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Attachments;
+
+public static class AttachmentRegistration
+{
+    /// <summary>
+    /// The attachments' host-independent parts: options validated at start, the blob store named by
+    /// <c>Attachments:Provider</c>, created at start. The host adds an <see cref="IAttachmentProcessingQueue"/>,
+    /// what drains it, and the daily sweep of uploads never attached.
+    /// </summary>
+    public static IHostApplicationBuilder AddChatAttachments(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AttachmentOptions>().BindConfiguration(AttachmentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BlobUrlSigner>();
+        services.AddSingleton<AttachmentService>();
+        services.AddSingleton<AttachmentProcessingJob>();
+
+        // A structural choice, read once like the storage provider.
+        var provider = builder.Configuration.GetSection(AttachmentOptions.Section)
+            .GetValue(nameof(AttachmentOptions.Provider), AttachmentProvider.FileSystem);
+        if (provider == AttachmentProvider.AzureBlob)
+        {
+            services.AddSingleton<IAttachmentBlobStore>(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value;
+                var service = options.BlobConnectionString is { Length: > 0 } connectionString
+                    ? new BlobServiceClient(connectionString)
+                    : new BlobServiceClient(new Uri(options.BlobServiceUri!),
+                        new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId }));
+                return new AzureBlobStore(service, options.Container, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AzureBlobStore>>());
+            });
+        }
+        else
+        {
+            services.AddSingleton<IAttachmentBlobStore>(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value;
+                var environment = sp.GetRequiredService<IHostEnvironment>();
+                var root = options.Directory is { Length: > 0 } directory
+                    ? DataPaths.Resolve(environment, directory)
+                    : Path.Combine(Path.GetDirectoryName(DataPaths.Resolve(environment, sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath))!, "attachments");
+                return new FileSystemBlobStore(root, sp.GetRequiredService<BlobUrlSigner>());
+            });
+        }
+
+        services.AddHostedService<AttachmentStartup>();
+        return builder;
+    }
+
+    /// <summary>The Functions app's processing queue, on the same account and connection as the assistant's.</summary>
+    public static IHostApplicationBuilder AddStorageAttachmentQueue(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton<IAttachmentProcessingQueue>(_ =>
+            new StorageAttachmentQueue(WebJobsQueues.Create(configuration, StorageAttachmentQueue.QueueName)));
+        return builder;
+    }
+}
+
+/// <summary>Creates the blob container or folder before the host serves requests.</summary>
+internal sealed class AttachmentStartup(IAttachmentBlobStore blobs) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => blobs.InitializeAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

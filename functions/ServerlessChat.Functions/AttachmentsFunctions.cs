@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Attachments;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Functions;
+
+public sealed class AttachmentsFunctions(ChatEndpointInvoker invoker, AttachmentProcessingJob processing, AttachmentService attachments)
+{
+    [Function(nameof(AttachmentsApi.CreateAttachment))]
+    public Task CreateAttachment([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ChatRoutes.Attachments)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(AttachmentsApi.CreateAttachment), request.HttpContext);
+
+    [Function(nameof(AttachmentsApi.GetAttachment))]
+    public Task GetAttachment([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.AttachmentById)] HttpRequest request, string id) =>
+        invoker.InvokeAsync(nameof(AttachmentsApi.GetAttachment), request.HttpContext, [new("id", id)]);
+
+    /// <summary>
+    /// Processes one sent image. A throw leaves the message on the queue to be retried and, after the host's
+    /// maxDequeueCount, moved to attachment-processing-poison; a retry of a finished one does nothing.
+    /// </summary>
+    [Function("AttachmentProcessing")]
+    public Task AttachmentProcessing([QueueTrigger(StorageAttachmentQueue.QueueName, Connection = WebJobsQueues.ConnectionName)] string attachmentId, CancellationToken ct) =>
+        processing.RunAsync(attachmentId.Trim(), ct);
+
+    /// <summary>Every hour: removes uploads never attached within a day (the Blob lifecycle rule is the backstop).</summary>
+    [Function("AttachmentCleanup")]
+    public Task AttachmentCleanup([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken ct) =>
+        attachments.PurgeUnattachedAsync(ct);
+}
