@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using MongoDB.Driver;
-using ServerlessChat.Tests.Storage;
 
 namespace ServerlessChat.Tests.Infrastructure;
 
@@ -12,8 +11,10 @@ namespace ServerlessChat.Tests.Infrastructure;
 /// </summary>
 public static class TestStorage
 {
+    public const string MongoVariable = "CHAT_TEST_MONGODB";
+
     public static string? MongoConnectionString { get; } =
-        Environment.GetEnvironmentVariable(MongoStorageFixture.ConnectionStringVariable) is { Length: > 0 } value ? value : null;
+        Environment.GetEnvironmentVariable(MongoVariable) is { Length: > 0 } value ? value : null;
 
     /// <summary>What GET /api/health names as the storage of a host under test.</summary>
     public static string HealthName => MongoConnectionString is null ? "sqlite" : "mongodb";
