@@ -21,9 +21,11 @@ public sealed class DataRootTests
             | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         try
         {
-            // Development with no signing key, and the relative defaults for the database and the mail folder.
+            // Development with no signing key, and the relative defaults for the database and the mail folder. On
+            // SQLite whatever the suite's store: its file is one of the things written.
             var app = await FunctionsAppServices.StartAsync(contentRoot: contentRoot, environment: "Development", settings: new Dictionary<string, string?>
             {
+                ["Storage:Provider"] = "Sqlite",
                 ["Auth:JwtSigningKey"] = null,
                 ["Storage:SqlitePath"] = null,
                 ["Email:PickupDirectory"] = null,

@@ -44,7 +44,7 @@ public sealed class FunctionInvocationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("ok", (string?)body!["status"]);
-        Assert.Equal("sqlite", (string?)body["storage"]);
+        Assert.Equal(TestStorage.HealthName, (string?)body["storage"]);
     }
 
     [Fact]

@@ -31,10 +31,13 @@ public sealed class FunctionsAppServer : IAsyncDisposable
     private readonly List<(string Event, string UserId, int Status)> _handled = [];
     private readonly List<(Func<(string Event, string UserId, int Status), bool> Match, TaskCompletionSource Done)> _waiters = [];
 
-    private FunctionsAppServer(WebApplication app, string data, Uri baseAddress)
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private FunctionsAppServer(WebApplication app, string data, IReadOnlyDictionary<string, string?> settings, Uri baseAddress)
     {
         _app = app;
         _data = data;
+        _settings = settings;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -57,21 +60,21 @@ public sealed class FunctionsAppServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(TestStorage.InProcessSettings(data, TestStorage.MongoConnectionString))
         {
             ["Auth:JwtSigningKey"] = StandaloneHost.TestSigningKey,
             ["Auth:BcryptWorkFactor"] = "4",
-            ["Storage:Provider"] = "Sqlite",
             ["Storage:DataRoot"] = data,
             ["RateLimiting:AuthPermitsPerMinute"] = "100000",
             ["RateLimiting:PermitsPerMinute"] = "100000",
             [AzureSignalROptions.ConnectionStringSetting] = $"Endpoint={signalREndpoint};AccessKey={accessKey};Version=1.0;",
-        });
+        };
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.KeepDataOutsideTheApp();
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
         var app = builder.Build();
-        var server = new FunctionsAppServer(app, data, new Uri($"http://127.0.0.1:{port}/"));
+        var server = new FunctionsAppServer(app, data, settings, new Uri($"http://127.0.0.1:{port}/"));
         app.UseChatErrors();
         app.MapChatApi();
         app.MapPost(UpstreamPath, server.UpstreamAsync);
@@ -102,6 +105,7 @@ public sealed class FunctionsAppServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await TestStorage.DropAsync(_settings);
         Directory.Delete(_data, recursive: true);
     }
 

@@ -24,10 +24,13 @@ public sealed class FunctionsAppServices : IAsyncDisposable
     private readonly string _data;
     private readonly FunctionsAssembly _functions = new();
 
-    private FunctionsAppServices(IHost host, string data)
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private FunctionsAppServices(IHost host, string data, IReadOnlyDictionary<string, string?> settings)
     {
         _host = host;
         _data = data;
+        _settings = settings;
     }
 
     public IServiceProvider Services => _host.Services;
@@ -54,13 +57,11 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         {
             ["Auth:JwtSigningKey"] = StandaloneHost.TestSigningKey,
             ["Auth:BcryptWorkFactor"] = "4",
-            ["Storage:Provider"] = "Sqlite",
-            ["Storage:SqlitePath"] = Path.Combine(data, "chat.db"),
             ["Email:PickupDirectory"] = Path.Combine(data, "mail"),
             ["RateLimiting:TrustForwardedFor"] = "true",
             [AzureSignalROptions.ConnectionStringSetting] = $"Endpoint={signalREndpoint};AccessKey={AccessKey};Version=1.0;",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in TestStorage.InProcessSettings(data, TestStorage.MongoConnectionString).Concat(settings ?? new Dictionary<string, string?>()))
         {
             if (value is null)
             {
@@ -79,7 +80,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         builder.AddAzureSignalRRealtime();
         var host = builder.Build();
         await host.StartAsync();
-        return new FunctionsAppServices(host, data);
+        return new FunctionsAppServices(host, data, effective);
     }
 
     /// <summary>Constructs the function class from the container and calls the method, as the worker would.</summary>
@@ -129,6 +130,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         _host.Dispose();
         _functions.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await TestStorage.DropAsync(_settings);
         Directory.Delete(_data, recursive: true);
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using MongoDB.Driver;
-using ServerlessChat.Tests.Storage;
 
 namespace ServerlessChat.Tests.Infrastructure;
 
@@ -12,8 +11,10 @@ namespace ServerlessChat.Tests.Infrastructure;
 /// </summary>
 public static class TestStorage
 {
+    public const string MongoVariable = "CHAT_TEST_MONGODB";
+
     public static string? MongoConnectionString { get; } =
-        Environment.GetEnvironmentVariable(MongoStorageFixture.ConnectionStringVariable) is { Length: > 0 } value ? value : null;
+        Environment.GetEnvironmentVariable(MongoVariable) is { Length: > 0 } value ? value : null;
 
     /// <summary>What GET /api/health names as the storage of a host under test.</summary>
     public static string HealthName => MongoConnectionString is null ? "sqlite" : "mongodb";
@@ -36,12 +37,15 @@ public static class TestStorage
         return settings;
     }
 
+    /// <summary><see cref="HostSettings"/> as configuration keys (<c>Storage:Provider</c>), for hosts built in-process.</summary>
+    public static Dictionary<string, string?> InProcessSettings(string dataDirectory, string? mongoConnectionString) =>
+        HostSettings(dataDirectory, mongoConnectionString).ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => s.Value);
+
     /// <summary>Drops the MongoDB database of a host's settings; nothing for a SQLite host.</summary>
     public static async Task DropAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        if (settings.GetValueOrDefault("Storage__Provider") == "MongoDb"
-            && settings.GetValueOrDefault("Storage__MongoConnectionString") is { } connectionString
-            && settings.GetValueOrDefault("Storage__MongoDatabase") is { } database)
+        string? Get(string key) => settings.GetValueOrDefault("Storage__" + key) ?? settings.GetValueOrDefault("Storage:" + key);
+        if (Get("Provider") == "MongoDb" && Get("MongoConnectionString") is { } connectionString && Get("MongoDatabase") is { } database)
         {
             using var client = new MongoClient(connectionString);
             await client.DropDatabaseAsync(database);

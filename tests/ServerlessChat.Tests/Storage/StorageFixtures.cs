@@ -70,7 +70,7 @@ public sealed class SqliteStorageFixture : StorageFixture
 
 public sealed class MongoStorageFixture : StorageFixture
 {
-    public const string ConnectionStringVariable = "CHAT_TEST_MONGODB";
+    public const string ConnectionStringVariable = Infrastructure.TestStorage.MongoVariable;
 
     private static readonly string? ConnectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } value ? value : null;
 
