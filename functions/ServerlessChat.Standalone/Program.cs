@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.HttpLogging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Api.OpenApi;
@@ -22,12 +21,6 @@ builder.AddStandaloneTelemetry();
 builder.AddStandaloneAttachments();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
-builder.Services.AddHttpLogging(options =>
-{
-    // One structured line per request; headers and bodies stay out of the logs (tokens travel in them).
-    options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
-    options.CombineLogs = true;
-});
 
 var app = builder.Build();
 

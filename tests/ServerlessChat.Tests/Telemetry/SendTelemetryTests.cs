@@ -40,6 +40,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
     private readonly List<Activity> _spans = [];
     private readonly List<Metric> _metrics = [];
     private readonly List<LogRecord> _logs = [];
+    private readonly HubRequestEnded _hubRequestEnded = new();
     private readonly string _data = Directory.CreateTempSubdirectory("serverlesschat-telemetry-").FullName;
     private WebApplication _app = null!;
     private HttpClient _http = null!;
@@ -55,6 +56,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
             ["Storage:SqlitePath"] = Path.Combine(_data, "chat.db"),
             ["Email:PickupDirectory"] = Path.Combine(_data, "mail"),
             ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Information",
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddChatCore();
@@ -62,12 +64,12 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         // Only the exporters below: the logs are under test, not for the console.
         builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
+            .WithTracing(tracing => tracing.AddInMemoryExporter(_spans).AddProcessor(_hubRequestEnded))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));
         builder.Logging.AddOpenTelemetry(options => options.AddInMemoryExporter(_logs));
-        builder.Services.AddHttpLogging(_ => { });
 
         _app = builder.Build();
+        _app.UseHttpLogging();
         _app.UseChatErrors();
         _app.UseWebSockets();
         _app.MapChatApi();
@@ -98,6 +100,10 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         var message = await ChatApiClient.ReadAsync(response, HttpStatusCode.Created);
         await bobRealtime.WaitForAsync(ChatHub.NewMessage, m => m.GetProperty("id").GetString() == (string)message["id"]!);
         var after = Snapshot();
+        // The hub request (its query has the access token) is recorded when the connection ends.
+        await bobRealtime.DisposeAsync();
+        await _hubRequestEnded.Task.WaitAsync(RealtimeClient.Timeout);
+        _app.Services.GetRequiredService<TracerProvider>().ForceFlush();
 
         var request = Assert.Single(_spans, s => s.Kind == ActivityKind.Server && s.DisplayName.StartsWith("POST", StringComparison.Ordinal)
             && Equals(s.GetTagItem("http.route"), "/api/messages") && Equals(s.GetTagItem("http.response.status_code"), 201));
@@ -122,10 +128,27 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         var recorded = _spans.SelectMany(s => s.TagObjects.Select(t => $"{s.DisplayName} {t.Key}={t.Value}"))
             .Concat(_logs.Select(l => $"{l.CategoryName}: {l.FormattedMessage} {string.Join(' ', l.Attributes?.Select(a => $"{a.Key}={a.Value}") ?? [])}"))
             .ToList();
-        Assert.NotEmpty(_logs);
+        Assert.Contains(_logs, l => l.CategoryName == "Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware" && l.FormattedMessage?.Contains("/hubs/chat", StringComparison.Ordinal) == true);
+        Assert.Contains(recorded, line => line.Contains("url.path=/hubs/chat", StringComparison.Ordinal));
         foreach (var secret in new[] { content, alice.AccessToken, bob.AccessToken, alice.Password, "access_token" })
         {
             Assert.DoesNotContain(recorded, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Completes when the hub's WebSocket request span ends, so the test awaits it instead of sleeping.</summary>
+    private sealed class HubRequestEnded : BaseProcessor<Activity>
+    {
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Task => _ended.Task;
+
+        public override void OnEnd(Activity data)
+        {
+            if (data.Kind == ActivityKind.Server && Equals(data.GetTagItem("url.path"), "/hubs/chat"))
+            {
+                _ended.TrySetResult();
+            }
         }
     }
 
