@@ -315,6 +315,13 @@ public sealed class WebClientInChromium(WebClientBrowserFixture fixture, ITestOu
         await input.PressAsync("Enter");
         await Expect(benPage.GetByTestId("message").Last.Locator(".content")).ToHaveTextAsync("Replying from a phone");
         await Expect(annPage.GetByTestId("message-status").Last).ToHaveTextAsync("read");
+        // Elements that reach past the right edge, named for the failure message.
+        var overflowing = await annPage.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll("body *")]
+              .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+              .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)
+            """);
+        Assert.True(overflowing.Length == 0, "past the right edge at 375 px: " + string.Join("; ", overflowing));
         Assert.True(await annPage.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 375 px");
         var send = await annPage.GetByRole(AriaRole.Button, new() { Name = "Send" }).BoundingBoxAsync();
         Assert.NotNull(send);

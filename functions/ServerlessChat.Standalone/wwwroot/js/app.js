@@ -31,8 +31,9 @@ async function enterChat() {
   store.signedIn(currentUser());
   store.restoreApplied();
   hideAuth();
-  // The API call first: a session restored with an expired access token is refreshed there, before the hub
-  // negotiates with it.
+  // The API calls first: a session restored with an expired access token is refreshed there, before the hub
+  // negotiates with it. The sync cursor is taken before the conversations are loaded, so nothing in between is lost.
+  await realtime.primeSync();
   await actions.loadConversations();
   if (signIn !== signIns || !currentUser()) return;
   await realtime.start({

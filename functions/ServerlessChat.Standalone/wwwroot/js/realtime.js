@@ -88,6 +88,21 @@ function connected(current) {
 }
 
 /**
+ * Before the first load of conversations: the server's current cursor, so that a later sync replays whatever
+ * changed between that load and the connection being ready. 404: this API has no sync.
+ */
+export async function primeSync() {
+  if (store.syncCursor()) return;
+  try {
+    const answer = await api("GET", "sync");
+    syncAvailable = true;
+    store.setSyncCursor(answer.cursor);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) syncAvailable = false;
+  }
+}
+
+/**
  * Pages through GET /api/sync from the last applied cursor, each change through the store (which skips what it
  * has applied). 404: this API has no sync, and the reload in onConnected is all there is. 410: the cursor is
  * older than the kept history; start again from now (onConnected has reloaded the conversations).
