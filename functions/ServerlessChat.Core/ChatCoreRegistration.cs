@@ -15,6 +15,7 @@ using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Sync;
 using StackExchange.Redis;
 
 namespace ServerlessChat.Core;
@@ -50,6 +51,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<ChatEndpointInvoker>();
         builder.AddChatAssistant();
         builder.AddChatRealtime();
+        builder.AddChatSync();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

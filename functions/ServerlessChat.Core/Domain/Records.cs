@@ -60,3 +60,13 @@ public sealed record ResetTokenRecord(
     DateTimeOffset? UsedAt);
 
 public sealed record PresenceRecord(string UserId, int Connections, DateTimeOffset LastSeenAt);
+
+/// <summary>
+/// One entry of a conversation's change log: one per change per conversation, never per recipient.
+/// <see cref="Seq"/> counts 1, 2, 3... within the conversation; <see cref="At"/> is the commit time in Unix
+/// milliseconds, strictly increasing with <see cref="Seq"/> (a later change never gets an earlier time).
+/// </summary>
+public sealed record ChangeRecord(string ConversationId, long Seq, long At, string Type, string EntityId);
+
+/// <summary>A stored value and the change-log entry written with it.</summary>
+public sealed record Changed<T>(T Value, ChangeRecord Change);

@@ -5,6 +5,7 @@ using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Messaging;
 
@@ -40,7 +41,7 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
-        var (stored, created) = await messages.InsertAsync(
+        var (stored, created, change) = await messages.InsertAsync(
             new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
             ct);
 
@@ -55,7 +56,7 @@ public sealed class MessageService(
         }
 
         // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
-        var dto = MessageDto.From(stored, isRead: false);
+        var dto = MessageDto.From(stored, isRead: false) with { Cursor = SyncCursor.ForChangeOrNull(change) };
 
         foreach (var listener in listeners)
         {
@@ -94,8 +95,8 @@ public sealed class MessageService(
             throw ProblemException.Conflict("A deleted message cannot be edited.");
         }
 
-        var updated = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
-        var dto = await ToDtoAsync(updated, ct);
+        var (updated, change) = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var dto = await ToDtoAsync(updated, ct) with { Cursor = SyncCursor.ForChangeOrNull(change) };
         return new(dto, ToAudience(updated, ChatHub.MessageUpdated, dto));
     }
 
@@ -107,8 +108,8 @@ public sealed class MessageService(
             return new(true, []);
         }
 
-        var deleted = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
-        return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId)));
+        var (deleted, change) = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId, SyncCursor.ForChange(change))));
     }
 
     public async Task<Outcome<ReadStateDto>> MarkReadAsync(string callerId, MarkReadRequest request, CancellationToken ct)
@@ -127,9 +128,9 @@ public sealed class MessageService(
             throw ProblemException.NotFound("No such message in this conversation.");
         }
 
-        var marker = await conversations.AdvanceReadMarkerAsync(conversation.Id, callerId, upTo!, ct);
+        var (marker, change) = await conversations.AdvanceReadMarkerAsync(conversation.Id, callerId, upTo!, ct);
         var unread = await messages.CountUnreadAsync(conversation.Id, callerId, marker, ct);
-        var read = new MessagesReadDto(conversation.Id, callerId, marker);
+        var read = new MessagesReadDto(conversation.Id, callerId, marker, SyncCursor.ForChangeOrNull(change));
         RealtimeAction[] actions = groupId is not null
             ? [new SendToGroup(ChatHub.GroupFor(groupId), ChatHub.MessagesRead, read)]
             : [new SendToUser(peerId!, ChatHub.MessagesRead, read), new SendToUser(callerId, ChatHub.MessagesRead, read)];
@@ -206,7 +207,19 @@ public sealed class MessageService(
             ? (await directory.GetGroupAsync(message.GroupId, ct))?.Members ?? []
             : [message.SenderId, message.ReceiverId!];
         var markers = await conversations.GetReadMarkersAsync(message.ConversationId, ct);
-        return MessageDto.From(message, IsRead(message, markers, participants));
+        return (await BuildDtosAsync([message], markers, participants, ct))[0];
+    }
+
+    /// <summary>
+    /// The API shape of messages of one conversation, given its read markers and participants: the one place
+    /// that turns stored messages into <see cref="MessageDto"/> for events and sync.
+    /// </summary>
+    public Task<IReadOnlyList<MessageDto>> BuildDtosAsync(
+        IReadOnlyList<MessageRecord> records, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        IReadOnlyList<MessageDto> dtos = records.Select(m => MessageDto.From(m, IsRead(m, markers, participants))).ToList();
+        return Task.FromResult(dtos);
     }
 
     /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>

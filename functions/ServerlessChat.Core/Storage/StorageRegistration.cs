@@ -59,6 +59,8 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
+        services.AddSingleton<SqliteChangeLog>();
+        services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteChangeLog>());
     }
 
     private static void AddMongo(IServiceCollection services)
@@ -76,5 +78,7 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, MongoAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, MongoRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, MongoPresenceStore>();
+        services.AddSingleton<MongoChangeLog>();
+        services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<MongoChangeLog>());
     }
 }

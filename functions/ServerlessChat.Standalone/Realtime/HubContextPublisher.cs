@@ -41,6 +41,9 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
 
                         await hub.Clients.Users(users).SendAsync(send.Target, send.Payload, CancellationToken.None);
                         break;
+                    case SendToConnection send:
+                        await hub.Clients.Client(send.ConnectionId).SendAsync(send.Target, send.Payload, CancellationToken.None);
+                        break;
                     case SendToGroup send:
                         await hub.Clients.Group(send.GroupName).SendAsync(send.Target, send.Payload, CancellationToken.None);
                         break;

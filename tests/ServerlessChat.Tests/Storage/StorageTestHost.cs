@@ -24,6 +24,7 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IRateLimitCounterStore RateLimits => Get<IRateLimitCounterStore>();
     public IPresenceStore Presence => Get<IPresenceStore>();
     public IStorageHealth Health => Get<IStorageHealth>();
+    public IChangeLog Changes => Get<IChangeLog>();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

@@ -20,6 +20,7 @@ internal sealed class MongoChatDatabase
     public const string ResetTokensName = "resetTokens";
     public const string RateLimitsName = "rateLimits";
     public const string PresenceName = "presence";
+    public const string ChangesName = "changes";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -33,6 +34,7 @@ internal sealed class MongoChatDatabase
         ResetTokens = Database.GetCollection<BsonDocument>(ResetTokensName);
         RateLimits = Database.GetCollection<BsonDocument>(RateLimitsName);
         Presence = Database.GetCollection<BsonDocument>(PresenceName);
+        Changes = Database.GetCollection<BsonDocument>(ChangesName);
     }
 
     public IMongoDatabase Database { get; }
@@ -45,4 +47,5 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> ResetTokens { get; }
     public IMongoCollection<BsonDocument> RateLimits { get; }
     public IMongoCollection<BsonDocument> Presence { get; }
+    public IMongoCollection<BsonDocument> Changes { get; }
 }

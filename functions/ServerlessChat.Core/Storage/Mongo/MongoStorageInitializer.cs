@@ -42,6 +42,9 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("windowEnd"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.Presence, ct,
             (keys.Ascending("connections").Ascending("lastSeenAt"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.Changes, ct,
+            (keys.Ascending("conversationId").Ascending("at"), null),
+            (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
     }
 
     private async Task EnsureAsync(

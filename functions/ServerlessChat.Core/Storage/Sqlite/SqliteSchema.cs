@@ -117,6 +117,19 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Only users with open connections can expire; the partial index holds just those.
         CREATE INDEX ix_presence_online ON presence (last_seen_at) WHERE connections > 0;
         """,
+        """
+        -- The change log behind sync: one row per change per conversation, never per recipient.
+        CREATE TABLE changes (
+            conversation_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX ux_changes_conversation_at ON changes (conversation_id, at);
+        CREATE INDEX ix_changes_at ON changes (at);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
