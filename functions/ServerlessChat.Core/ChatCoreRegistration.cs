@@ -16,6 +16,7 @@ using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Sync;
 using StackExchange.Redis;
 
 namespace ServerlessChat.Core;
@@ -52,6 +53,7 @@ public static class ChatCoreRegistration
         builder.AddChatAttachments();
         builder.AddChatAssistant();
         builder.AddChatRealtime();
+        builder.AddChatSync();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -18,6 +18,7 @@ public static class ChatApi
         .. RealtimeApi.Endpoints,
         .. CallsApi.Endpoints,
         .. AssistantApi.Endpoints,
+        .. SyncApi.Endpoints,
     ];
 
     public static RouteGroupBuilder MapChatApi(this IEndpointRouteBuilder app)

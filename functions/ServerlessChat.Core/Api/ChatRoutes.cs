@@ -41,4 +41,6 @@ public static class ChatRoutes
     public const string IceServers = "calls/ice-servers";
 
     public const string Assistant = "assistant";
+
+    public const string Sync = "sync";
 }

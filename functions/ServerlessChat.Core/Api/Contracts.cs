@@ -39,7 +39,8 @@ public sealed record MessageDto(
     bool Deleted,
     bool IsRead,
     string? ClientMessageId,
-    IReadOnlyList<AttachmentDto> Attachments)
+    IReadOnlyList<AttachmentDto> Attachments,
+    string? Cursor = null)
 {
     public static MessageDto From(MessageRecord message, bool isRead, IReadOnlyList<AttachmentDto> attachments) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
@@ -71,9 +72,10 @@ public sealed record MessagePageDto(IReadOnlyList<MessageDto> Items, string? Nex
 
 public sealed record ReadStateDto(string ConversationId, string UpTo, long Unread);
 
-public sealed record MessageDeletedDto(string Id, string ConversationId);
+/// <summary><see cref="Cursor"/>: the change's sync cursor (see <see cref="Sync.SyncCursor"/>), also on the other stored-state events.</summary>
+public sealed record MessageDeletedDto(string Id, string ConversationId, string? Cursor = null);
 
-public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo);
+public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null);
 
 public sealed record ConversationDto(
     string ConversationId,
@@ -84,7 +86,9 @@ public sealed record ConversationDto(
     long Unread,
     DateTimeOffset UpdatedAt);
 
-public sealed record GroupDto(string Id, string Name, IReadOnlyList<string> Members, IReadOnlyList<string> Admins, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record GroupDto(
+    string Id, string Name, IReadOnlyList<string> Members, IReadOnlyList<string> Admins, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? Cursor = null)
 {
     public static GroupDto From(GroupRecord group) =>
         new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt);

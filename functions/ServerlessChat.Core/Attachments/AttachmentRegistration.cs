@@ -44,10 +44,10 @@ public static class AttachmentRegistration
             services.AddSingleton<IAttachmentBlobStore>(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<AttachmentOptions>>().Value;
-                var environment = sp.GetRequiredService<IHostEnvironment>();
+                var paths = sp.GetRequiredService<DataPaths>();
                 var root = options.Directory is { Length: > 0 } directory
-                    ? DataPaths.Resolve(environment, directory)
-                    : Path.Combine(Path.GetDirectoryName(DataPaths.Resolve(environment, sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath))!, "attachments");
+                    ? paths.Resolve(directory)
+                    : Path.Combine(Path.GetDirectoryName(paths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath))!, "attachments");
                 return new FileSystemBlobStore(root, sp.GetRequiredService<BlobUrlSigner>());
             });
         }

@@ -25,6 +25,7 @@ public sealed class AzureSignalRRestClient(IHttpClientFactory clients, AzureSign
         {
             SendToUser send => (HttpMethod.Post, $"users/{Segment(send.UserId)}/:send", Payload(send.Target, send.Payload)),
             SendToGroup send => (HttpMethod.Post, $"groups/{Segment(send.GroupName)}/:send", Payload(send.Target, send.Payload)),
+            SendToConnection send => (HttpMethod.Post, $"connections/{Segment(send.ConnectionId)}/:send", Payload(send.Target, send.Payload)),
             AddUserToGroup add => (HttpMethod.Put, $"users/{Segment(add.UserId)}/groups/{Segment(add.GroupName)}", null),
             RemoveUserFromGroup remove => (HttpMethod.Delete, $"users/{Segment(remove.UserId)}/groups/{Segment(remove.GroupName)}", null),
             _ => throw new ArgumentOutOfRangeException(nameof(action), action.GetType().Name, "Unknown realtime action."),

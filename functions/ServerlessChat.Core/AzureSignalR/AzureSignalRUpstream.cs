@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
+using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.AzureSignalR;
 
@@ -10,7 +11,7 @@ namespace ServerlessChat.Core.AzureSignalR;
 /// Only genuine calls count: the signature must match a key we hold, or the answer is 401 before anything is read.
 /// Connected and disconnected events feed presence; the heartbeat covers events that never arrive.
 /// </summary>
-public sealed class AzureSignalRUpstream(AzureSignalRAuthorization authorization, PresenceService presence, IRealtimePublisher realtime)
+public sealed class AzureSignalRUpstream(AzureSignalRAuthorization authorization, PresenceService presence, SyncService sync, IRealtimePublisher realtime)
 {
     public const string ConnectionIdHeader = "X-ASRS-Connection-Id";
     public const string UserIdHeader = "X-ASRS-User-Id";
@@ -52,7 +53,10 @@ public sealed class AzureSignalRUpstream(AzureSignalRAuthorization authorization
         {
             // An anonymous connection has no presence; ours always carry a user id, but the service allows them.
             (ConnectionsCategory, ConnectedEvent or DisconnectedEvent, "") => [],
-            (ConnectionsCategory, ConnectedEvent, _) => await presence.ConnectedAsync(userId, ct),
+            // The service keeps group membership per user, so a new connection of the user is in its groups the
+            // moment it exists; ready goes to that one connection once this handler has run.
+            (ConnectionsCategory, ConnectedEvent, _) =>
+                [.. await presence.ConnectedAsync(userId, ct), new SendToConnection(headers[ConnectionIdHeader].ToString(), ChatHub.Ready, new ReadyDto(sync.CurrentCursor()))],
             (ConnectionsCategory, DisconnectedEvent, _) => await presence.DisconnectedAsync(userId, ct),
             // Clients only listen (serverless mode); a hub method invocation has nothing to run here.
             _ => throw ProblemException.BadRequest($"The upstream event '{category}/{@event}' is not handled."),

@@ -91,3 +91,12 @@ public sealed record AttachmentRecord(
 
 /// <summary>What a send decided about one attachment from its bytes, written when it is claimed.</summary>
 public sealed record AttachmentClaim(string Id, string SniffedType, long StoredSize, AttachmentState State);
+/// <summary>
+/// One entry of a conversation's change log: one per change per conversation, never per recipient.
+/// <see cref="Seq"/> counts 1, 2, 3... within the conversation; <see cref="At"/> is the commit time in Unix
+/// milliseconds, strictly increasing with <see cref="Seq"/> (a later change never gets an earlier time).
+/// </summary>
+public sealed record ChangeRecord(string ConversationId, long Seq, long At, string Type, string EntityId);
+
+/// <summary>A stored value and the change-log entry written with it.</summary>
+public sealed record Changed<T>(T Value, ChangeRecord Change);

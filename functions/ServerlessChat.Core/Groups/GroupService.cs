@@ -5,6 +5,7 @@ using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Groups;
 
@@ -36,9 +37,9 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
 
         var now = time.GetStoredNow();
         var group = new GroupRecord(ObjectId.GenerateNewId().ToString(), name!, members, [callerId], callerId, now, now, 1);
-        await groups.CreateAsync(group, ct);
+        var change = await groups.CreateAsync(group, ct);
 
-        var dto = GroupDto.From(group);
+        var dto = GroupDto.From(group) with { Cursor = SyncCursor.ForChange(change) };
         var channel = ChatHub.GroupFor(group.Id);
         var actions = members.Select(RealtimeAction (m) => new AddUserToGroup(m, channel))
             .Append(new SendToGroup(channel, ChatHub.GroupUpdated, dto))
@@ -81,14 +82,15 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
                 admins.Add(members[0]);
             }
 
-            var updated = await groups.UpdateMembersAsync(group.Id, group.Version, members, admins, time.GetStoredNow(), ct);
-            if (updated is null)
+            var changed = await groups.UpdateMembersAsync(group.Id, group.Version, members, admins, time.GetStoredNow(), ct);
+            if (changed is null)
             {
                 continue;
             }
 
+            var updated = changed.Value;
             await directory.ForgetGroupAsync(group.Id, ct);
-            var dto = GroupDto.From(updated);
+            var dto = GroupDto.From(updated) with { Cursor = SyncCursor.ForChange(changed.Change) };
             var channel = ChatHub.GroupFor(group.Id);
             var added = updated.Members.Except(group.Members).ToList();
             var removed = group.Members.Except(updated.Members).ToList();

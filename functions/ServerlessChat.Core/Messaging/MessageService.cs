@@ -7,6 +7,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Telemetry;
+using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Messaging;
 
@@ -59,9 +60,10 @@ public sealed class MessageService(
 
         MessageRecord stored;
         bool created;
+        ChangeRecord? change;
         try
         {
-            (stored, created) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
+            (stored, created, change) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
                 new MessageRecord(messageId, conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
                 ct));
         }
@@ -91,7 +93,7 @@ public sealed class MessageService(
         ChatTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("chat.conversation.type", groupId is null ? "direct" : "group"));
 
         // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
-        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0))[0];
+        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0))[0] with { Cursor = SyncCursor.ForChangeOrNull(change) };
 
         foreach (var listener in listeners)
         {
@@ -130,8 +132,8 @@ public sealed class MessageService(
             throw ProblemException.Conflict("A deleted message cannot be edited.");
         }
 
-        var updated = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
-        var dto = await ToDtoAsync(updated, ct);
+        var (updated, change) = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var dto = await ToDtoAsync(updated, ct) with { Cursor = SyncCursor.ForChangeOrNull(change) };
         return new(dto, ToAudience(updated, ChatHub.MessageUpdated, dto));
     }
 
@@ -143,9 +145,9 @@ public sealed class MessageService(
             return new(true, []);
         }
 
-        var deleted = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var (deleted, change) = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
         await attachments.DeleteForMessageAsync(deleted.Id, ct);
-        return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId)));
+        return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId, SyncCursor.ForChange(change))));
     }
 
     public async Task<Outcome<ReadStateDto>> MarkReadAsync(string callerId, MarkReadRequest request, CancellationToken ct)
@@ -164,9 +166,9 @@ public sealed class MessageService(
             throw ProblemException.NotFound("No such message in this conversation.");
         }
 
-        var marker = await conversations.AdvanceReadMarkerAsync(conversation.Id, callerId, upTo!, ct);
+        var (marker, change) = await conversations.AdvanceReadMarkerAsync(conversation.Id, callerId, upTo!, ct);
         var unread = await messages.CountUnreadAsync(conversation.Id, callerId, marker, ct);
-        var read = new MessagesReadDto(conversation.Id, callerId, marker);
+        var read = new MessagesReadDto(conversation.Id, callerId, marker, SyncCursor.ForChangeOrNull(change));
         RealtimeAction[] actions = groupId is not null
             ? [new SendToGroup(ChatHub.GroupFor(groupId), ChatHub.MessagesRead, read)]
             : [new SendToUser(peerId!, ChatHub.MessagesRead, read), new SendToUser(callerId, ChatHub.MessagesRead, read)];
@@ -291,6 +293,15 @@ public sealed class MessageService(
             throw ProblemException.Validation(AttachmentService.Field, "An attachment is attached to another message already.");
         }
         return new((await ToDtoAsync(stored, ct), false), []);
+    }
+
+    /// <summary>
+    /// The API shape of messages of one conversation, given its read markers and participants, for events and
+    /// sync; built by <see cref="ToDtosAsync"/> like every other Message.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageDto>> BuildDtosAsync(
+        IReadOnlyList<MessageRecord> records, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants, CancellationToken ct) =>
+        await ToDtosAsync(records, m => IsRead(m, markers, participants), ct);
     }
 
     /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>

@@ -9,6 +9,9 @@ public abstract record RealtimeAction;
 
 public sealed record SendToUser(string UserId, string Target, object Payload) : RealtimeAction;
 
+/// <summary>To one connection (the <c>ready</c> event of a new connection).</summary>
+public sealed record SendToConnection(string ConnectionId, string Target, object Payload) : RealtimeAction;
+
 public sealed record SendToGroup(string GroupName, string Target, object Payload) : RealtimeAction;
 
 public sealed record AddUserToGroup(string UserId, string GroupName) : RealtimeAction;
@@ -28,6 +31,9 @@ public static class ChatHub
     public const string Presence = "presence";
     public const string GroupUpdated = "groupUpdated";
     public const string CallSignal = "callSignal";
+
+    /// <summary>Sent to a connection once it is joined to its user and groups: from then on it misses nothing.</summary>
+    public const string Ready = "ready";
 
     /// <summary>The SignalR group that carries a chat group's traffic.</summary>
     public static string GroupFor(string groupId) => $"group-{groupId}";

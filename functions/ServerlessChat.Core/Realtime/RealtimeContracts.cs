@@ -9,6 +9,9 @@ namespace ServerlessChat.Core.Realtime;
 /// <summary>The SignalR redirect answer: the clients connect to <see cref="Url"/> with <see cref="AccessToken"/>.</summary>
 public sealed record NegotiateDto(string Url, string AccessToken);
 
+/// <summary>The <c>ready</c> event: the client syncs from its last applied cursor (or starts from this one).</summary>
+public sealed record ReadyDto(string Cursor);
+
 public sealed record TypingRequest(string? ReceiverId, string? GroupId);
 
 public sealed record TypingDto(string ConversationId, string UserId);

@@ -26,13 +26,18 @@ public interface IMessageStore
     /// <summary>
     /// Stores the message, or, when the same sender already stored one with the same clientMessageId, stores
     /// nothing and returns that one with <c>Created = false</c>.
+    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write.
     /// </summary>
-    Task<(MessageRecord Message, bool Created)> InsertAsync(MessageRecord message, CancellationToken ct);
+    Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct);
+    /// <summary>The messages of one conversation with these ids (one partition, no scan).</summary>
+    Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct);
     Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct);
     /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given.</summary>
     Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct);
-    Task<MessageRecord?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct);
-    Task<MessageRecord?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Also records <c>messageUpdated</c> in the change log.</summary>
+    Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct);
+    /// <summary>Also records <c>messageDeleted</c> in the change log.</summary>
+    Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
     /// <summary>Messages after <paramref name="afterId"/> (all when null) not sent by the user and not deleted.</summary>
     Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
 }
@@ -44,19 +49,38 @@ public interface IConversationStore
     Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken ct);
     /// <summary>Direct conversations of the user and those of the given groups, latest activity first.</summary>
     Task<IReadOnlyList<ConversationRecord>> ListAsync(string userId, IReadOnlyCollection<string> groupIds, int limit, CancellationToken ct);
-    /// <summary>Moves the user's read marker forward to <paramref name="upTo"/> (never backwards) and returns the marker now stored.</summary>
-    Task<string> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct);
+    /// <summary>
+    /// Moves the user's read marker forward to <paramref name="upTo"/> (never backwards) and returns the marker now
+    /// stored; when it moved, the change log records <c>messagesRead</c> with the user as the entity.
+    /// </summary>
+    Task<(string UpTo, ChangeRecord? Change)> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct);
     /// <summary>Read markers of the conversation, by user id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
 }
 
 public interface IGroupStore
 {
-    Task CreateAsync(GroupRecord group, CancellationToken ct);
+    /// <summary>Also records <c>groupUpdated</c> in the group conversation's change log.</summary>
+    Task<ChangeRecord> CreateAsync(GroupRecord group, CancellationToken ct);
     Task<GroupRecord?> FindByIdAsync(string id, CancellationToken ct);
     Task<IReadOnlyList<GroupRecord>> ListForMemberAsync(string userId, CancellationToken ct);
-    /// <summary>Replaces members and admins when the stored version still equals <paramref name="expectedVersion"/>; the version then increments. Returns null on a version conflict or missing group.</summary>
-    Task<GroupRecord?> UpdateMembersAsync(string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Replaces members and admins when the stored version still equals <paramref name="expectedVersion"/>; the version then increments. Returns null on a version conflict or missing group. Also records <c>groupUpdated</c>.</summary>
+    Task<Changed<GroupRecord>?> UpdateMembersAsync(string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct);
+}
+
+/// <summary>
+/// The change log behind sync: partitioned by conversation (the Cosmos DB shard key), one entry per change.
+/// The message, read-marker and group writes record their own entries; a feature whose change has no such
+/// write (reactions, say) records it with <see cref="AppendAsync"/> right after its own write.
+/// </summary>
+public interface IChangeLog
+{
+    /// <summary>Records a change of <paramref name="type"/> (the realtime event name) to <paramref name="entityId"/>.</summary>
+    Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct);
+    /// <summary>Entries with <c>At</c> greater than <paramref name="afterAt"/>, oldest first: one index range in one partition.</summary>
+    Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct);
+    /// <summary>Removes entries older than <paramref name="before"/> (MongoDB also has a TTL index for this).</summary>
+    Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct);
 }
 
 public interface IAuthTokenStore

@@ -61,6 +61,8 @@ public static class StorageRegistration
         services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
         services.AddSingleton<IAttachmentStore, SqliteAttachmentStore>();
+        services.AddSingleton<SqliteChangeLog>();
+        services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteChangeLog>());
     }
 
     private static void AddMongo(IServiceCollection services)
@@ -81,6 +83,7 @@ public static class StorageRegistration
         AddThrottled<IRateLimitCounterStore, MongoRateLimitCounterStore>(services);
         AddThrottled<IPresenceStore, MongoPresenceStore>(services);
         AddThrottled<IAttachmentStore, MongoAttachmentStore>(services);
+        AddThrottled<IChangeLog, MongoChangeLog>(services);
     }
 
     /// <summary>Every call of a Mongo store waits out Cosmos DB throttling (see <see cref="MongoThrottlingPolicy"/>).</summary>

@@ -45,6 +45,9 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
 
                         await SendToUsersAsync(users, send.Target, send.Payload);
                         break;
+                    case SendToConnection send:
+                        await hub.Clients.Client(send.ConnectionId).SendAsync(send.Target, send.Payload, CancellationToken.None);
+                        break;
                     case SendToGroup send:
                         await hub.Clients.Group(send.GroupName).SendAsync(send.Target, send.Payload, CancellationToken.None);
                         break;

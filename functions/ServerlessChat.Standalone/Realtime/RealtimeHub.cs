@@ -3,6 +3,7 @@ using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Standalone.Limits;
+using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Standalone.Realtime;
 
@@ -13,7 +14,7 @@ namespace ServerlessChat.Standalone.Realtime;
 /// in the NameIdentifier claim.
 /// </summary>
 public sealed partial class RealtimeHub(
-    IConnectionRegistry registry, IGroupStore groups, PresenceService presence, IRealtimePublisher publisher, HubAdmission admission,
+    IConnectionRegistry registry, IGroupStore groups, PresenceService presence, SyncService sync, IRealtimePublisher publisher, HubAdmission admission,
     ILogger<RealtimeHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
@@ -38,6 +39,10 @@ public sealed partial class RealtimeHub(
             }
 
             await publisher.PublishAsync(await presence.ConnectedAsync(userId, ct), ct);
+
+            // The lifetime manager (with Redis: its user and connection subscriptions) joined this connection
+            // before OnConnectedAsync ran, and its groups are joined above: nothing sent from now on can miss it.
+            await Clients.Caller.SendAsync(ChatHub.Ready, new ReadyDto(sync.CurrentCursor()), ct);
         }
         catch
         {

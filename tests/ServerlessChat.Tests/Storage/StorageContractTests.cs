@@ -201,8 +201,8 @@ public abstract class StorageContractTests(StorageFixture fixture)
         var direct = DirectMessage(a, b, "line one\nline <two> & \"three\" 😀", Unique("c"));
         var group = GroupMessage(groupId, a);
 
-        var (storedDirect, createdDirect) = await Store.Messages.InsertAsync(direct, default);
-        var (storedGroup, createdGroup) = await Store.Messages.InsertAsync(group, default);
+        var (storedDirect, createdDirect, _) = await Store.Messages.InsertAsync(direct, default);
+        var (storedGroup, createdGroup, _) = await Store.Messages.InsertAsync(group, default);
 
         Assert.True(createdDirect);
         Assert.True(createdGroup);
@@ -222,9 +222,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         var retry = DirectMessage(a, b, "second", clientId);
 
         Assert.True((await Store.Messages.InsertAsync(original, default)).Created);
-        var (returned, created) = await Store.Messages.InsertAsync(retry, default);
+        var (returned, created, change) = await Store.Messages.InsertAsync(retry, default);
 
         Assert.False(created);
+        Assert.Null(change);
         Assert.Equal(original, returned);
         Assert.Null(await Store.Messages.FindByIdAsync(retry.Id, default));
         Assert.Equal([original], await Store.Messages.GetPageAsync(original.ConversationId, null, 10, default));
@@ -296,12 +297,12 @@ public abstract class StorageContractTests(StorageFixture fixture)
         var neighbour = (await Store.Messages.InsertAsync(DirectMessage(a, b, "keep me"), default)).Message;
         var editedAt = Now().AddSeconds(5);
 
-        var edited = await Store.Messages.UpdateContentAsync(message.Id, "final", editedAt, default);
+        var edited = (await Store.Messages.UpdateContentAsync(message.Id, "final", editedAt, default))?.Value;
         Assert.Equal(message with { Content = "final", EditedAt = editedAt }, edited);
         Assert.Equal(edited, await Store.Messages.FindByIdAsync(message.Id, default));
 
         var deletedAt = editedAt.AddSeconds(5);
-        var deleted = await Store.Messages.MarkDeletedAsync(message.Id, deletedAt, default);
+        var deleted = (await Store.Messages.MarkDeletedAsync(message.Id, deletedAt, default))?.Value;
         Assert.NotNull(deleted);
         Assert.True(deleted.Deleted);
         Assert.Equal("", deleted.Content);
@@ -415,10 +416,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
         var conversationId = ConversationIds.Direct(me, peer);
         var (m1, m2, m3) = (NewId(), NewId(), NewId());
 
-        Assert.Equal(m2, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m2, default));
-        Assert.Equal(m2, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m1, default));
-        Assert.Equal(m1, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, peer, m1, default));
-        Assert.Equal(m3, await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m3, default));
+        Assert.Equal(m2, (await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m2, default)).UpTo);
+        Assert.Equal(m2, (await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m1, default)).UpTo);
+        Assert.Equal(m1, (await Store.Conversations.AdvanceReadMarkerAsync(conversationId, peer, m1, default)).UpTo);
+        Assert.Equal(m3, (await Store.Conversations.AdvanceReadMarkerAsync(conversationId, me, m3, default)).UpTo);
 
         var markers = await Store.Conversations.GetReadMarkersAsync(conversationId, default);
         Assert.Equal(2, markers.Count);
@@ -473,7 +474,7 @@ public abstract class StorageContractTests(StorageFixture fixture)
         await Store.Groups.CreateAsync(group, default);
         var at = t.AddMinutes(1);
 
-        var updated = await Store.Groups.UpdateMembersAsync(group.Id, 1, [owner, newcomer], [owner, newcomer], at, default);
+        var updated = (await Store.Groups.UpdateMembersAsync(group.Id, 1, [owner, newcomer], [owner, newcomer], at, default))?.Value;
 
         var expected = group with { Members = [owner, newcomer], Admins = [owner, newcomer], UpdatedAt = at, Version = 2 };
         AssertGroup(expected, updated);
@@ -498,9 +499,10 @@ public abstract class StorageContractTests(StorageFixture fixture)
 
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
             Store.Groups.UpdateMembersAsync(group.Id, 7, [owner, NewId()], [owner], t.AddSeconds(1), default)));
+        var winners = results.Where(r => r is not null).Select(r => r!.Value).ToList();
 
-        var winner = Assert.Single(results, r => r is not null);
-        AssertGroup(winner!, await Store.Groups.FindByIdAsync(group.Id, default));
+        var winner = Assert.Single(winners);
+        AssertGroup(winner, await Store.Groups.FindByIdAsync(group.Id, default));
         Assert.Equal(8, winner!.Version);
     }
 
@@ -763,6 +765,78 @@ public abstract class StorageContractTests(StorageFixture fixture)
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Users.CreateAsync(NewUser() with { Id = "nope" }, default));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Messages.InsertAsync(DirectMessage(NewId(), NewId()) with { SenderId = "nope" }, default));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Presence.ConnectedAsync("nope", Now(), default));
+    }
+
+    // Change log
+
+    [SkippableFact]
+    public async Task EveryVisibleWriteRecordsOneChangeInItsConversationInOrder()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (a, b) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(a, b);
+        var clientId = Unique("c");
+        var (message, _, sent) = await Store.Messages.InsertAsync(DirectMessage(a, b, "one", clientId), default);
+        var (_, _, repeat) = await Store.Messages.InsertAsync(DirectMessage(a, b, "again", clientId), default);
+        var edited = await Store.Messages.UpdateContentAsync(message.Id, "two", Now(), default);
+        var read = await Store.Conversations.AdvanceReadMarkerAsync(conversationId, b, message.Id, default);
+        var readAgain = await Store.Conversations.AdvanceReadMarkerAsync(conversationId, b, message.Id, default);
+        var deleted = await Store.Messages.MarkDeletedAsync(message.Id, Now(), default);
+
+        Assert.Null(repeat);
+        Assert.Null(readAgain.Change);
+        ChangeRecord[] expected = [sent!, edited!.Change, read.Change!, deleted!.Change];
+        Assert.Equal(["newMessage", "messageUpdated", "messagesRead", "messageDeleted"], expected.Select(c => c.Type));
+        Assert.Equal([message.Id, message.Id, b, message.Id], expected.Select(c => c.EntityId));
+        Assert.Equal([1L, 2, 3, 4], expected.Select(c => c.Seq));
+        Assert.True(expected.Zip(expected.Skip(1)).All(p => p.First.At < p.Second.At));
+        Assert.Equal(expected, await Store.Changes.ReadAfterAsync(conversationId, 0, 10, default));
+        Assert.Equal(expected[2..], await Store.Changes.ReadAfterAsync(conversationId, expected[1].At, 10, default));
+        Assert.Equal(expected[..1], await Store.Changes.ReadAfterAsync(conversationId, 0, 1, default));
+        Assert.Empty(await Store.Changes.ReadAfterAsync(ConversationIds.Direct(a, NewId()), 0, 10, default));
+    }
+
+    [SkippableFact]
+    public async Task GroupCreationAndMemberChangesAreChangesOfTheGroupConversation()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var owner = NewId();
+        var t = Now();
+        var group = new GroupRecord(NewId(), "Log", [owner], [owner], owner, t, t, 1);
+        var created = await Store.Groups.CreateAsync(group, default);
+        var updated = await Store.Groups.UpdateMembersAsync(group.Id, 1, [owner, NewId()], [owner], t.AddSeconds(1), default);
+        var lost = await Store.Groups.UpdateMembersAsync(group.Id, 1, [owner], [owner], t.AddSeconds(2), default);
+
+        Assert.Null(lost);
+        Assert.Equal([created, updated!.Change], await Store.Changes.ReadAfterAsync(ConversationIds.Group(group.Id), 0, 10, default));
+        Assert.All([created, updated.Change], c => Assert.Equal(("groupUpdated", group.Id), (c.Type, c.EntityId)));
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentChangesOfOneConversationGetConsecutiveSequenceNumbersInTimeOrder()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var conversationId = ConversationIds.Direct(NewId(), NewId());
+        var appended = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Store.Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default)));
+
+        var stored = await Store.Changes.ReadAfterAsync(conversationId, 0, 100, default);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), stored.Select(c => c.Seq));
+        Assert.True(stored.Zip(stored.Skip(1)).All(p => p.First.At < p.Second.At));
+        Assert.Equal(appended.OrderBy(c => c.Seq), stored);
+    }
+
+    [SkippableFact]
+    public async Task MessagesAreFoundByIdsWithinTheirConversationOnly()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (a, b) = (NewId(), NewId());
+        var first = (await Store.Messages.InsertAsync(DirectMessage(a, b, "1"), default)).Message;
+        var second = (await Store.Messages.InsertAsync(DirectMessage(b, a, "2"), default)).Message;
+        var elsewhere = (await Store.Messages.InsertAsync(DirectMessage(a, NewId(), "3"), default)).Message;
+
+        var found = await Store.Messages.FindByIdsAsync(first.ConversationId, [first.Id, second.Id, elsewhere.Id, "nope"], default);
+        Assert.Equal([first, second], found.OrderBy(m => m.Id, StringComparer.Ordinal));
+        Assert.Empty(await Store.Messages.FindByIdsAsync(first.ConversationId, [], default));
     }
 
     [SkippableFact]

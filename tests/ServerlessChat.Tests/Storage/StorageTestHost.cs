@@ -25,6 +25,7 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IPresenceStore Presence => Get<IPresenceStore>();
     public IStorageHealth Health => Get<IStorageHealth>();
     public IAttachmentStore Attachments => Get<IAttachmentStore>();
+    public IChangeLog Changes => Get<IChangeLog>();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

@@ -21,6 +21,7 @@ internal sealed class MongoChatDatabase
     public const string RateLimitsName = "rateLimits";
     public const string PresenceName = "presence";
     public const string AttachmentsName = "attachments";
+    public const string ChangesName = "changes";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -35,6 +36,7 @@ internal sealed class MongoChatDatabase
         RateLimits = Database.GetCollection<BsonDocument>(RateLimitsName);
         Presence = Database.GetCollection<BsonDocument>(PresenceName);
         Attachments = Database.GetCollection<BsonDocument>(AttachmentsName);
+        Changes = Database.GetCollection<BsonDocument>(ChangesName);
     }
 
     public IMongoDatabase Database { get; }
@@ -48,4 +50,5 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> RateLimits { get; }
     public IMongoCollection<BsonDocument> Presence { get; }
     public IMongoCollection<BsonDocument> Attachments { get; }
+    public IMongoCollection<BsonDocument> Changes { get; }
 }

@@ -1,10 +1,11 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
-internal sealed class MongoConversationStore(MongoChatDatabase db) : IConversationStore
+internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLog changes) : IConversationStore
 {
     private static readonly FindOneAndUpdateOptions<BsonDocument> UpsertReturnBefore =
         new() { IsUpsert = true, ReturnDocument = ReturnDocument.Before };
@@ -73,7 +74,7 @@ internal sealed class MongoConversationStore(MongoChatDatabase db) : IConversati
         return documents.ConvertAll(Map);
     }
 
-    public async Task<string> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct)
+    public async Task<(string UpTo, ChangeRecord? Change)> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct)
     {
         var user = StorageIds.RequireObjectId(userId);
         var marker = StorageIds.RequireObjectId(upTo);
@@ -88,7 +89,8 @@ internal sealed class MongoConversationStore(MongoChatDatabase db) : IConversati
         ObjectId? previous = before is not null && before.TryGetValue("upTo", out var stored) && stored.IsObjectId ? stored.AsObjectId : null;
         var now = previous is { } p && p > marker ? p : marker;
 
-        if (!ConversationIds.IsGroup(conversationId) && (previous is null || now > previous.Value))
+        var moved = previous is null || now > previous.Value;
+        if (!ConversationIds.IsGroup(conversationId) && moved)
         {
             // isRead of the original design: only the newly covered range, so each advance touches each message once.
             var range = new BsonDocument("$lte", now);
@@ -105,7 +107,8 @@ internal sealed class MongoConversationStore(MongoChatDatabase db) : IConversati
             };
             await db.Messages.UpdateManyAsync(filter, new BsonDocument("$set", new BsonDocument("isRead", true)), cancellationToken: ct).ConfigureAwait(false);
         }
-        return now.ToString();
+        var change = moved ? await changes.AppendAsync(conversationId, ChatHub.MessagesRead, user.ToString(), ct).ConfigureAwait(false) : null;
+        return (now.ToString(), change);
     }
 
     public async Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct)

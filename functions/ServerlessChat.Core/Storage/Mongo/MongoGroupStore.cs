@@ -1,14 +1,15 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
-internal sealed class MongoGroupStore(MongoChatDatabase db) : IGroupStore
+internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog changes) : IGroupStore
 {
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
 
-    public async Task CreateAsync(GroupRecord group, CancellationToken ct)
+    public async Task<ChangeRecord> CreateAsync(GroupRecord group, CancellationToken ct)
     {
         var (members, admins) = StorageGuards.Membership(group.Members, group.Admins);
         var document = new BsonDocument
@@ -23,6 +24,7 @@ internal sealed class MongoGroupStore(MongoChatDatabase db) : IGroupStore
             { "version", group.Version },
         };
         await db.Groups.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
+        return await changes.AppendAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, ct).ConfigureAwait(false);
     }
 
     public async Task<GroupRecord?> FindByIdAsync(string id, CancellationToken ct)
@@ -45,7 +47,7 @@ internal sealed class MongoGroupStore(MongoChatDatabase db) : IGroupStore
         return documents.ConvertAll(Map);
     }
 
-    public async Task<GroupRecord?> UpdateMembersAsync(
+    public async Task<Changed<GroupRecord>?> UpdateMembersAsync(
         string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct)
     {
         if (!StorageIds.TryParse(id, out var objectId))
@@ -60,7 +62,12 @@ internal sealed class MongoGroupStore(MongoChatDatabase db) : IGroupStore
             { "$inc", new BsonDocument("version", 1L) },
         };
         var document = await db.Groups.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false);
-        return document is null ? null : Map(document);
+        if (document is null)
+        {
+            return null;
+        }
+        var group = Map(document);
+        return new(group, await changes.AppendAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, ct).ConfigureAwait(false));
     }
 
     private static GroupRecord Map(BsonDocument d) => new(

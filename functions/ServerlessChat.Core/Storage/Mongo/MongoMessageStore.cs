@@ -1,14 +1,15 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
-internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
+internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog changes) : IMessageStore
 {
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
 
-    public async Task<(MessageRecord Message, bool Created)> InsertAsync(MessageRecord message, CancellationToken ct)
+    public async Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct)
     {
         var id = StorageIds.RequireObjectId(message.Id, nameof(message));
         var sender = StorageIds.RequireObjectId(message.SenderId, nameof(message));
@@ -33,7 +34,6 @@ internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
         try
         {
             await db.Messages.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
-            return (Map(document), true);
         }
         catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
         {
@@ -43,8 +43,39 @@ internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
             {
                 throw;
             }
-            return (Map(existing), false);
+            return (Map(existing), false, null);
         }
+        var change = await changes.AppendAsync(message.ConversationId, ChatHub.NewMessage, id.ToString(), ct).ConfigureAwait(false);
+        return (Map(document), true, change);
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var objectIds = new BsonArray();
+        foreach (var id in ids)
+        {
+            if (StorageIds.TryParse(id, out var objectId))
+            {
+                objectIds.Add(objectId);
+            }
+        }
+        if (objectIds.Count == 0)
+        {
+            return [];
+        }
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "_id", new BsonDocument("$in", objectIds) } };
+        var documents = await db.Messages.Find(filter).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
+    }
+
+    private async Task<Changed<MessageRecord>?> RecordAsync(BsonDocument? document, string changeType, CancellationToken ct)
+    {
+        if (document is null)
+        {
+            return null;
+        }
+        var message = Map(document);
+        return new(message, await changes.AppendAsync(message.ConversationId, changeType, message.Id, ct).ConfigureAwait(false));
     }
 
     public async Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct)
@@ -80,7 +111,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
         return (filter, new BsonDocument("_id", -1));
     }
 
-    public async Task<MessageRecord?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct)
+    public async Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct)
     {
         if (!StorageIds.TryParse(id, out var objectId))
         {
@@ -88,10 +119,10 @@ internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
         }
         var update = new BsonDocument("$set", new BsonDocument { { "content", content }, { "editedAt", MongoBson.Time(editedAt) } });
         var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
-        return document is null ? null : Map(document);
+        return await RecordAsync(document, ChatHub.MessageUpdated, ct).ConfigureAwait(false);
     }
 
-    public async Task<MessageRecord?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
     {
         if (!StorageIds.TryParse(id, out var objectId))
         {
@@ -99,7 +130,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db) : IMessageStore
         }
         var update = new BsonDocument("$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) } });
         var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
-        return document is null ? null : Map(document);
+        return await RecordAsync(document, ChatHub.MessageDeleted, ct).ConfigureAwait(false);
     }
 
     public async Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct)

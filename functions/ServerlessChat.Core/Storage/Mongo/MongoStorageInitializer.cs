@@ -46,6 +46,9 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("messageId").Ascending("_id"), null),
             (keys.Ascending("messageId").Ascending("createdAt"), null),
             (keys.Ascending("state").Ascending("_id"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.Changes, ct,
+            (keys.Ascending("conversationId").Ascending("at"), null),
+            (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
     }
 
     private async Task EnsureAsync(

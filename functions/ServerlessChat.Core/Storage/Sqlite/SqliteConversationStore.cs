@@ -1,9 +1,10 @@
 using Microsoft.Data.Sqlite;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
-internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, SqliteWriter writer) : IConversationStore
+internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IConversationStore
 {
     private const string Columns = "conversation_id, participant_a, participant_b, group_id, last_message_id, updated_at";
 
@@ -68,14 +69,22 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
             .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
     }
 
-    public Task<string> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct)
+    public Task<(string UpTo, ChangeRecord? Change)> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct)
     {
         var user = StorageIds.Require(userId);
         var marker = StorageIds.Require(upTo);
-        return writer.ExecuteAsync(w => w.QuerySingle(AdvanceSql, p => p
-            .Bind("@conversationId", conversationId)
-            .Bind("@userId", user)
-            .Bind("@upTo", marker), r => r.GetString(0))!, ct);
+        return writer.ExecuteAtomicAsync<(string, ChangeRecord?)>(w =>
+        {
+            var before = w.QuerySingle(
+                "SELECT up_to FROM read_markers WHERE conversation_id = @conversationId AND user_id = @userId",
+                p => p.Bind("@conversationId", conversationId).Bind("@userId", user), r => r.GetString(0));
+            var stored = w.QuerySingle(AdvanceSql, p => p
+                .Bind("@conversationId", conversationId)
+                .Bind("@userId", user)
+                .Bind("@upTo", marker), r => r.GetString(0))!;
+            var moved = before is null || string.CompareOrdinal(stored, before) > 0;
+            return (stored, moved ? changes.Append(w, conversationId, ChatHub.MessagesRead, user) : null);
+        }, ct);
     }
 
     public async Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct)

@@ -1,9 +1,10 @@
 using Microsoft.Data.Sqlite;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
-internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWriter writer) : IGroupStore
+internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IGroupStore
 {
     private const string GroupColumns = "id, name, created_by, created_at, updated_at, version";
 
@@ -17,7 +18,7 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
         ORDER BY group_id, position
         """;
 
-    public Task CreateAsync(GroupRecord group, CancellationToken ct)
+    public Task<ChangeRecord> CreateAsync(GroupRecord group, CancellationToken ct)
     {
         var id = StorageIds.Require(group.Id, nameof(group));
         var createdBy = StorageIds.Require(group.CreatedBy, nameof(group));
@@ -33,7 +34,7 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
                     .BindTime("@updatedAt", group.UpdatedAt)
                     .Bind("@version", group.Version));
             InsertMembers(w, id, members, admins);
-            return true;
+            return changes.Append(w, ConversationIds.Group(id), ChatHub.GroupUpdated, id);
         }, ct);
     }
 
@@ -58,12 +59,12 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
             p => p.Bind("@userId", normalized), ct).ConfigureAwait(false);
     }
 
-    public Task<GroupRecord?> UpdateMembersAsync(
+    public Task<Changed<GroupRecord>?> UpdateMembersAsync(
         string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct)
     {
         if (!StorageIds.TryNormalize(id, out var groupId))
         {
-            return Task.FromResult<GroupRecord?>(null);
+            return Task.FromResult<Changed<GroupRecord>?>(null);
         }
         var (memberIds, adminIds) = StorageGuards.Membership(members, admins);
         return writer.ExecuteAtomicAsync(w =>
@@ -74,11 +75,13 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
                 MapGroup);
             if (group is null)
             {
-                return null;
+                return (Changed<GroupRecord>?)null;
             }
             w.Execute("DELETE FROM group_members WHERE group_id = @groupId", p => p.Bind("@groupId", groupId));
             InsertMembers(w, groupId, memberIds, adminIds);
-            return group with { Members = memberIds, Admins = adminIds };
+            return new Changed<GroupRecord>(
+                group with { Members = memberIds, Admins = adminIds },
+                changes.Append(w, ConversationIds.Group(groupId), ChatHub.GroupUpdated, groupId));
         }, ct);
     }
 

@@ -1,9 +1,10 @@
 using Microsoft.Data.Sqlite;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
-internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer) : IMessageStore
+internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IMessageStore
 {
     private const string Columns =
         "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id";
@@ -35,7 +36,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
     // Above every ObjectId in hex, so one statement serves the first page and later ones.
     private const string NoCursor = "g";
 
-    public Task<(MessageRecord Message, bool Created)> InsertAsync(MessageRecord message, CancellationToken ct)
+    public Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct)
     {
         var stored = message with
         {
@@ -44,7 +45,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             ReceiverId = StorageIds.RequireOptional(message.ReceiverId, nameof(message)),
             GroupId = StorageIds.RequireOptional(message.GroupId, nameof(message)),
         };
-        return writer.ExecuteAsync(w =>
+        return writer.ExecuteAtomicAsync<(MessageRecord, bool, ChangeRecord?)>(w =>
         {
             var inserted = w.Execute(InsertSql, p => p
                 .Bind("@id", stored.Id)
@@ -59,13 +60,14 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                 .Bind("@clientMessageId", stored.ClientMessageId));
             if (inserted == 1)
             {
-                return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true);
+                var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
+                return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true, change);
             }
             var existing = w.QuerySingle(FindByClientIdSql, p => p
                 .Bind("@conversationId", stored.ConversationId)
                 .Bind("@senderId", stored.SenderId)
                 .Bind("@clientMessageId", stored.ClientMessageId), Map);
-            return (existing ?? throw new InvalidOperationException("A conflicting message vanished inside its transaction."), false);
+            return (existing ?? throw new InvalidOperationException("A conflicting message vanished inside its transaction."), false, null);
         }, ct);
     }
 
@@ -87,26 +89,38 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
     }
 
-    public Task<MessageRecord?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct)
+    public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)
     {
-        if (!StorageIds.TryNormalize(id, out var normalized))
+        if (ids.Count == 0)
         {
-            return Task.FromResult<MessageRecord?>(null);
+            return [];
         }
-        return writer.ExecuteAsync(w => w.QuerySingle(
-            $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id RETURNING {Columns}",
-            p => p.Bind("@content", content).BindTime("@editedAt", editedAt).Bind("@id", normalized), Map), ct);
+        return await factory.QueryAsync(
+            $"SELECT {Columns} FROM messages WHERE conversation_id = @conversationId AND id IN (SELECT value FROM json_each(@ids))",
+            p => p.Bind("@conversationId", conversationId).BindList("@ids", StorageIds.NormalizeAll(ids)), Map, ct).ConfigureAwait(false);
     }
 
-    public Task<MessageRecord?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    public Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct) =>
+        UpdateAsync(id, ChatHub.MessageUpdated,
+            $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id RETURNING {Columns}",
+            p => p.Bind("@content", content).BindTime("@editedAt", editedAt), ct);
+
+    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct) =>
+        UpdateAsync(id, ChatHub.MessageDeleted,
+            $"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
+            p => p.BindTime("@at", at), ct);
+
+    private Task<Changed<MessageRecord>?> UpdateAsync(string id, string changeType, string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
     {
         if (!StorageIds.TryNormalize(id, out var normalized))
         {
-            return Task.FromResult<MessageRecord?>(null);
+            return Task.FromResult<Changed<MessageRecord>?>(null);
         }
-        return writer.ExecuteAsync(w => w.QuerySingle(
-            $"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
-            p => p.BindTime("@at", at).Bind("@id", normalized), Map), ct);
+        return writer.ExecuteAtomicAsync(w =>
+        {
+            var updated = w.QuerySingle(sql, p => bind(p.Bind("@id", normalized)), Map);
+            return updated is null ? null : new Changed<MessageRecord>(updated, changes.Append(w, updated.ConversationId, changeType, updated.Id));
+        }, ct);
     }
 
     public async Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct)

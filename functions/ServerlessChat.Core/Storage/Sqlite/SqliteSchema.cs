@@ -137,6 +137,17 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- The sweep of uploads never attached, and the restart of unfinished processing.
         CREATE INDEX ix_attachments_unattached ON attachments (created_at) WHERE message_id IS NULL;
         CREATE INDEX ix_attachments_processing ON attachments (id) WHERE state = 'Processing';
+        -- The change log behind sync: one row per change per conversation, never per recipient.
+        CREATE TABLE changes (
+            conversation_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX ux_changes_conversation_at ON changes (conversation_id, at);
+        CREATE INDEX ix_changes_at ON changes (at);
         """,
     ];
 

@@ -1,0 +1,250 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using ServerlessChat.Core.Realtime;
+using ServerlessChat.Tests.Infrastructure;
+using ServerlessChat.Tests.Realtime;
+
+namespace ServerlessChat.Tests.Sync;
+
+/// <summary>
+/// A client that keeps its view as API.md tells clients to: it applies every live event and every sync answer
+/// through one place, once per change cursor, and syncs from the cursor of the last sync answer it applied
+/// whenever <c>ready</c> arrives (first connect and every reconnect).
+/// </summary>
+public sealed class SyncingClient : IAsyncDisposable
+{
+    private readonly object _gate = new();
+    private readonly HashSet<string> _applied = [];
+    private readonly HashSet<string> _fromSync = [];
+    private readonly SemaphoreSlim _syncing = new(1, 1);
+    private readonly Func<HttpClient> _http;
+    private readonly string _accessToken;
+    private TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, TaskCompletionSource> _awaited = [];
+    private string _cursor;
+
+    private SyncingClient(HubConnection connection, string userId, string accessToken, Func<HttpClient> http, string cursor)
+    {
+        Connection = connection;
+        UserId = userId;
+        _accessToken = accessToken;
+        _http = http;
+        _cursor = cursor;
+        foreach (var name in new[] { ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.GroupUpdated })
+        {
+            connection.On<JsonElement>(name, payload => Apply(name, payload));
+        }
+
+        connection.On<JsonElement>(ChatHub.Ready, ready => { _ = SyncAsync(); });
+        connection.Reconnecting += _ =>
+        {
+            lock (_gate)
+            {
+                if (_synced.Task.IsCompleted)
+                {
+                    _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+
+            return Task.CompletedTask;
+        };
+    }
+
+    public HubConnection Connection { get; }
+
+    public string UserId { get; }
+
+    /// <summary>Messages by id: content, deleted, editedAt.</summary>
+    public Dictionary<string, (string ConversationId, string SenderId, string Content, bool Deleted, string? EditedAt)> Messages { get; } = [];
+
+    /// <summary>Read markers by (conversationId, readerId).</summary>
+    public Dictionary<(string, string), string> Markers { get; } = [];
+
+    public Dictionary<string, string[]> GroupMembers { get; } = [];
+
+    /// <summary>Change cursors that came in sync answers more than once (must stay empty).</summary>
+    public List<string> SyncedTwice { get; } = [];
+
+    public int SyncRequests { get; private set; }
+
+    public static async Task<SyncingClient> ConnectAsync(Uri hubBase, ChatApiClient user, Func<HttpClient> http)
+    {
+        // Before anything happens: the cursor to start from (a client that loaded its conversations would take it then).
+        var start = await ChatApiClient.ReadAsync(await Get(http(), user.AccessToken, "api/sync"), HttpStatusCode.OK);
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(hubBase, "api"), options =>
+            {
+                options.AccessTokenProvider = () => Task.FromResult<string?>(user.AccessToken);
+                options.Transports = HttpTransportType.WebSockets;
+            })
+            .WithAutomaticReconnect(new QuickRetry())
+            .Build();
+        var client = new SyncingClient(connection, user.UserId, user.AccessToken, http, (string)start["cursor"]!);
+        await connection.StartAsync().WaitAsync(RealtimeClient.Timeout);
+        await client.SyncedAsync();
+        return client;
+    }
+
+    /// <summary>Completes once the sync started by the latest <c>ready</c> has been applied.</summary>
+    public Task SyncedAsync()
+    {
+        lock (_gate)
+        {
+            return _synced.Task.WaitAsync(RealtimeClient.Timeout * 2);
+        }
+    }
+
+    /// <summary>Completes once the message is in the view, however it came.</summary>
+    public Task HasMessageAsync(string messageId)
+    {
+        lock (_gate)
+        {
+            if (Messages.ContainsKey(messageId))
+            {
+                return Task.CompletedTask;
+            }
+
+            var found = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _awaited[messageId] = found;
+            return found.Task.WaitAsync(RealtimeClient.Timeout * 2);
+        }
+    }
+
+    public bool IsRead(string messageId)
+    {
+        lock (_gate)
+        {
+            var message = Messages[messageId];
+            var readers = message.ConversationId.StartsWith("g:", StringComparison.Ordinal)
+                ? GroupMembers[message.ConversationId[2..]]
+                : message.ConversationId.Split(':')[1..];
+            var others = readers.Where(r => r != message.SenderId).ToList();
+            return others.Count > 0 && others.All(r => Markers.TryGetValue((message.ConversationId, r), out var upTo) && string.CompareOrdinal(upTo, messageId) >= 0);
+        }
+    }
+
+    private async Task SyncAsync()
+    {
+        await _syncing.WaitAsync();
+        try
+        {
+            while (true)
+            {
+                string since;
+                lock (_gate)
+                {
+                    since = _cursor;
+                }
+
+                HttpResponseMessage response;
+                try
+                {
+                    response = await Get(_http(), _accessToken, $"api/sync?since={Uri.EscapeDataString(since)}&limit=50");
+                }
+                catch (HttpRequestException)
+                {
+                    // The host is down (restart); the next ready syncs.
+                    return;
+                }
+
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    return;
+                }
+
+                SyncRequests++;
+                var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                lock (_gate)
+                {
+                    foreach (var change in answer.GetProperty("changes").EnumerateArray())
+                    {
+                        if (!_fromSync.Add(change.GetProperty("cursor").GetString()!))
+                        {
+                            SyncedTwice.Add(change.GetProperty("cursor").GetString()!);
+                        }
+
+                        Apply(change.GetProperty("type").GetString()!, change.GetProperty("data"));
+                    }
+
+                    _cursor = answer.GetProperty("cursor").GetString()!;
+                }
+
+                if (!answer.GetProperty("hasMore").GetBoolean())
+                {
+                    break;
+                }
+            }
+
+            lock (_gate)
+            {
+                _synced.TrySetResult();
+            }
+        }
+        finally
+        {
+            _syncing.Release();
+        }
+    }
+
+    private void Apply(string type, JsonElement data)
+    {
+        lock (_gate)
+        {
+            var cursor = data.Str("cursor");
+            if (cursor is null || !_applied.Add(cursor))
+            {
+                return;
+            }
+
+            switch (type)
+            {
+                case ChatHub.NewMessage or ChatHub.MessageUpdated:
+                    Messages[data.Str("id")!] = (data.Str("conversationId")!, data.Str("senderId")!, data.Str("content")!, data.Bool("deleted"), data.Str("editedAt"));
+                    if (_awaited.Remove(data.Str("id")!, out var waiter))
+                    {
+                        waiter.TrySetResult();
+                    }
+                    break;
+                case ChatHub.MessageDeleted:
+                    if (Messages.TryGetValue(data.Str("id")!, out var m))
+                    {
+                        Messages[data.Str("id")!] = m with { Content = "", Deleted = true };
+                    }
+
+                    break;
+                case ChatHub.MessagesRead:
+                    var key = (data.Str("conversationId")!, data.Str("readerId")!);
+                    var upTo = data.Str("upTo")!;
+                    if (!Markers.TryGetValue(key, out var known) || string.CompareOrdinal(upTo, known) > 0)
+                    {
+                        Markers[key] = upTo;
+                    }
+
+                    break;
+                case ChatHub.GroupUpdated:
+                    GroupMembers[data.Str("id")!] = data.GetProperty("members").EnumerateArray().Select(e => e.GetString()!).ToArray();
+                    break;
+            }
+        }
+    }
+
+    private static async Task<HttpResponseMessage> Get(HttpClient http, string accessToken, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new("Bearer", accessToken);
+        return await http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        _syncing.Dispose();
+    }
+
+    private sealed class QuickRetry : IRetryPolicy
+    {
+        public TimeSpan? NextRetryDelay(RetryContext retryContext) => TimeSpan.FromMilliseconds(Math.Min(1000, 50 * (retryContext.PreviousRetryCount + 1)));
+    }
+}
