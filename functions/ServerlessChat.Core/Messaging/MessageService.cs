@@ -302,7 +302,6 @@ public sealed class MessageService(
     public async Task<IReadOnlyList<MessageDto>> BuildDtosAsync(
         IReadOnlyList<MessageRecord> records, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants, CancellationToken ct) =>
         await ToDtosAsync(records, m => IsRead(m, markers, participants), ct);
-    }
 
     /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>
     private static bool IsRead(MessageRecord message, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants)

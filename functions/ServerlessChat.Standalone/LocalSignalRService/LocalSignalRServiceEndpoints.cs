@@ -1,3 +1,4 @@
+using ServerlessChat.Standalone.Realtime;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
