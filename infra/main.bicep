@@ -167,6 +167,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
+    corsAllowedOrigins: corsAllowedOrigins
   }
 }
 
