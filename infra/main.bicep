@@ -175,6 +175,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
+    corsAllowedOrigins: corsAllowedOrigins
   }
 }
 

@@ -83,6 +83,11 @@ var coreSettings = {
   AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
   AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
   AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
+  // Attachments in the same account: SAS URLs signed with a user delegation key (Storage Blob Data Owner in rbac.bicep).
+  Attachments__Provider: 'AzureBlob'
+  Attachments__BlobServiceUri: storageBlobEndpoint
+  Attachments__ManagedIdentityClientId: identityClientId
+  Attachments__Container: 'attachments'
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString

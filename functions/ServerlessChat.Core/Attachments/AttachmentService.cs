@@ -19,7 +19,7 @@ public sealed record AttachmentCheck(IReadOnlyList<AttachmentClaim> Claims, stri
 public sealed class AttachmentService(
     IAttachmentStore store,
     IAttachmentBlobStore blobs,
-    IAttachmentProcessingQueue queue,
+    IEnumerable<IAttachmentProcessingQueue> queues,
     IRateLimitCounterStore counters,
     IOptions<AttachmentOptions> options,
     TimeProvider time)
@@ -195,6 +195,8 @@ public sealed class AttachmentService(
         {
             if (claim.State == AttachmentState.Processing)
             {
+                // Resolved when needed, like the assistant's queue: a host that sends no images needs none.
+                var queue = queues.LastOrDefault() ?? throw new InvalidOperationException("No IAttachmentProcessingQueue is registered.");
                 await queue.EnqueueAsync(claim.Id, ct);
             }
             else

@@ -280,6 +280,19 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void AttachmentsHaveAPrivateContainerBrowserCorsAndADailyRuleForUploadsNeverAttached()
+    {
+        var containers = fixture.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => c.Json.ToJsonString()).ToList();
+        Assert.Contains(containers, c => c.Contains("attachmentsContainerName", StringComparison.Ordinal));
+        var blobService = Assert.Single(fixture.OfType("Microsoft.Storage/storageAccounts/blobServices")).Json.ToJsonString();
+        Assert.Contains("x-ms-blob-type", blobService, StringComparison.Ordinal);
+        Assert.Contains("PUT", blobService, StringComparison.Ordinal);
+        var lifecycle = Assert.Single(fixture.OfType("Microsoft.Storage/storageAccounts/managementPolicies")).Json.ToJsonString();
+        Assert.Contains("/uploads/", lifecycle, StringComparison.Ordinal);
+        Assert.Contains("daysAfterModificationGreaterThan", lifecycle, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PlanIsFlexConsumptionOnLinux()
     {
         var plan = Assert.Single(fixture.OfType("Microsoft.Web/serverfarms"));
