@@ -7,13 +7,16 @@ using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Search;
 using ServerlessChat.Core.Storage;
 using StackExchange.Redis;
 
@@ -45,6 +48,10 @@ public static class ChatCoreRegistration
         services.AddSingleton<AuthService>();
         services.AddSingleton<ChatDirectory>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<BlockDirectory>();
+        services.AddSingleton<BlockService>();
+        services.AddSingleton<ReactionService>();
+        services.AddSingleton<SearchService>();
         services.AddSingleton<GroupService>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();

@@ -36,14 +36,27 @@ public sealed record MessageDto(
     DateTimeOffset? EditedAt,
     bool Deleted,
     bool IsRead,
-    string? ClientMessageId)
+    string? ClientMessageId,
+    ReplyToDto? ReplyTo,
+    IReadOnlyList<ReactionDto> Reactions,
+    IReadOnlyList<string> Mentions)
 {
+    /// <summary>The message alone; the enrichments (replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
-            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId);
+            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, null, [], message.Mentions);
 }
 
-public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId);
+/// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>
+public sealed record ReplyToDto(string Id, string SenderId, string Preview, bool Deleted);
+
+public sealed record ReactionDto(string Emoji, int Count, IReadOnlyList<string> UserIds);
+
+public sealed record ReactRequest(string? Emoji);
+
+public sealed record ReactionsUpdatedDto(string MessageId, string ConversationId, IReadOnlyList<ReactionDto> Reactions);
+
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, string? ReplyToId = null);
 
 public sealed record EditMessageRequest(string? Content);
 
@@ -64,6 +77,7 @@ public sealed record ConversationDto(
     GroupDto? Group,
     MessageDto? LastMessage,
     long Unread,
+    long Mentions,
     DateTimeOffset UpdatedAt);
 
 public sealed record GroupDto(string Id, string Name, IReadOnlyList<string> Members, IReadOnlyList<string> Admins, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
@@ -75,6 +89,10 @@ public sealed record GroupDto(string Id, string Name, IReadOnlyList<string> Memb
 public sealed record CreateGroupRequest(string? Name, IReadOnlyList<string>? MemberIds);
 
 public sealed record UpdateMembersRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
+
+public sealed record SearchHitDto(MessageDto Message, IReadOnlyList<int[]> Highlights);
+
+public sealed record SearchPageDto(IReadOnlyList<SearchHitDto> Items, string? NextBefore, bool Complete);
 
 public sealed record HealthDto(string Status, string Storage);
 

@@ -1,5 +1,7 @@
 using MongoDB.Bson;
+using System.Globalization;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
@@ -18,11 +20,16 @@ public sealed class MessageService(
     IMessageStore messages,
     IConversationStore conversations,
     IGroupStore groups,
+    IReactionStore reactions,
     ChatDirectory directory,
+    BlockDirectory blocks,
     IEnumerable<IMessageStoredListener> listeners,
     TimeProvider time)
 {
     public const int MaxConversations = 100;
+
+    /// <summary>User-perceived characters (text elements) of a reply's preview of the message it answers.</summary>
+    public const int ReplyPreviewLength = 120;
 
     public async Task<Outcome<(MessageDto Message, bool Created)>> SendAsync(string callerId, SendMessageRequest request, CancellationToken ct)
     {
@@ -32,6 +39,7 @@ public sealed class MessageService(
         var groupId = rules.Id("groupId", request.GroupId, required: false);
         var content = rules.Content("content", request.Content);
         var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
+        var replyToId = rules.Id("replyToId", request.ReplyToId, required: false);
         if (receiverId == callerId)
         {
             rules.Add("receiverId", "A user cannot message itself.");
@@ -40,8 +48,28 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
+        if (receiverId is not null && await blocks.IsBlockedAsync(receiverId, callerId, ct))
+        {
+            throw ProblemException.Forbidden("This user does not accept your messages.");
+        }
+
+        MessageRecord? repliedTo = null;
+        if (replyToId is not null)
+        {
+            // The conversation is one the caller can read, so a message outside it is one it cannot answer here,
+            // whether or not it could see it elsewhere: the same 400 either way reveals nothing.
+            repliedTo = await messages.FindByIdAsync(replyToId, ct);
+            if (repliedTo is null || repliedTo.ConversationId != conversation.Id)
+            {
+                rules.Add("replyToId", "Reply to a message of the same conversation.");
+                rules.ThrowIfAny();
+            }
+        }
+
+        IReadOnlyList<string> mentions = groupId is null ? [] : await FindMentionsAsync(content!, conversation.Participants, callerId, ct);
         var (stored, created) = await messages.InsertAsync(
-            new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
+            new MessageRecord(ObjectId.GenerateNewId().ToString(), conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId,
+                replyToId, mentions),
             ct);
 
         // Also on a repeat: if the first attempt stopped between the two writes, this completes it.
@@ -51,11 +79,13 @@ public sealed class MessageService(
         {
             // A repeat answers with the stored message as it stands now, read state included.
             var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-            return new((MessageDto.From(stored, IsRead(stored, markers, conversation.Participants)), false), []);
+            var repeat = await ToDtosAsync([stored], m => IsRead(m, markers, conversation.Participants), ct);
+            return new((repeat[0], false), []);
         }
 
-        // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
-        var dto = MessageDto.From(stored, isRead: false);
+        // Nobody can have read a message that did not exist a moment ago, nor reacted to it: no read-marker or
+        // reaction query on the hot path, and the replied-to message is at hand.
+        var dto = MessageDto.From(stored, isRead: false) with { ReplyTo = repliedTo is null ? null : ReplyTo(repliedTo) };
 
         foreach (var listener in listeners)
         {
@@ -78,7 +108,7 @@ public sealed class MessageService(
         var conversation = await ResolveAsync(callerId, peerId, group, ct);
         var page = await messages.GetPageAsync(conversation.Id, beforeId, limit + 1, ct);
         var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-        var items = page.Take(limit).Select(m => MessageDto.From(m, IsRead(m, markers, conversation.Participants))).ToList();
+        var items = await ToDtosAsync(page.Take(limit).ToList(), m => IsRead(m, markers, conversation.Participants), ct);
         return new MessagePageDto(items, page.Count > limit ? items[^1].Id : null);
     }
 
@@ -152,15 +182,17 @@ public sealed class MessageService(
 
             if (record.GroupId is not null && groupsById.TryGetValue(record.GroupId, out var group))
             {
+                // Direct messages mention nobody, so only groups are counted.
+                var mentions = unread == 0 ? 0 : await messages.CountUnreadMentionsAsync(record.ConversationId, callerId, ownMarker, ct);
                 items.Add(new ConversationDto(record.ConversationId, "group", null, GroupDto.From(group),
-                    last is null ? null : MessageDto.From(last, IsRead(last, markers, group.Members)), unread, record.UpdatedAt));
+                    last is null ? null : MessageDto.From(last, IsRead(last, markers, group.Members)), unread, mentions, record.UpdatedAt));
             }
             else if (record.GroupId is null)
             {
                 var peerId = record.Participants.First(p => p != callerId);
                 var peer = await directory.GetUserAsync(peerId, ct);
                 items.Add(new ConversationDto(record.ConversationId, "direct", peer is null ? null : UserDto.From(peer), null,
-                    last is null ? null : MessageDto.From(last, IsRead(last, markers, record.Participants)), unread, record.UpdatedAt));
+                    last is null ? null : MessageDto.From(last, IsRead(last, markers, record.Participants)), unread, 0, record.UpdatedAt));
             }
         }
 
@@ -171,6 +203,9 @@ public sealed class MessageService(
     /// The conversation the caller addresses, if the caller may see it: a direct conversation with an existing
     /// user, or a group it is a member of. Anything else is 404, so ids of others' groups reveal nothing.
     /// </summary>
+    public Task<(string Id, IReadOnlyList<string> Participants)> ResolveConversationAsync(string callerId, string? peerId, string? groupId, CancellationToken ct) =>
+        ResolveAsync(callerId, peerId, groupId, ct);
+
     private async Task<(string Id, IReadOnlyList<string> Participants)> ResolveAsync(string callerId, string? peerId, string? groupId, CancellationToken ct)
     {
         if (groupId is not null)
@@ -186,13 +221,15 @@ public sealed class MessageService(
     /// <summary>A message the caller can see and sent itself: 404 when it cannot see it, 403 when it is someone else's.</summary>
     private async Task<MessageRecord> FindOwnAsync(string callerId, string id, CancellationToken ct)
     {
-        var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
-        if (!await CanSeeAsync(callerId, message, ct))
-        {
-            throw ProblemException.NotFound("No such message.");
-        }
-
+        var message = await FindVisibleAsync(callerId, id, ct);
         return message.SenderId == callerId ? message : throw ProblemException.Forbidden("Only the sender can change a message.");
+    }
+
+    /// <summary>A message the caller can see; 404 for one it cannot, so ids of others' messages reveal nothing.</summary>
+    public async Task<MessageRecord> FindVisibleAsync(string callerId, string id, CancellationToken ct)
+    {
+        var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
+        return await CanSeeAsync(callerId, message, ct) ? message : throw ProblemException.NotFound("No such message.");
     }
 
     private async Task<bool> CanSeeAsync(string callerId, MessageRecord message, CancellationToken ct) =>
@@ -200,13 +237,89 @@ public sealed class MessageService(
             ? await directory.GetGroupForMemberAsync(message.GroupId, callerId, ct) is not null
             : message.SenderId == callerId || message.ReceiverId == callerId;
 
-    private async Task<MessageDto> ToDtoAsync(MessageRecord message, CancellationToken ct)
+    /// <summary>One message as the API shows it now: read state, replyTo and reactions.</summary>
+    public async Task<MessageDto> ToDtoAsync(MessageRecord message, CancellationToken ct)
     {
         var participants = message.GroupId is not null
             ? (await directory.GetGroupAsync(message.GroupId, ct))?.Members ?? []
             : [message.SenderId, message.ReceiverId!];
         var markers = await conversations.GetReadMarkersAsync(message.ConversationId, ct);
-        return MessageDto.From(message, IsRead(message, markers, participants));
+        return (await ToDtosAsync([message], m => IsRead(m, markers, participants), ct))[0];
+    }
+
+    /// <summary>
+    /// The one place records become Messages: each enrichment is one store query for the whole list (the
+    /// replied-to messages, the reactions), whatever its length.
+    /// </summary>
+    public async Task<List<MessageDto>> ToDtosAsync(IReadOnlyList<MessageRecord> records, Func<MessageRecord, bool> isRead, CancellationToken ct)
+    {
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        var replyIds = records.Where(r => r.ReplyToId is not null).Select(r => r.ReplyToId!).Distinct(StringComparer.Ordinal).ToList();
+        var replied = replyIds.Count == 0
+            ? new Dictionary<string, MessageRecord>(StringComparer.Ordinal)
+            : (await messages.FindByIdsAsync(replyIds, ct)).ToDictionary(m => m.Id, StringComparer.Ordinal);
+
+        var live = records.Where(r => !r.Deleted).ToList();
+        var reactionsByMessage = live.Count == 0
+            ? Array.Empty<ReactionRecord>().ToLookup(r => r.MessageId, StringComparer.Ordinal)
+            : (await reactions.ListAsync(live.Select(r => r.ConversationId).Distinct(StringComparer.Ordinal).ToList(), live.Select(r => r.Id).ToList(), ct))
+                .ToLookup(r => r.MessageId, StringComparer.Ordinal);
+
+        return records.Select(r => MessageDto.From(r, isRead(r)) with
+        {
+            ReplyTo = r.ReplyToId is null ? null : replied.TryGetValue(r.ReplyToId, out var original) ? ReplyTo(original) : new ReplyToDto(r.ReplyToId, "", "", true),
+            Reactions = r.Deleted ? [] : Summarize(reactionsByMessage[r.Id]),
+        }).ToList();
+    }
+
+    /// <summary>Emoji in the order of their first reaction, each with its users in the order they reacted.</summary>
+    public static IReadOnlyList<ReactionDto> Summarize(IEnumerable<ReactionRecord> reactionsOfOneMessage) =>
+        reactionsOfOneMessage
+            .OrderBy(r => r.Sequence)
+            .GroupBy(r => r.Emoji, StringComparer.Ordinal)
+            .Select(g => new ReactionDto(g.Key, g.Count(), g.Select(r => r.UserId).ToList()))
+            .ToList();
+
+    private static ReplyToDto ReplyTo(MessageRecord original) =>
+        new(original.Id, original.SenderId, original.Deleted ? "" : Preview(original.Content), original.Deleted);
+
+    /// <summary>The first <see cref="ReplyPreviewLength"/> text elements: an emoji sequence or a letter with its marks is never cut.</summary>
+    public static string Preview(string content)
+    {
+        var enumerator = StringInfo.GetTextElementEnumerator(content);
+        var count = 0;
+        while (enumerator.MoveNext())
+        {
+            if (++count > ReplyPreviewLength)
+            {
+                return content[..enumerator.ElementIndex];
+            }
+        }
+
+        return content;
+    }
+
+    private async Task<IReadOnlyList<string>> FindMentionsAsync(string content, IReadOnlyList<string> members, string senderId, CancellationToken ct)
+    {
+        if (!content.Contains('@'))
+        {
+            return [];
+        }
+
+        var named = new List<(string Id, string Username)>(members.Count);
+        foreach (var member in members)
+        {
+            if (await directory.GetUserAsync(member, ct) is { } user)
+            {
+                named.Add((user.Id, user.Username));
+            }
+        }
+
+        return MentionParser.Find(content, named, senderId);
     }
 
     /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>
@@ -231,7 +344,7 @@ public sealed class MessageService(
     }
 
     /// <summary>Who hears about a message: the group, or the receiver and the sender's other connections.</summary>
-    private static RealtimeAction[] ToAudience(MessageRecord message, string target, object payload) =>
+    public static RealtimeAction[] ToAudience(MessageRecord message, string target, object payload) =>
         message.GroupId is not null
             ? [new SendToGroup(ChatHub.GroupFor(message.GroupId), target, payload)]
             : [new SendToUser(message.ReceiverId!, target, payload), new SendToUser(message.SenderId, target, payload)];

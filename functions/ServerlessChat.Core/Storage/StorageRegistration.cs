@@ -59,6 +59,9 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
+        services.AddSingleton<IReactionStore, SqliteReactionStore>();
+        services.AddSingleton<IBlockStore, SqliteBlockStore>();
+        services.AddSingleton<IMessageSearchStore, SqliteMessageSearchStore>();
     }
 
     private static void AddMongo(IServiceCollection services)
@@ -76,5 +79,8 @@ public static class StorageRegistration
         services.AddSingleton<IAuthTokenStore, MongoAuthTokenStore>();
         services.AddSingleton<IRateLimitCounterStore, MongoRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, MongoPresenceStore>();
+        services.AddSingleton<IReactionStore, MongoReactionStore>();
+        services.AddSingleton<IBlockStore, MongoBlockStore>();
+        services.AddSingleton<IMessageSearchStore, MongoMessageSearchStore>();
     }
 }

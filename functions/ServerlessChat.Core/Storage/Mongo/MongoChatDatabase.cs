@@ -20,6 +20,8 @@ internal sealed class MongoChatDatabase
     public const string ResetTokensName = "resetTokens";
     public const string RateLimitsName = "rateLimits";
     public const string PresenceName = "presence";
+    public const string ReactionsName = "reactions";
+    public const string BlocksName = "blocks";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -33,6 +35,8 @@ internal sealed class MongoChatDatabase
         ResetTokens = Database.GetCollection<BsonDocument>(ResetTokensName);
         RateLimits = Database.GetCollection<BsonDocument>(RateLimitsName);
         Presence = Database.GetCollection<BsonDocument>(PresenceName);
+        Reactions = Database.GetCollection<BsonDocument>(ReactionsName);
+        Blocks = Database.GetCollection<BsonDocument>(BlocksName);
     }
 
     public IMongoDatabase Database { get; }
@@ -45,4 +49,6 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> ResetTokens { get; }
     public IMongoCollection<BsonDocument> RateLimits { get; }
     public IMongoCollection<BsonDocument> Presence { get; }
+    public IMongoCollection<BsonDocument> Reactions { get; }
+    public IMongoCollection<BsonDocument> Blocks { get; }
 }
