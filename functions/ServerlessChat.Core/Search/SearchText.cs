@@ -44,6 +44,9 @@ public static class SearchText
         return words;
     }
 
+    /// <summary>True when <paramref name="term"/> is one normalized word, the only thing a stored word can start with.</summary>
+    public static bool IsNormalizedWord(string term) => Words(term) is [var only] && only.Start == 0 && only.End == term.Length && only.Normalized == term;
+
     /// <summary>The distinct normalized words, in order: what the stores index.</summary>
     public static List<string> IndexWords(string text) => Words(text).Select(w => w.Normalized).Distinct(StringComparer.Ordinal).ToList();
 

@@ -24,6 +24,9 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IRateLimitCounterStore RateLimits => Get<IRateLimitCounterStore>();
     public IPresenceStore Presence => Get<IPresenceStore>();
     public IStorageHealth Health => Get<IStorageHealth>();
+    public IReactionStore Reactions => Get<IReactionStore>();
+    public IMessageSearchStore Search => Get<IMessageSearchStore>();
+    public IBlockStore Blocks => Get<IBlockStore>();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

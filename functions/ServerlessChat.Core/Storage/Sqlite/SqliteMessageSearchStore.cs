@@ -1,4 +1,5 @@
 using System.Text;
+using ServerlessChat.Core.Search;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
@@ -23,7 +24,8 @@ internal sealed class SqliteMessageSearchStore(SqliteConnectionFactory factory) 
 
     public async Task<MessageSearchResult> SearchAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct)
     {
-        if (conversationIds.Count == 0 || terms.Count == 0 || limit <= 0)
+        // A term with anything but letters and digits can start no stored word; FTS5 would tokenize it apart.
+        if (conversationIds.Count == 0 || terms.Count == 0 || limit <= 0 || !terms.All(SearchText.IsNormalizedWord))
         {
             return new([], true);
         }
