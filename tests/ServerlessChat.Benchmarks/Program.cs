@@ -1,6 +1,8 @@
 // HTTP benchmark of the standalone host with SQLite: sends/s and history pages/s beside /api/health, measured
 // with wrk over loopback. Run by hand (not part of the tests):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
+// Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -13,6 +15,11 @@ using ServerlessChat.Core.Domain;
 using ServerlessChat.Tests.Infrastructure;
 
 var messageCount = IntArg("--messages", 1_000_000);
+if (args.Contains("--conversations"))
+{
+    return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8));
+}
+
 var seconds = IntArg("--seconds", 15);
 var connections = IntArg("--connections", 64);
 const int userCount = 64;
