@@ -173,6 +173,7 @@ public sealed class MessageService(
         var records = await conversations.ListAsync(callerId, groupsById.Keys, MaxConversations, ct);
 
         var items = new List<ConversationDto>(records.Count);
+        var lastMessages = new List<(int Index, MessageRecord Message, bool IsRead)>(records.Count);
         foreach (var record in records)
         {
             var markers = await conversations.GetReadMarkersAsync(record.ConversationId, ct);
@@ -184,16 +185,32 @@ public sealed class MessageService(
             {
                 // Direct messages mention nobody, so only groups are counted.
                 var mentions = unread == 0 ? 0 : await messages.CountUnreadMentionsAsync(record.ConversationId, callerId, ownMarker, ct);
-                items.Add(new ConversationDto(record.ConversationId, "group", null, GroupDto.From(group),
-                    last is null ? null : MessageDto.From(last, IsRead(last, markers, group.Members)), unread, mentions, record.UpdatedAt));
+                if (last is not null)
+                {
+                    lastMessages.Add((items.Count, last, IsRead(last, markers, group.Members)));
+                }
+
+                items.Add(new ConversationDto(record.ConversationId, "group", null, GroupDto.From(group), null, unread, mentions, record.UpdatedAt));
             }
             else if (record.GroupId is null)
             {
                 var peerId = record.Participants.First(p => p != callerId);
                 var peer = await directory.GetUserAsync(peerId, ct);
-                items.Add(new ConversationDto(record.ConversationId, "direct", peer is null ? null : UserDto.From(peer), null,
-                    last is null ? null : MessageDto.From(last, IsRead(last, markers, record.Participants)), unread, 0, record.UpdatedAt));
+                if (last is not null)
+                {
+                    lastMessages.Add((items.Count, last, IsRead(last, markers, record.Participants)));
+                }
+
+                items.Add(new ConversationDto(record.ConversationId, "direct", peer is null ? null : UserDto.From(peer), null, null, unread, 0, record.UpdatedAt));
             }
+        }
+
+        // The last messages as full Messages, enriched for all conversations at once.
+        var read = lastMessages.ToDictionary(l => l.Message.Id, l => l.IsRead, StringComparer.Ordinal);
+        var dtos = await ToDtosAsync(lastMessages.Select(l => l.Message).ToList(), m => read[m.Id], ct);
+        for (var i = 0; i < lastMessages.Count; i++)
+        {
+            items[lastMessages[i].Index] = items[lastMessages[i].Index] with { LastMessage = dtos[i] };
         }
 
         return new ItemsDto<ConversationDto>(items);
