@@ -1,0 +1,118 @@
+// Wiring: configuration, session, store, realtime and views. No logic of its own beyond the order of things.
+import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, restoreSession } from "./api.js";
+import * as actions from "./actions.js";
+import * as realtime from "./realtime.js";
+import * as store from "./state.js";
+import { $ } from "./dom.js";
+import { hideAuth, mountAuth, showAuth } from "./views/auth.js";
+import { mountComposer, resetComposer } from "./views/composer.js";
+import { mountConversationList } from "./views/conversations.js";
+import { mountMessages } from "./views/messages.js";
+import { mountPeopleSearch } from "./views/people.js";
+import { mountTopbar } from "./views/topbar.js";
+import { mountDialogs, promptEdit, confirmAction } from "./views/dialogs.js";
+
+// Counts sign-ins, so work started for one session does nothing after a sign-out.
+let signIns = 0;
+
+function select(conversationId) {
+  store.setActive(conversationId);
+  resetComposer();
+  const t = store.thread(conversationId);
+  if (t && t.nextBefore === undefined) actions.loadHistory(conversationId);
+  else actions.markRead(conversationId);
+}
+
+async function enterChat() {
+  const signIn = ++signIns;
+  store.signedIn(currentUser());
+  store.restoreApplied();
+  hideAuth();
+  // The API call first: a session restored with an expired access token is refreshed there, before the hub
+  // negotiates with it.
+  await actions.loadConversations();
+  if (signIn !== signIns || !currentUser()) return;
+  await realtime.start({
+    onConnected: () => {
+      // Events missed while disconnected: sync replays them where the API has it; the reload covers the rest.
+      actions.loadConversations();
+      const id = store.activeId();
+      if (id) actions.loadHistory(id);
+    },
+    onSignal: (signal) => onCallSignal(signal),
+  });
+}
+
+function signOut({ logout, message } = {}) {
+  signIns += 1;
+  realtime.stop();
+  endSession({ logout });
+  store.reset();
+  store.signedIn(null);
+  showAuth(message);
+}
+
+// Calls plug in here (js/calls.js); until then a signal has nowhere to go.
+let onCallSignal = () => {};
+export function setCallSignalHandler(handler) {
+  onCallSignal = handler;
+}
+
+async function main() {
+  await loadConfig();
+  mountTopbar({ onSignOut: () => signOut({ logout: true }) });
+  mountAuth({ onSignedIn: () => enterChat() });
+  mountDialogs();
+  mountConversationList({ onSelect: select });
+  mountPeopleSearch({
+    input: $("user-search"),
+    results: $("search-results"),
+    onPick: (user) => select(store.openDirect(user)),
+  });
+  mountMessages({
+    onOlder: () => store.activeId() && actions.loadHistory(store.activeId(), { older: true }),
+    onRetry: (draft) => actions.postMessage(store.activeId(), draft),
+    onEdit: async (message) => {
+      const content = await promptEdit(message.content);
+      if (content === null || content === message.content) return;
+      await actions.editMessage(message.conversationId, message.id, content).catch(report);
+    },
+    onDelete: async (message) => {
+      if (!(await confirmAction("Delete this message for everyone?", "Delete"))) return;
+      await actions.deleteMessage(message.conversationId, message.id).catch(report);
+    },
+  });
+  mountComposer({
+    onSend: (content) => store.activeId() && actions.sendMessage(store.activeId(), content),
+    onTyping: () => store.activeId() && actions.typing(store.activeId()),
+  });
+  $("back-button").addEventListener("click", () => store.setActive(null));
+
+  store.subscribe("messages", ({ conversationId }) => {
+    if (conversationId === store.activeId()) actions.markRead(conversationId);
+  });
+  store.subscribe("unknownConversation", scheduleConversationReload);
+  document.addEventListener("visibilitychange", () => store.activeId() && actions.markRead(store.activeId()));
+  onSessionEnded((message) => signOut({ message }));
+
+  if (restoreSession()) enterChat();
+  else showAuth();
+}
+
+let reloadTimer = null;
+function scheduleConversationReload() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => actions.loadConversations(), 100);
+}
+
+function report(error) {
+  alertText(error instanceof ApiError ? error.message : "The server cannot be reached. Try again.");
+}
+
+function alertText(text) {
+  const notice = $("notice");
+  notice.textContent = text;
+  notice.hidden = false;
+}
+
+main();

@@ -1,0 +1,116 @@
+// The hub connection: events into the store, reconnects, and the sync that follows every (re)connect and
+// every `ready`. The SignalR browser client is a classic script (lib/signalr) that defines `signalR`.
+import { api, apiBase, ApiError, freshAccessToken } from "./api.js";
+import * as store from "./state.js";
+
+const HEARTBEAT_MS = 30000;
+const SYNC_PAGE = 200;
+const STORED_EVENTS = ["newMessage", "messageUpdated", "messageDeleted", "messagesRead", "reactionsUpdated", "typing", "presence", "groupUpdated"];
+
+let connection = null;
+let heartbeat = null;
+let hooks = { onConnected: () => {}, onSignal: () => {} };
+// true / false once GET /api/sync answered; null before.
+let syncAvailable = null;
+let syncing = null;
+
+/**
+ * Connects. `onConnected` runs after every (re)connect (to reload what the API has, when sync cannot tell),
+ * `onSignal` gets every callSignal.
+ */
+export async function start(options) {
+  hooks = { ...hooks, ...options };
+  const signalR = window.signalR;
+  const current = new signalR.HubConnectionBuilder()
+    .withUrl(apiBase(), { accessTokenFactory: () => freshAccessToken() })
+    .withAutomaticReconnect()
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  connection = current;
+
+  for (const name of STORED_EVENTS) current.on(name, (data) => store.apply(name, data));
+  current.on("callSignal", (signal) => hooks.onSignal(signal));
+  current.on("ready", (ready) => sync(ready && ready.cursor));
+
+  current.onreconnecting(() => store.setConnectionState("reconnecting"));
+  current.onreconnected(() => connected(current));
+  current.onclose(() => {
+    if (connection !== current) return;
+    store.setConnectionState("disconnected");
+    // Automatic reconnect gave up (the server was away for long); keep trying, slowly.
+    setTimeout(() => connection === current && connectWithRetry(current), 15000);
+  });
+
+  clearInterval(heartbeat);
+  heartbeat = setInterval(() => {
+    if (current.state === signalR.HubConnectionState.Connected) api("POST", "presence/heartbeat").catch(() => {});
+  }, HEARTBEAT_MS);
+
+  await connectWithRetry(current);
+}
+
+export function stop() {
+  const current = connection;
+  connection = null;
+  clearInterval(heartbeat);
+  syncAvailable = null;
+  store.setConnectionState("disconnected");
+  if (current) current.stop().catch(() => {});
+}
+
+async function connectWithRetry(current) {
+  store.setConnectionState("connecting");
+  try {
+    await current.start();
+    if (connection !== current) return;
+    connected(current);
+  } catch {
+    if (connection !== current) return;
+    store.setConnectionState("disconnected");
+    setTimeout(() => connection === current && connectWithRetry(current), 5000);
+  }
+}
+
+function connected(current) {
+  if (connection !== current) return;
+  store.setConnectionState("connected");
+  hooks.onConnected();
+  sync();
+}
+
+/**
+ * Pages through GET /api/sync from the last applied cursor, each change through the store (which skips what it
+ * has applied). 404: this API has no sync, and the reload in onConnected is all there is. 410: the cursor is
+ * older than the kept history; start again from now (onConnected has reloaded the conversations).
+ * Without a cursor yet, the server's current one (from `ready`, or sync without since) is the start.
+ */
+export function sync(readyCursor) {
+  if (syncAvailable === false) return Promise.resolve();
+  if (syncing) return syncing.then(() => sync(readyCursor));
+  syncing = (async () => {
+    try {
+      let since = store.syncCursor();
+      if (!since && readyCursor) {
+        store.setSyncCursor(readyCursor);
+        return;
+      }
+      for (let page = 0; page < 50; page += 1) {
+        const query = since ? `?since=${encodeURIComponent(since)}&limit=${SYNC_PAGE}` : `?limit=${SYNC_PAGE}`;
+        const answer = await api("GET", `sync${query}`);
+        syncAvailable = true;
+        store.applySyncPage(answer);
+        since = answer.cursor;
+        if (!answer.hasMore) break;
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) syncAvailable = false;
+      else if (error instanceof ApiError && error.status === 410) {
+        store.setSyncCursor(null);
+        hooks.onConnected();
+      } else if (!(error instanceof ApiError && error.status === 401)) console.warn("Sync failed", error);
+    } finally {
+      syncing = null;
+    }
+  })();
+  return syncing;
+}

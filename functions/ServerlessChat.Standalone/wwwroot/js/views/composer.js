@@ -1,0 +1,28 @@
+// The message box: Enter sends, Shift+Enter starts a new line; typing is announced to the others.
+import { $ } from "../dom.js";
+
+export function mountComposer({ onSend, onTyping }) {
+  const input = $("message-input");
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  input.addEventListener("input", () => {
+    if (input.value.trim()) onTyping();
+  });
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const content = input.value.trim();
+    if (!content) return;
+    input.value = "";
+    onSend(content);
+  });
+}
+
+export function resetComposer({ focus = true } = {}) {
+  const input = $("message-input");
+  input.value = "";
+  if (focus) input.focus();
+}
