@@ -110,6 +110,11 @@ var plainCollections = [
     indexedFields: []
     ttlSeconds: rateLimitTtlSeconds
   }
+  {
+    name: 'blocks'
+    indexedFields: ['blocker']
+    ttlSeconds: 0
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
@@ -211,6 +216,38 @@ resource messagesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDataba
         {
           key: {
             keys: ['conversationId', 'sender', 'dedupeKey']
+          }
+          options: {
+            unique: true
+          }
+        }
+        // Unread mentions of one user; a compound index cannot hold an array field on this API.
+        {
+          key: {
+            keys: ['mentions']
+          }
+        }
+      ]
+    }
+  }
+}
+
+// One document per reaction; the unique index (with the shard key, as it must be) makes a repeat a no-op
+// and lets concurrent reactions all land.
+resource reactionsCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = {
+  parent: database
+  name: 'reactions'
+  properties: {
+    resource: {
+      id: 'reactions'
+      shardKey: {
+        conversationId: 'Hash'
+      }
+      indexes: [
+        idIndex
+        {
+          key: {
+            keys: ['conversationId', 'messageId', 'emoji', 'userId']
           }
           options: {
             unique: true

@@ -96,6 +96,8 @@ var coreSettings = {
   Storage__Provider: 'MongoDb'
   Storage__MongoConnectionString: '@Microsoft.KeyVault(SecretUri=${mongoConnectionStringSecretUri})'
   Storage__MongoDatabase: mongoDatabaseName
+  // Cosmos DB for MongoDB RU has no index that serves word-prefix ranges: search scans a bounded window per conversation.
+  Storage__MongoSearch: 'Bounded'
   AzureSignalRConnectionString: '@Microsoft.KeyVault(SecretUri=${signalRConnectionStringSecretUri})'
 }
 

@@ -2,6 +2,8 @@
 // with wrk over loopback. Run by hand (not part of the tests):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10]
+// Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -14,6 +16,11 @@ using ServerlessChat.Core.Domain;
 using ServerlessChat.Tests.Infrastructure;
 
 var messageCount = IntArg("--messages", 1_000_000);
+if (args.Contains("--conversations"))
+{
+    return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8));
+}
+
 var seconds = IntArg("--seconds", 15);
 var connections = IntArg("--connections", 64);
 const int userCount = 64;

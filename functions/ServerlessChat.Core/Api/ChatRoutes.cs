@@ -19,11 +19,17 @@ public static class ChatRoutes
 
     public const string Me = "users/me";
     public const string Users = "users";
+    public const string UserBlock = "users/{id}/block";
+    public const string BlockedUsers = "users/blocked";
 
     public const string Messages = "messages";
     public const string MessageById = "messages/{id}";
     public const string MessagesRead = "messages/read";
     public const string Conversations = "conversations";
+    public const string MessageReactions = "messages/{id}/reactions";
+    public const string MessageReaction = "messages/{id}/reactions/{emoji}";
+
+    public const string SearchMessages = "search/messages";
 
     public const string Attachments = "attachments";
     public const string AttachmentById = "attachments/{id}";

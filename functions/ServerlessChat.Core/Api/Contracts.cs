@@ -40,14 +40,27 @@ public sealed record MessageDto(
     bool IsRead,
     string? ClientMessageId,
     IReadOnlyList<AttachmentDto> Attachments,
+    ReplyToDto? ReplyTo,
+    IReadOnlyList<ReactionDto> Reactions,
+    IReadOnlyList<string> Mentions,
     string? Cursor = null)
 {
-    public static MessageDto From(MessageRecord message, bool isRead, IReadOnlyList<AttachmentDto> attachments) =>
+    /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
+    public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
-            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, attachments);
+            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions);
 }
 
-public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds);
+/// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>
+public sealed record ReplyToDto(string Id, string SenderId, string Preview, bool Deleted);
+
+public sealed record ReactionDto(string Emoji, int Count, IReadOnlyList<string> UserIds);
+
+public sealed record ReactRequest([property: Required] string? Emoji);
+
+public sealed record ReactionsUpdatedDto(string MessageId, string ConversationId, IReadOnlyList<ReactionDto> Reactions, string? Cursor = null);
+
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds = null, string? ReplyToId = null);
 
 public sealed record AttachmentDto(
     string Id,
@@ -84,6 +97,7 @@ public sealed record ConversationDto(
     GroupDto? Group,
     MessageDto? LastMessage,
     long Unread,
+    long Mentions,
     DateTimeOffset UpdatedAt);
 
 public sealed record GroupDto(
@@ -97,6 +111,10 @@ public sealed record GroupDto(
 public sealed record CreateGroupRequest([property: Required] string? Name, IReadOnlyList<string>? MemberIds);
 
 public sealed record UpdateMembersRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
+
+public sealed record SearchHitDto(MessageDto Message, IReadOnlyList<int[]> Highlights);
+
+public sealed record SearchPageDto(IReadOnlyList<SearchHitDto> Items, string? NextBefore, bool Complete);
 
 public sealed record HealthDto(string Status, string Storage);
 

@@ -23,7 +23,25 @@ public sealed record MessageRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset? EditedAt,
     bool Deleted,
-    string? ClientMessageId);
+    string? ClientMessageId,
+    string? ReplyToId = null,
+    IReadOnlyList<string>? Mentions = null)
+{
+    /// <summary>The users named with @ in a group message (never the sender); empty for direct messages.</summary>
+    public IReadOnlyList<string> Mentions { get; init; } = Mentions ?? [];
+
+    // By value, lists included, so a record read back equals the one stored.
+    public bool Equals(MessageRecord? other) =>
+        other is not null && Id == other.Id && ConversationId == other.ConversationId && SenderId == other.SenderId
+        && ReceiverId == other.ReceiverId && GroupId == other.GroupId && Content == other.Content && CreatedAt == other.CreatedAt
+        && EditedAt == other.EditedAt && Deleted == other.Deleted && ClientMessageId == other.ClientMessageId
+        && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
+}
+
+/// <summary>One user's reaction to one message; <see cref="Sequence"/> orders reactions as they were made.</summary>
+public sealed record ReactionRecord(string MessageId, string Emoji, string UserId, long Sequence);
 
 public sealed record GroupRecord(
     string Id,

@@ -1,6 +1,8 @@
 using MongoDB.Bson;
+using System.Globalization;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Attachments;
+using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
@@ -21,12 +23,17 @@ public sealed class MessageService(
     IMessageStore messages,
     IConversationStore conversations,
     IGroupStore groups,
+    IReactionStore reactions,
     ChatDirectory directory,
     AttachmentService attachments,
+    BlockDirectory blocks,
     IEnumerable<IMessageStoredListener> listeners,
     TimeProvider time)
 {
     public const int MaxConversations = 100;
+
+    /// <summary>User-perceived characters (text elements) of a reply's preview of the message it answers.</summary>
+    public const int ReplyPreviewLength = 120;
 
     public async Task<Outcome<(MessageDto Message, bool Created)>> SendAsync(string callerId, SendMessageRequest request, CancellationToken ct)
     {
@@ -37,6 +44,7 @@ public sealed class MessageService(
         var attachmentIds = AttachmentService.Ids(rules, request.AttachmentIds);
         var content = rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 });
         var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
+        var replyToId = rules.Id("replyToId", request.ReplyToId, required: false);
         if (receiverId == callerId)
         {
             rules.Add("receiverId", "A user cannot message itself.");
@@ -45,6 +53,26 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
+        if (receiverId is not null && await blocks.IsBlockedAsync(receiverId, callerId, ct))
+        {
+            throw ProblemException.Forbidden("This user does not accept your messages.");
+        }
+
+        MessageRecord? repliedTo = null;
+        if (replyToId is not null)
+        {
+            // The conversation is one the caller can read, so a message outside it is one it cannot answer here,
+            // whether or not it could see it elsewhere: the same 400 either way reveals nothing.
+            repliedTo = await messages.FindByIdAsync(replyToId, ct);
+            if (repliedTo is null || repliedTo.ConversationId != conversation.Id)
+            {
+                rules.Add("replyToId", "Reply to a message of the same conversation.");
+                rules.ThrowIfAny();
+            }
+        }
+
+        IReadOnlyList<string> mentions = groupId is null ? [] : await FindMentionsAsync(content!, conversation.Participants, callerId, ct);
+
         var check = attachmentIds.Count > 0 ? await attachments.CheckAsync(callerId, attachmentIds, clientMessageId, ct) : null;
         if (check?.RepeatOfMessageId is { } repeatOf)
         {
@@ -64,7 +92,8 @@ public sealed class MessageService(
         try
         {
             (stored, created, change) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
-                new MessageRecord(messageId, conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId),
+                new MessageRecord(messageId, conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId,
+                    replyToId, mentions),
                 ct));
         }
         catch when (claims.Count > 0)
@@ -92,8 +121,9 @@ public sealed class MessageService(
         await attachments.CompleteSendAsync(claims, ct);
         ChatTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("chat.conversation.type", groupId is null ? "direct" : "group"));
 
-        // Nobody can have read a message that did not exist a moment ago: no read-marker query on the hot path.
-        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0))[0] with { Cursor = SyncCursor.ForChangeOrNull(change) };
+        // Nobody can have read a message that did not exist a moment ago, nor reacted to it: no read-marker or
+        // reaction query on the hot path.
+        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0, mayHaveReactions: false))[0] with { Cursor = SyncCursor.ForChangeOrNull(change) };
 
         foreach (var listener in listeners)
         {
@@ -181,7 +211,8 @@ public sealed class MessageService(
         var groupsById = memberOf.ToDictionary(g => g.Id);
         var records = await conversations.ListAsync(callerId, groupsById.Keys, MaxConversations, ct);
 
-        var rows = new List<(ConversationRecord Record, GroupRecord? Group, UserRecord? Peer, MessageRecord? Last, long Unread, bool IsRead)>(records.Count);
+        var items = new List<ConversationDto>(records.Count);
+        var lastMessages = new List<(int Index, MessageRecord Message, bool IsRead)>(records.Count);
         foreach (var record in records)
         {
             var markers = await conversations.GetReadMarkersAsync(record.ConversationId, ct);
@@ -191,22 +222,36 @@ public sealed class MessageService(
 
             if (record.GroupId is not null && groupsById.TryGetValue(record.GroupId, out var group))
             {
-                rows.Add((record, group, null, last, unread, last is not null && IsRead(last, markers, group.Members)));
+                // Direct messages mention nobody, so only groups are counted.
+                var mentions = unread == 0 ? 0 : await messages.CountUnreadMentionsAsync(record.ConversationId, callerId, ownMarker, ct);
+                if (last is not null)
+                {
+                    lastMessages.Add((items.Count, last, IsRead(last, markers, group.Members)));
+                }
+
+                items.Add(new ConversationDto(record.ConversationId, "group", null, GroupDto.From(group), null, unread, mentions, record.UpdatedAt));
             }
             else if (record.GroupId is null)
             {
                 var peerId = record.Participants.First(p => p != callerId);
                 var peer = await directory.GetUserAsync(peerId, ct);
-                rows.Add((record, null, peer, last, unread, last is not null && IsRead(last, markers, record.Participants)));
+                if (last is not null)
+                {
+                    lastMessages.Add((items.Count, last, IsRead(last, markers, record.Participants)));
+                }
+
+                items.Add(new ConversationDto(record.ConversationId, "direct", peer is null ? null : UserDto.From(peer), null, null, unread, 0, record.UpdatedAt));
             }
         }
 
-        var lastMessages = rows.Where(r => r.Last is not null).Select(r => r.Last!).ToList();
-        var readIds = rows.Where(r => r.IsRead).Select(r => r.Last!.Id).ToHashSet(StringComparer.Ordinal);
-        var dtos = (await ToDtosAsync(lastMessages, m => readIds.Contains(m.Id), ct)).ToDictionary(m => m.Id, StringComparer.Ordinal);
-        var items = rows.ConvertAll(r => r.Group is not null
-            ? new ConversationDto(r.Record.ConversationId, "group", null, GroupDto.From(r.Group), r.Last is null ? null : dtos[r.Last.Id], r.Unread, r.Record.UpdatedAt)
-            : new ConversationDto(r.Record.ConversationId, "direct", r.Peer is null ? null : UserDto.From(r.Peer), null, r.Last is null ? null : dtos[r.Last.Id], r.Unread, r.Record.UpdatedAt));
+        // The last messages as full Messages, enriched for all conversations at once.
+        var read = lastMessages.ToDictionary(l => l.Message.Id, l => l.IsRead, StringComparer.Ordinal);
+        var dtos = await ToDtosAsync(lastMessages.Select(l => l.Message).ToList(), m => read[m.Id], ct);
+        for (var i = 0; i < lastMessages.Count; i++)
+        {
+            items[lastMessages[i].Index] = items[lastMessages[i].Index] with { LastMessage = dtos[i] };
+        }
+
         return new ItemsDto<ConversationDto>(items);
     }
 
@@ -214,6 +259,9 @@ public sealed class MessageService(
     /// The conversation the caller addresses, if the caller may see it: a direct conversation with an existing
     /// user, or a group it is a member of. Anything else is 404, so ids of others' groups reveal nothing.
     /// </summary>
+    public Task<(string Id, IReadOnlyList<string> Participants)> ResolveConversationAsync(string callerId, string? peerId, string? groupId, CancellationToken ct) =>
+        ResolveAsync(callerId, peerId, groupId, ct);
+
     private async Task<(string Id, IReadOnlyList<string> Participants)> ResolveAsync(string callerId, string? peerId, string? groupId, CancellationToken ct)
     {
         if (groupId is not null)
@@ -229,12 +277,7 @@ public sealed class MessageService(
     /// <summary>A message the caller can see and sent itself: 404 when it cannot see it, 403 when it is someone else's.</summary>
     private async Task<MessageRecord> FindOwnAsync(string callerId, string id, CancellationToken ct)
     {
-        var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
-        if (!await CanSeeAsync(callerId, message, ct))
-        {
-            throw ProblemException.NotFound("No such message.");
-        }
-
+        var message = await FindVisibleAsync(callerId, id, ct);
         return message.SenderId == callerId ? message : throw ProblemException.Forbidden("Only the sender can change a message.");
     }
 
@@ -256,12 +299,20 @@ public sealed class MessageService(
         return ToAudience(message, ChatHub.MessageUpdated, dto);
     }
 
+    /// <summary>A message the caller can see; 404 for one it cannot, so ids of others' messages reveal nothing.</summary>
+    public async Task<MessageRecord> FindVisibleAsync(string callerId, string id, CancellationToken ct)
+    {
+        var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
+        return await CanSeeAsync(callerId, message, ct) ? message : throw ProblemException.NotFound("No such message.");
+    }
+
     private async Task<bool> CanSeeAsync(string callerId, MessageRecord message, CancellationToken ct) =>
         message.GroupId is not null
             ? await directory.GetGroupForMemberAsync(message.GroupId, callerId, ct) is not null
             : message.SenderId == callerId || message.ReceiverId == callerId;
 
-    private async Task<MessageDto> ToDtoAsync(MessageRecord message, CancellationToken ct)
+    /// <summary>One message as the API shows it now: read state, replyTo and reactions.</summary>
+    public async Task<MessageDto> ToDtoAsync(MessageRecord message, CancellationToken ct)
     {
         var participants = message.GroupId is not null
             ? (await directory.GetGroupAsync(message.GroupId, ct))?.Members ?? []
@@ -270,17 +321,87 @@ public sealed class MessageService(
         return (await ToDtosAsync([message], m => IsRead(m, markers, participants), ct))[0];
     }
 
+    }
+
     /// <summary>
-    /// Every Message answer and event is built here, a page at a time: one store query per enrichment for the
-    /// whole list (attachments by message id), never one per message.
+    /// The one place records become Messages: each enrichment is one store query for the whole list (the
+    /// attachments, the replied-to messages, the reactions), whatever its length.
     /// </summary>
-    private async Task<List<MessageDto>> ToDtosAsync(
-        IReadOnlyList<MessageRecord> records, Func<MessageRecord, bool> isRead, CancellationToken ct, bool mayHaveAttachments = true)
+    public async Task<List<MessageDto>> ToDtosAsync(
+        IReadOnlyList<MessageRecord> records, Func<MessageRecord, bool> isRead, CancellationToken ct, bool mayHaveAttachments = true, bool mayHaveReactions = true)
     {
+        if (records.Count == 0)
+        {
+            return [];
+        }
+
+        var replyIds = records.Where(r => r.ReplyToId is not null).Select(r => r.ReplyToId!).Distinct(StringComparer.Ordinal).ToList();
+        var replied = replyIds.Count == 0
+            ? new Dictionary<string, MessageRecord>(StringComparer.Ordinal)
+            : (await messages.FindByIdsAsync(replyIds, ct)).ToDictionary(m => m.Id, StringComparer.Ordinal);
+
         var attachmentsByMessage = mayHaveAttachments
             ? await attachments.ForMessagesAsync(records.Select(m => m.Id).ToList(), ct)
             : new Dictionary<string, IReadOnlyList<AttachmentDto>>();
-        return records.Select(m => MessageDto.From(m, isRead(m), attachmentsByMessage.GetValueOrDefault(m.Id) ?? [])).ToList();
+
+        var live = mayHaveReactions ? records.Where(r => !r.Deleted).ToList() : [];
+        var reactionsByMessage = live.Count == 0
+            ? Array.Empty<ReactionRecord>().ToLookup(r => r.MessageId, StringComparer.Ordinal)
+            : (await reactions.ListAsync(live.Select(r => r.ConversationId).Distinct(StringComparer.Ordinal).ToList(), live.Select(r => r.Id).ToList(), ct))
+                .ToLookup(r => r.MessageId, StringComparer.Ordinal);
+
+        return records.Select(r => MessageDto.From(r, isRead(r)) with
+        {
+            Attachments = attachmentsByMessage.GetValueOrDefault(r.Id) ?? [],
+            ReplyTo = r.ReplyToId is null ? null : replied.TryGetValue(r.ReplyToId, out var original) ? ReplyTo(original) : new ReplyToDto(r.ReplyToId, "", "", true),
+            Reactions = r.Deleted ? [] : Summarize(reactionsByMessage[r.Id]),
+        }).ToList();
+    }
+
+    /// <summary>Emoji in the order of their first reaction, each with its users in the order they reacted.</summary>
+    public static IReadOnlyList<ReactionDto> Summarize(IEnumerable<ReactionRecord> reactionsOfOneMessage) =>
+        reactionsOfOneMessage
+            .OrderBy(r => r.Sequence)
+            .GroupBy(r => r.Emoji, StringComparer.Ordinal)
+            .Select(g => new ReactionDto(g.Key, g.Count(), g.Select(r => r.UserId).ToList()))
+            .ToList();
+
+    private static ReplyToDto ReplyTo(MessageRecord original) =>
+        new(original.Id, original.SenderId, original.Deleted ? "" : Preview(original.Content), original.Deleted);
+
+    /// <summary>The first <see cref="ReplyPreviewLength"/> text elements: an emoji sequence or a letter with its marks is never cut.</summary>
+    public static string Preview(string content)
+    {
+        var enumerator = StringInfo.GetTextElementEnumerator(content);
+        var count = 0;
+        while (enumerator.MoveNext())
+        {
+            if (++count > ReplyPreviewLength)
+            {
+                return content[..enumerator.ElementIndex];
+            }
+        }
+
+        return content;
+    }
+
+    private async Task<IReadOnlyList<string>> FindMentionsAsync(string content, IReadOnlyList<string> members, string senderId, CancellationToken ct)
+    {
+        if (!content.Contains('@'))
+        {
+            return [];
+        }
+
+        var named = new List<(string Id, string Username)>(members.Count);
+        foreach (var member in members)
+        {
+            if (await directory.GetUserAsync(member, ct) is { } user)
+            {
+                named.Add((user.Id, user.Username));
+            }
+        }
+
+        return MentionParser.Find(content, named, senderId);
     }
 
     /// <summary>A send repeated with its clientMessageId whose uploads that message carries already: 200 with it, nothing stored.</summary>
@@ -325,7 +446,7 @@ public sealed class MessageService(
     }
 
     /// <summary>Who hears about a message: the group, or the receiver and the sender's other connections.</summary>
-    private static RealtimeAction[] ToAudience(MessageRecord message, string target, object payload) =>
+    public static RealtimeAction[] ToAudience(MessageRecord message, string target, object payload) =>
         message.GroupId is not null
             ? [new SendToGroup(ChatHub.GroupFor(message.GroupId), target, payload)]
             : [new SendToUser(message.ReceiverId!, target, payload), new SendToUser(message.SenderId, target, payload)];

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
@@ -10,7 +11,7 @@ namespace ServerlessChat.Core.Realtime;
 /// WebRTC signaling relay: offers, answers, ICE candidates and hangups go from one user's request to the other
 /// user's connections, only between users who share a conversation. Nothing is stored.
 /// </summary>
-public sealed class CallSignaling(ChatDirectory directory, ChatContacts contacts, IOptions<CallsOptions> options)
+public sealed class CallSignaling(ChatDirectory directory, ChatContacts contacts, BlockDirectory blocks, IOptions<CallsOptions> options)
 {
     /// <summary>An SDP offer with many candidates stays well under this; anything larger is not signaling.</summary>
     public const int MaxPayloadChars = 16 * 1024;
@@ -62,6 +63,11 @@ public sealed class CallSignaling(ChatDirectory directory, ChatContacts contacts
         rules.ThrowIfAny();
 
         var callee = await directory.GetUserAsync(toUserId!, ct) ?? throw ProblemException.NotFound("No such user.");
+        if (await blocks.IsBlockedAsync(callee.Id, callerId, ct))
+        {
+            throw ProblemException.Forbidden("This user does not accept your calls.");
+        }
+
         if (!await contacts.ShareConversationAsync(callerId, callee.Id, ct))
         {
             throw ProblemException.Forbidden("Calls are only possible between users who share a conversation.");

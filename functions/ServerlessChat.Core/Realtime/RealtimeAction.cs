@@ -27,6 +27,7 @@ public static class ChatHub
     public const string MessageUpdated = "messageUpdated";
     public const string MessageDeleted = "messageDeleted";
     public const string MessagesRead = "messagesRead";
+    public const string ReactionsUpdated = "reactionsUpdated";
     public const string Typing = "typing";
     public const string Presence = "presence";
     public const string GroupUpdated = "groupUpdated";

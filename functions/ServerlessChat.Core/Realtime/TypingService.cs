@@ -1,3 +1,4 @@
+using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
@@ -10,7 +11,7 @@ namespace ServerlessChat.Core.Realtime;
 /// user and conversation in each 2-second window. The window counter lives in the shared counter store (Redis
 /// when configured), so the coalescing holds across instances.
 /// </summary>
-public sealed class TypingService(ChatDirectory directory, IRateLimitCounterStore counters, TimeProvider time)
+public sealed class TypingService(ChatDirectory directory, BlockDirectory blocks, IRateLimitCounterStore counters, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
@@ -52,7 +53,17 @@ public sealed class TypingService(ChatDirectory directory, IRateLimitCounterStor
         }
 
         // Per user rather than to the group's SignalR group: that would echo to the typist's own connections.
+        // Typing passes in neither direction between two users when either blocked the other.
         var typing = new TypingDto(conversationId, callerId);
-        return others.Select(RealtimeAction (user) => new SendToUser(user, ChatHub.Typing, typing)).ToList();
+        var actions = new List<RealtimeAction>();
+        foreach (var user in others)
+        {
+            if (!await blocks.EitherBlockedAsync(callerId, user, ct))
+            {
+                actions.Add(new SendToUser(user, ChatHub.Typing, typing));
+            }
+        }
+
+        return actions;
     }
 }

@@ -40,6 +40,50 @@ public interface IMessageStore
     Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
     /// <summary>Messages after <paramref name="afterId"/> (all when null) not sent by the user and not deleted.</summary>
     Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
+    /// <summary>The messages with these ids that exist, in no particular order (one query, e.g. the replied-to messages of a page).</summary>
+    Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct);
+    /// <summary>Undeleted messages after <paramref name="afterId"/> (all when null) that mention the user; served by an index.</summary>
+    Task<long> CountUnreadMentionsAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
+}
+
+public enum ReactionChange { Added, Unchanged, Removed, TooManyEmoji, MessageDeleted, NoMessage }
+
+/// <summary>Reactions, one per (message, emoji, user). A message's deletion removes its reactions.</summary>
+public interface IReactionStore
+{
+    /// <summary>
+    /// Adds the user's reaction atomically: <see cref="ReactionChange.Unchanged"/> when it is there already,
+    /// <see cref="ReactionChange.TooManyEmoji"/> when the message has <paramref name="maxDistinctEmoji"/> other emoji.
+    /// </summary>
+    Task<ReactionChange> AddAsync(string conversationId, string messageId, string emoji, string userId, int maxDistinctEmoji, CancellationToken ct);
+    /// <summary><see cref="ReactionChange.Removed"/>, or <see cref="ReactionChange.Unchanged"/> when there was no such reaction.</summary>
+    Task<ReactionChange> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct);
+    /// <summary>The reactions of the messages, in the order they were made.</summary>
+    Task<IReadOnlyList<ReactionRecord>> ListAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
+}
+
+public sealed record MessageSearchResult(IReadOnlyList<MessageRecord> Messages, bool Complete);
+
+public interface IMessageSearchStore
+{
+    /// <summary>
+    /// Undeleted messages of the conversations with, for every term, a word that starts with it (terms and words
+    /// as <see cref="Search.SearchText"/> normalizes them), newest first, older than <paramref name="beforeId"/>
+    /// when given. <c>Complete</c> is false when the store stopped before it had looked at everything.
+    /// </summary>
+    Task<MessageSearchResult> SearchAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct);
+}
+
+/// <summary>Who blocked whom.</summary>
+public interface IBlockStore
+{
+    /// <summary>Idempotent.</summary>
+    Task BlockAsync(string blockerId, string blockedId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Idempotent.</summary>
+    Task UnblockAsync(string blockerId, string blockedId, CancellationToken ct);
+    /// <summary>The users <paramref name="blockerId"/> blocked, in the order it blocked them.</summary>
+    Task<IReadOnlyList<string>> ListBlockedAsync(string blockerId, CancellationToken ct);
+    Task<bool> IsBlockedAsync(string blockerId, string blockedId, CancellationToken ct);
 }
 
 public interface IConversationStore

@@ -6,6 +6,9 @@ public enum StorageProvider { Sqlite, MongoDb }
 
 public enum SqliteSynchronous { Normal, Full }
 
+/// <summary>How MongoDB searches messages: see <see cref="StorageOptions.MongoSearch"/>.</summary>
+public enum MongoSearchMode { WordIndex, Bounded }
+
 public sealed class StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
@@ -37,6 +40,17 @@ public sealed class StorageOptions : IValidatableObject
     public string? MongoConnectionString { get; set; }
 
     public string MongoDatabase { get; set; } = "serverlesschat";
+
+    /// <summary>
+    /// WordIndex (MongoDB, Cosmos DB for MongoDB vCore): prefix ranges on the multikey index of each message's
+    /// normalized words, complete answers. Bounded (Cosmos DB for MongoDB RU, whose indexes cannot serve those
+    /// ranges): each conversation's newest <see cref="MongoSearchScanLimit"/> messages before the cursor are
+    /// looked at, and the answer says complete:false when a conversation had more.
+    /// </summary>
+    public MongoSearchMode MongoSearch { get; set; } = MongoSearchMode.WordIndex;
+
+    [Range(100, 100_000)]
+    public int MongoSearchScanLimit { get; set; } = 2000;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

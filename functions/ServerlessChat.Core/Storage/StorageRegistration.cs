@@ -63,6 +63,9 @@ public static class StorageRegistration
         services.AddSingleton<IAttachmentStore, SqliteAttachmentStore>();
         services.AddSingleton<SqliteChangeLog>();
         services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteChangeLog>());
+        services.AddSingleton<IReactionStore, SqliteReactionStore>();
+        services.AddSingleton<IBlockStore, SqliteBlockStore>();
+        services.AddSingleton<IMessageSearchStore, SqliteMessageSearchStore>();
     }
 
     private static void AddMongo(IServiceCollection services)
@@ -84,6 +87,9 @@ public static class StorageRegistration
         AddThrottled<IPresenceStore, MongoPresenceStore>(services);
         AddThrottled<IAttachmentStore, MongoAttachmentStore>(services);
         AddThrottled<IChangeLog, MongoChangeLog>(services);
+        AddThrottled<IReactionStore, MongoReactionStore>(services);
+        AddThrottled<IBlockStore, MongoBlockStore>(services);
+        AddThrottled<IMessageSearchStore, MongoMessageSearchStore>(services);
     }
 
     /// <summary>Every call of a Mongo store waits out Cosmos DB throttling (see <see cref="MongoThrottlingPolicy"/>).</summary>

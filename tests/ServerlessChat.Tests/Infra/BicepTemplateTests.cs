@@ -232,7 +232,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     private const string KeyVaultReference = "@Microsoft.KeyVault(SecretUri=";
 
     private static readonly string[] ExpectedCollections =
-        ["conversations", "groups", "messages", "rateLimits", "readMarkers", "refreshTokens", "resetTokens", "users"];
+        ["blocks", "conversations", "groups", "messages", "rateLimits", "reactions", "readMarkers", "refreshTokens", "resetTokens", "users"];
 
     [Fact]
     public void MainTemplateBuildsWithoutWarningsOrErrors()

@@ -16,7 +16,7 @@ public sealed class RealtimeClient : IAsyncDisposable
 
     public static readonly string[] Events =
     [
-        ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead,
+        ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.ReactionsUpdated,
         ChatHub.Typing, ChatHub.Presence, ChatHub.GroupUpdated, ChatHub.CallSignal,
     ];
 

@@ -8,7 +8,7 @@ namespace ServerlessChat.Tests.Storage;
 /// What every storage adapter promises. Each adapter's test class inherits these tests unchanged, so SQLite and
 /// MongoDB are held to the same behaviour.
 /// </summary>
-public abstract class StorageContractTests(StorageFixture fixture)
+public abstract partial class StorageContractTests(StorageFixture fixture)
 {
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 

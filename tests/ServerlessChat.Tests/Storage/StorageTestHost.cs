@@ -26,6 +26,9 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IStorageHealth Health => Get<IStorageHealth>();
     public IAttachmentStore Attachments => Get<IAttachmentStore>();
     public IChangeLog Changes => Get<IChangeLog>();
+    public IReactionStore Reactions => Get<IReactionStore>();
+    public IMessageSearchStore Search => Get<IMessageSearchStore>();
+    public IBlockStore Blocks => Get<IBlockStore>();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

@@ -22,6 +22,8 @@ internal sealed class MongoChatDatabase
     public const string PresenceName = "presence";
     public const string AttachmentsName = "attachments";
     public const string ChangesName = "changes";
+    public const string ReactionsName = "reactions";
+    public const string BlocksName = "blocks";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -37,6 +39,8 @@ internal sealed class MongoChatDatabase
         Presence = Database.GetCollection<BsonDocument>(PresenceName);
         Attachments = Database.GetCollection<BsonDocument>(AttachmentsName);
         Changes = Database.GetCollection<BsonDocument>(ChangesName);
+        Reactions = Database.GetCollection<BsonDocument>(ReactionsName);
+        Blocks = Database.GetCollection<BsonDocument>(BlocksName);
     }
 
     public IMongoDatabase Database { get; }
@@ -51,4 +55,6 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Presence { get; }
     public IMongoCollection<BsonDocument> Attachments { get; }
     public IMongoCollection<BsonDocument> Changes { get; }
+    public IMongoCollection<BsonDocument> Reactions { get; }
+    public IMongoCollection<BsonDocument> Blocks { get; }
 }

@@ -2,6 +2,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Search;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
@@ -30,6 +31,10 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             { "isRead", false },
             { "clientMessageId", MongoBson.Text(message.ClientMessageId) },
             { "dedupeKey", dedupeKey },
+            { "replyTo", MongoBson.Oid(message.ReplyToId) },
+            { "mentions", MongoBson.Oids(message.Mentions) },
+            // The normalized words, for search: a multikey index serves prefix ranges per conversation.
+            { "searchWords", new BsonArray(message.Deleted ? [] : SearchText.IndexWords(message.Content)) },
         };
         try
         {
@@ -117,8 +122,13 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         {
             return null;
         }
-        var update = new BsonDocument("$set", new BsonDocument { { "content", content }, { "editedAt", MongoBson.Time(editedAt) } });
-        var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
+        // Content and words in one document update, so search never sees the old words with the new text.
+        var update = new BsonDocument("$set", new BsonDocument
+        {
+            { "content", content }, { "editedAt", MongoBson.Time(editedAt) }, { "searchWords", new BsonArray(SearchText.IndexWords(content)) },
+        });
+        var filter = new BsonDocument { { "_id", objectId }, { "deleted", new BsonDocument("$ne", true) } };
+        var document = await db.Messages.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false);
         return await RecordAsync(document, ChatHub.MessageUpdated, ct).ConfigureAwait(false);
     }
 
@@ -128,9 +138,47 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         {
             return null;
         }
-        var update = new BsonDocument("$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) } });
+        var update = new BsonDocument
+        {
+            { "$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } } },
+            { "$unset", new BsonDocument("reactionEmoji", "") },
+        };
         var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
+        if (document is null)
+        {
+            return null;
+        }
+        // After the flag: a reaction added in between sees the message deleted and removes itself (MongoReactionStore).
+        await db.Reactions.DeleteManyAsync(new BsonDocument { { "conversationId", document["conversationId"] }, { "messageId", objectId } }, ct).ConfigureAwait(false);
         return await RecordAsync(document, ChatHub.MessageDeleted, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var objectIds = ids.Select(id => StorageIds.TryParse(id, out var o) ? (BsonValue)o : null).OfType<BsonValue>().Distinct().ToList();
+        if (objectIds.Count == 0)
+        {
+            return [];
+        }
+        var documents = await db.Messages.Find(new BsonDocument("_id", new BsonDocument("$in", new BsonArray(objectIds)))).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
+    }
+
+    /// <summary>Served by {conversationId, mentions, _id}: one user's mentions in one conversation, a range on _id.</summary>
+    public async Task<long> CountUnreadMentionsAsync(string conversationId, string userId, string? afterId, CancellationToken ct)
+    {
+        ObjectId after = default;
+        if ((afterId is not null && !StorageIds.TryParse(afterId, out after)) || !StorageIds.TryParse(userId, out var user))
+        {
+            return 0;
+        }
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "mentions", user } };
+        if (afterId is not null)
+        {
+            filter.Add("_id", new BsonDocument("$gt", after));
+        }
+        filter.Add("deleted", new BsonDocument("$ne", true));
+        return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
 
     public async Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct)
@@ -150,7 +198,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
 
-    private static MessageRecord Map(BsonDocument d) => new(
+    internal static MessageRecord Map(BsonDocument d) => new(
         d.GetId("_id"),
         d["conversationId"].AsString,
         d.GetId("sender"),
@@ -160,5 +208,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         d.GetTime("timestamp"),
         d.GetTimeOrNull("editedAt"),
         d.TryGetValue("deleted", out var deleted) && deleted.IsBoolean && deleted.AsBoolean,
-        d.GetStringOrNull("clientMessageId"));
+        d.GetStringOrNull("clientMessageId"),
+        d.GetIdOrNull("replyTo"),
+        d.GetIds("mentions"));
 }

@@ -24,7 +24,13 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("displayNameLower"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Messages, ct,
             (keys.Ascending("conversationId").Ascending("_id"), null),
-            (keys.Ascending("conversationId").Ascending("sender").Ascending("dedupeKey"), unique)).ConfigureAwait(false);
+            (keys.Ascending("conversationId").Ascending("sender").Ascending("dedupeKey"), unique),
+            (keys.Ascending("conversationId").Ascending("mentions").Ascending("_id"), null),
+            (keys.Ascending("conversationId").Ascending("searchWords"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.Reactions, ct,
+            (keys.Ascending("conversationId").Ascending("messageId").Ascending("emoji").Ascending("userId"), unique)).ConfigureAwait(false);
+        await EnsureAsync(db.Blocks, ct,
+            (keys.Ascending("blocker").Ascending("createdAt"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Groups, ct,
             (keys.Ascending("members"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Conversations, ct,

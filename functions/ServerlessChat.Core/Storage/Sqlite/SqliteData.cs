@@ -85,4 +85,5 @@ internal static class SqliteData
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IEnumerable<string>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
 internal sealed partial class SqliteJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

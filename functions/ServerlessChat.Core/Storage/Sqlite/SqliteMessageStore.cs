@@ -1,18 +1,35 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Search;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IMessageStore
 {
     private const string Columns =
-        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id";
+        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions";
+
+    internal const string PrefixedColumns =
+        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions";
 
     private const string InsertSql = """
-        INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id)
-        VALUES (@id, @conversationId, @senderId, @receiverId, @groupId, @content, @createdAt, @editedAt, @deleted, @clientMessageId)
+        INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions)
+        VALUES (@id, @conversationId, @senderId, @receiverId, @groupId, @content, @createdAt, @editedAt, @deleted, @clientMessageId, @replyToId, @mentions)
         ON CONFLICT (conversation_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+        """;
+
+    private const string IndexInsertSql = "INSERT INTO message_search (rowid, words) VALUES (last_insert_rowid(), @words)";
+
+    private const string MentionsInsertSql = """
+        INSERT OR IGNORE INTO message_mentions (conversation_id, user_id, message_id)
+        SELECT @conversationId, value, @id FROM json_each(@mentions)
+        """;
+
+    internal const string CountMentionsSql = """
+        SELECT COUNT(*) FROM message_mentions
+        WHERE conversation_id = @conversationId AND user_id = @userId AND message_id > @after
         """;
 
     private const string FindByClientIdSql = $"""
@@ -44,7 +61,12 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             SenderId = StorageIds.Require(message.SenderId, nameof(message)),
             ReceiverId = StorageIds.RequireOptional(message.ReceiverId, nameof(message)),
             GroupId = StorageIds.RequireOptional(message.GroupId, nameof(message)),
+            ReplyToId = StorageIds.RequireOptional(message.ReplyToId, nameof(message)),
+            Mentions = message.Mentions.Select(m => StorageIds.Require(m, nameof(message))).ToList(),
         };
+        var mentions = MentionsJson(stored.Mentions);
+        var words = stored.Deleted ? null : SearchText.IndexDocument(stored.Content);
+        // The message, its search entry and its mentions land together, in the writer's batch.
         return writer.ExecuteAtomicAsync<(MessageRecord, bool, ChangeRecord?)>(w =>
         {
             var inserted = w.Execute(InsertSql, p => p
@@ -57,9 +79,19 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                 .BindTime("@createdAt", stored.CreatedAt)
                 .BindTime("@editedAt", stored.EditedAt)
                 .Bind("@deleted", stored.Deleted)
-                .Bind("@clientMessageId", stored.ClientMessageId));
+                .Bind("@clientMessageId", stored.ClientMessageId)
+                .Bind("@replyToId", stored.ReplyToId)
+                .Bind("@mentions", mentions));
             if (inserted == 1)
             {
+                if (words is not null)
+                {
+                    w.Execute(IndexInsertSql, p => p.Bind("@words", words));
+                }
+                if (mentions is not null)
+                {
+                    w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@id", stored.Id).Bind("@mentions", mentions));
+                }
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
                 return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true, change);
             }
@@ -102,7 +134,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
 
     public Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct) =>
         UpdateAsync(id, ChatHub.MessageUpdated,
-            $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id RETURNING {Columns}",
+            $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id AND deleted = 0 RETURNING {Columns}",
             p => p.Bind("@content", content).BindTime("@editedAt", editedAt), ct);
 
     public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct) =>
@@ -116,12 +148,59 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         {
             return Task.FromResult<Changed<MessageRecord>?>(null);
         }
+        // The message, its search entry, its reactions, its mentions and its change-log entry go together.
         return writer.ExecuteAtomicAsync(w =>
         {
             var updated = w.QuerySingle(sql, p => bind(p.Bind("@id", normalized)), Map);
-            return updated is null ? null : new Changed<MessageRecord>(updated, changes.Append(w, updated.ConversationId, changeType, updated.Id));
+            if (updated is null)
+            {
+                return null;
+            }
+            if (changeType == ChatHub.MessageDeleted)
+            {
+                w.Execute("DELETE FROM message_search WHERE rowid = (SELECT rowid FROM messages WHERE id = @id)", p => p.Bind("@id", normalized));
+                w.Execute("DELETE FROM reactions WHERE message_id = @id", p => p.Bind("@id", normalized));
+                w.Execute("""
+                    DELETE FROM message_mentions
+                    WHERE conversation_id = @conversationId AND message_id = @id AND user_id IN (SELECT value FROM json_each(@mentions))
+                    """, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", MentionsJson(updated.Mentions) ?? "[]"));
+            }
+            else
+            {
+                // The edited text replaces the old one in the index: the old words find nothing any more.
+                w.Execute("UPDATE message_search SET words = @words WHERE rowid = (SELECT rowid FROM messages WHERE id = @id)",
+                    p => p.Bind("@words", SearchText.IndexDocument(updated.Content)).Bind("@id", normalized));
+            }
+            return new Changed<MessageRecord>(updated, changes.Append(w, updated.ConversationId, changeType, updated.Id));
         }, ct);
     }
+
+    public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var normalized = ids.Select(id => StorageIds.TryNormalize(id, out var n) ? n : null).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (normalized.Count == 0)
+        {
+            return [];
+        }
+        return await factory.QueryAsync($"SELECT {Columns} FROM messages WHERE id IN (SELECT value FROM json_each(@ids))",
+            p => p.BindList("@ids", normalized), Map, ct).ConfigureAwait(false);
+    }
+
+    public async Task<long> CountUnreadMentionsAsync(string conversationId, string userId, string? afterId, CancellationToken ct)
+    {
+        var after = "";
+        if ((afterId is not null && !StorageIds.TryNormalize(afterId, out after)) || !StorageIds.TryNormalize(userId, out var user))
+        {
+            return 0;
+        }
+        return await factory.ScalarAsync<long>(CountMentionsSql, p => p
+            .Bind("@conversationId", conversationId)
+            .Bind("@userId", user)
+            .Bind("@after", after), ct).ConfigureAwait(false);
+    }
+
+    private static string? MentionsJson(IReadOnlyList<string> mentions) =>
+        mentions.Count == 0 ? null : JsonSerializer.Serialize(mentions, SqliteJsonContext.Default.IEnumerableString);
 
     public async Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct)
     {
@@ -139,7 +218,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
 
     private static DateTimeOffset Truncate(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 
-    private static MessageRecord Map(SqliteDataReader r) => new(
+    internal static MessageRecord Map(SqliteDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
         r.GetString(2),
@@ -149,5 +228,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         r.GetTime(6),
         r.GetTimeOrNull(7),
         r.GetBoolean(8),
-        r.GetStringOrNull(9));
+        r.GetStringOrNull(9),
+        r.GetStringOrNull(10),
+        r.IsDBNull(11) ? null : JsonSerializer.Deserialize(r.GetString(11), SqliteJsonContext.Default.ListString));
 }

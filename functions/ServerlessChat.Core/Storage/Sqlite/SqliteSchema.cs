@@ -148,6 +148,39 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         ) WITHOUT ROWID;
         CREATE UNIQUE INDEX ux_changes_conversation_at ON changes (conversation_id, at);
         CREATE INDEX ix_changes_at ON changes (at);
+        ALTER TABLE messages ADD COLUMN reply_to_id TEXT;
+        -- The mentioned user ids as a JSON array (NULL for none), returned with the message.
+        ALTER TABLE messages ADD COLUMN mentions TEXT;
+
+        -- One row per mention, so that a user's unread mentions of a conversation are a range on the primary key.
+        CREATE TABLE message_mentions (
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, user_id, message_id)
+        ) WITHOUT ROWID;
+
+        -- seq (the rowid) orders reactions as they were made: emoji by first use, users by reacting.
+        CREATE TABLE reactions (
+            seq INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            emoji TEXT NOT NULL,
+            user_id TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX ux_reactions ON reactions (message_id, emoji, user_id);
+
+        CREATE TABLE blocks (
+            blocker_id TEXT NOT NULL,
+            blocked_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (blocker_id, blocked_id)
+        ) WITHOUT ROWID;
+
+        -- Full-text index of undeleted messages, rowid = messages.rowid. The stored document is the message's
+        -- words as SearchText normalizes them (NFKD, no nonspacing marks, lower case); the tokenizer's own folding
+        -- is the same on that text. Written in the same transaction as the message (SqliteMessageStore).
+        CREATE VIRTUAL TABLE message_search USING fts5(words, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+        INSERT INTO message_search (rowid, words) SELECT rowid, content FROM messages WHERE deleted = 0;
         """,
     ];
 

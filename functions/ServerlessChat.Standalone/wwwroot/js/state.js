@@ -285,6 +285,15 @@ const handlers = {
     }
   },
 
+  reactionsUpdated({ messageId, conversationId, reactions }) {
+    const t = state.threads.get(conversationId);
+    const current = t && t.byId.get(messageId);
+    if (current && !current.deleted) {
+      t.byId.set(messageId, { ...current, reactions });
+      emit("messages", { conversationId });
+    }
+  },
+
   messageDeleted({ id, conversationId }) {
     const t = state.threads.get(conversationId);
     const current = t && t.byId.get(id);

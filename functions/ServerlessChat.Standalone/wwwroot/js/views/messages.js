@@ -4,6 +4,7 @@ import { $, el, time } from "../dom.js";
 import * as store from "../state.js";
 import { typingText } from "./conversations.js";
 import { groupDot, presenceDot } from "./presence.js";
+import { messageReactions, messageReplyQuote } from "./reactions.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
@@ -53,7 +54,7 @@ export function renderMessage(message, c) {
   return el("li", {
     className: `message ${mine ? "mine" : "theirs"}${message.deleted ? " deleted" : ""}`,
     attrs: { "data-message-id": message.id || false, "data-testid": "message" },
-  }, [messageSender(message, c), messageBody(message, c), messageMeta(message, c), messageActions(message, c)]);
+  }, [messageSender(message, c), messageReplyQuote(message), messageBody(message, c), messageMeta(message, c), messageReactions(message), messageActions(message, c)]);
 }
 
 function renderHeader() {

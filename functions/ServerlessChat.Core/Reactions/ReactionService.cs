@@ -1,0 +1,74 @@
+using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Storage;
+
+namespace ServerlessChat.Core.Reactions;
+
+/// <summary>Emoji reactions: anyone who can see a message may react; everyone in its conversation hears of it.</summary>
+public sealed class ReactionService(MessageService messages, IReactionStore reactions)
+{
+    public const int MaxDistinctEmoji = 20;
+
+    public async Task<Outcome<MessageDto>> AddAsync(string callerId, string messageId, ReactRequest request, CancellationToken ct)
+    {
+        var emoji = ValidEmoji(request.Emoji);
+        var message = await VisibleLiveMessageAsync(callerId, messageId, ct);
+        var change = await reactions.AddAsync(message.ConversationId, message.Id, emoji, callerId, MaxDistinctEmoji, ct);
+        return await AnswerAsync(message, change, ct);
+    }
+
+    public async Task<Outcome<MessageDto>> RemoveAsync(string callerId, string messageId, string? emoji, CancellationToken ct)
+    {
+        var valid = ValidEmoji(emoji);
+        var message = await VisibleLiveMessageAsync(callerId, messageId, ct);
+        var change = await reactions.RemoveAsync(message.ConversationId, message.Id, valid, callerId, ct);
+        return await AnswerAsync(message, change, ct);
+    }
+
+    private async Task<MessageRecord> VisibleLiveMessageAsync(string callerId, string messageId, CancellationToken ct)
+    {
+        var message = await messages.FindVisibleAsync(callerId, messageId, ct);
+        return message.Deleted ? throw ProblemException.Conflict("A deleted message takes no reactions.") : message;
+    }
+
+    private async Task<Outcome<MessageDto>> AnswerAsync(MessageRecord message, ReactionChange change, CancellationToken ct)
+    {
+        switch (change)
+        {
+            case ReactionChange.NoMessage:
+                throw ProblemException.NotFound("No such message.");
+            case ReactionChange.MessageDeleted:
+                throw ProblemException.Conflict("A deleted message takes no reactions.");
+            case ReactionChange.TooManyEmoji:
+                throw ProblemException.Conflict($"A message takes at most {MaxDistinctEmoji} different emoji.");
+        }
+
+        var dto = await messages.ToDtoAsync(message, ct);
+        if (change == ReactionChange.Unchanged)
+        {
+            return new(dto, []);
+        }
+
+        var updated = new ReactionsUpdatedDto(dto.Id, dto.ConversationId, dto.Reactions);
+        return new(dto, MessageService.ToAudience(message, ChatHub.ReactionsUpdated, updated));
+    }
+
+    /// <summary>One fully-qualified emoji of Unicode's data; the length is bounded before the lookup.</summary>
+    private static string ValidEmoji(string? emoji)
+    {
+        if (emoji is null || emoji.Length == 0)
+        {
+            throw ProblemException.Validation("emoji", "This field is required.");
+        }
+
+        if (!EmojiCatalog.IsEmoji(emoji))
+        {
+            throw ProblemException.Validation("emoji", "Give one fully-qualified emoji of Unicode's emoji data.");
+        }
+
+        return emoji;
+    }
+}

@@ -1,0 +1,51 @@
+// Replies and reactions on a message: the quoted original (click to jump to it) and the reaction counts with
+// a small picker. Answers of the reaction routes are whole Messages and go through the store like an update.
+import { api } from "../api.js";
+import { el } from "../dom.js";
+import * as store from "../state.js";
+
+const PICKER = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+function jumpTo(id) {
+  const target = document.querySelector(`[data-message-id="${CSS.escape(id)}"]`);
+  if (target) target.scrollIntoView({ block: "center" });
+}
+
+export function messageReplyQuote(message) {
+  const replyTo = message.replyTo;
+  if (!replyTo) return null;
+  const text = replyTo.deleted ? "Message deleted" : replyTo.preview;
+  return el("button", {
+    className: "reply-quote link",
+    attrs: { type: "button", "data-testid": "reply-quote", "aria-label": "Show the message this answers" },
+    on: { click: () => jumpTo(replyTo.id) },
+  }, [el("span", { className: "sender", text: store.userName(replyTo.senderId) }), el("span", { text: ` ${text}` })]);
+}
+
+async function toggle(message, emoji, mine) {
+  const path = `messages/${encodeURIComponent(message.id)}/reactions`;
+  try {
+    const answer = mine ? await api("DELETE", `${path}/${encodeURIComponent(emoji)}`) : await api("PUT", path, { emoji });
+    if (answer) store.apply("messageUpdated", answer);
+  } catch {
+    // A refused reaction (deleted message, 20 emoji) changes nothing shown; reactionsUpdated keeps the counts true.
+  }
+}
+
+export function messageReactions(message) {
+  if (!message.id || message.deleted) return null;
+  const me = store.me().id;
+  const reactions = message.reactions || [];
+  const shown = reactions.map((r) => {
+    const mine = r.userIds.includes(me);
+    return el("button", {
+      className: `reaction${mine ? " mine" : ""}`,
+      text: `${r.emoji} ${r.count}`,
+      attrs: { type: "button", title: r.userIds.map(store.userName).join(", "), "aria-pressed": String(mine), "data-testid": "reaction" },
+      on: { click: () => toggle(message, r.emoji, mine) },
+    });
+  });
+  const picker = PICKER.filter((e) => !reactions.some((r) => r.emoji === e)).map((emoji) =>
+    el("button", { className: "reaction-pick", text: emoji, attrs: { type: "button", "aria-label": `React with ${emoji}` }, on: { click: () => toggle(message, emoji, false) } }));
+  return el("div", { className: "reactions" }, [...shown, el("span", { className: "reaction-picker" }, picker)]);
+}
