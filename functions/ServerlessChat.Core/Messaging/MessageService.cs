@@ -321,8 +321,6 @@ public sealed class MessageService(
         return (await ToDtosAsync([message], m => IsRead(m, markers, participants), ct))[0];
     }
 
-    }
-
     /// <summary>
     /// The one place records become Messages: each enrichment is one store query for the whole list (the
     /// attachments, the replied-to messages, the reactions), whatever its length.

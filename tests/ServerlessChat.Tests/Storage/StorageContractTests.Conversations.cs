@@ -19,8 +19,8 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice, bob) = (NewId(), NewId(), NewId());
-        var (original, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "question"), default);
-        var (reply, _) = await Stores.Messages.InsertAsync(InGroup(group, bob, "answer @alice", [alice], original.Id), default);
+        var (original, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "question"), default);
+        var (reply, _, _) = await Stores.Messages.InsertAsync(InGroup(group, bob, "answer @alice", [alice], original.Id), default);
 
         Assert.Equal(reply, await Stores.Messages.FindByIdAsync(reply.Id, default));
         Assert.Equal([alice], (await Stores.Messages.FindByIdAsync(reply.Id, default))!.Mentions);
@@ -35,10 +35,10 @@ public abstract partial class StorageContractTests
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice, bob) = (NewId(), NewId(), NewId());
         var conversation = ConversationIds.Group(group);
-        var (first, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "@bob one", [bob]), default);
+        var (first, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "@bob one", [bob]), default);
         await Stores.Messages.InsertAsync(InGroup(group, alice, "no mention"), default);
-        var (third, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "@bob three", [bob]), default);
-        var (fourth, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "@bob four", [bob]), default);
+        var (third, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "@bob three", [bob]), default);
+        var (fourth, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "@bob four", [bob]), default);
         await Stores.Messages.MarkDeletedAsync(fourth.Id, Now(), default);
 
         Assert.Equal(2, await Stores.Messages.CountUnreadMentionsAsync(conversation, bob, null, default));
@@ -52,7 +52,7 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice, bob) = (NewId(), NewId(), NewId());
-        var (message, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
+        var (message, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
         var conversation = message.ConversationId;
 
         Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", bob, 20, default));
@@ -75,7 +75,7 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice, bob) = (NewId(), NewId(), NewId());
-        var (message, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
+        var (message, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
         var emoji = new[] { "😀", "😃", "😄" };
         foreach (var e in emoji)
         {
@@ -93,7 +93,7 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice) = (NewId(), NewId());
-        var (message, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
+        var (message, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
         var emoji = new[] { "😀", "😃", "😄", "😁", "😆", "😅", "🤣", "😂", "🙂", "🙃" };
 
         var outcomes = await Task.WhenAll(emoji.Select(e => Stores.Reactions.AddAsync(message.ConversationId, message.Id, e, NewId(), 4, default)));
@@ -107,7 +107,7 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice) = (NewId(), NewId());
-        var (message, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hot"), default);
+        var (message, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hot"), default);
         var users = Enumerable.Range(0, 50).Select(_ => NewId()).ToList();
 
         var outcomes = await Task.WhenAll(users.Select(u => Stores.Reactions.AddAsync(message.ConversationId, message.Id, "🔥", u, 20, default)));
@@ -122,8 +122,8 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice, bob) = (NewId(), NewId(), NewId());
-        var (message, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
-        var (other, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "other"), default);
+        var (message, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
+        var (other, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "other"), default);
         await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "👍", bob, 20, default);
         await Stores.Reactions.AddAsync(other.ConversationId, other.Id, "👍", bob, 20, default);
 
@@ -140,8 +140,8 @@ public abstract partial class StorageContractTests
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, other, alice) = (NewId(), NewId(), NewId());
         var word = Unique("w");
-        var (older, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"Déploiement {word}"), default);
-        var (newer, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"DEPLOYMENT {word}x"), default);
+        var (older, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"Déploiement {word}"), default);
+        var (newer, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"DEPLOYMENT {word}x"), default);
         await Stores.Messages.InsertAsync(InGroup(group, alice, $"redeploy {word}"), default);
         await Stores.Messages.InsertAsync(InGroup(other, alice, $"deploy {word}"), default);
         var scope = new[] { ConversationIds.Group(group) };
@@ -163,8 +163,8 @@ public abstract partial class StorageContractTests
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var (group, alice) = (NewId(), NewId());
         var word = Unique("w");
-        var (edited, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"old{word}"), default);
-        var (deleted, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"gone{word}"), default);
+        var (edited, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"old{word}"), default);
+        var (deleted, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"gone{word}"), default);
         var scope = new[] { ConversationIds.Group(group) };
 
         await Stores.Messages.UpdateContentAsync(edited.Id, $"new{word}", Now(), default);
