@@ -17,6 +17,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Standalone;
+using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.Realtime;
 using ServerlessChat.Tests.Infrastructure;
 using ServerlessChat.Tests.Realtime;
@@ -60,6 +61,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddChatCore();
+        builder.AddHostLimits();
         builder.AddStandaloneRealtime();
         // Only the exporters below: the logs are under test, not for the console.
         builder.Logging.ClearProviders();

@@ -256,7 +256,9 @@ const handlers = {
     if (!mine) stopTyping(m.conversationId, m.senderId);
     const t = state.threads.get(m.conversationId);
     const c = state.conversations.get(m.conversationId);
-    const known = (t && t.byId.has(m.id)) || (c && c.lastMessage && c.lastMessage.id === m.id);
+    // Ids order by creation: a message at or before the loaded last one was counted by that load (a sync that
+    // replays the changes since a cursor taken just before the load brings such messages again).
+    const known = (t && t.byId.has(m.id)) || (c && c.lastMessage && c.lastMessage.id >= m.id);
     if (t) {
       putMessage(t, m);
       emit("messages", { conversationId: m.conversationId, added: m });
