@@ -1,0 +1,149 @@
+using Microsoft.Playwright;
+using ServerlessChat.Tests.Infrastructure;
+using SkiaSharp;
+using static Microsoft.Playwright.Assertions;
+
+namespace ServerlessChat.Tests.Browser;
+
+/// <summary>The web client's photo attachments, message search and blocking, with two users registered through the API.</summary>
+public sealed partial class WebClientInChromium
+{
+    [Fact]
+    public async Task APhotoAliceSendsAppearsLiveAsAThumbnailForBobAndOpensFullSize()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "A photo of the deploy board follows" });
+        var alicePage = await SignInAsync(alice);
+        var bobPage = await SignInAsync(bob);
+        await OpenConversationAsync(alicePage, bob.Username);
+        await OpenConversationAsync(bobPage, alice.Username);
+
+        // Picked with the attach button's file input; the upload bar fills, then an empty-text send carries it.
+        await alicePage.Locator("#file-input").SetInputFilesAsync(new FilePayload { Name = "board.png", MimeType = "image/png", Buffer = Png(600, 400) });
+        var upload = alicePage.GetByTestId("upload");
+        await Expect(upload.Locator("progress")).ToHaveJSPropertyAsync("value", 1);
+        await alicePage.GetByLabel("Message", Exact).PressAsync("Enter");
+        await Expect(upload).ToHaveCountAsync(0);
+
+        // Bob, who only watches, gets the thumbnail once processing is done (messageUpdated), 320 px on the long side.
+        var bobMessage = bobPage.GetByTestId("message").Last;
+        var thumbnail = bobMessage.GetByTestId("attachment-image").Locator("img");
+        await Expect(thumbnail).ToHaveJSPropertyAsync("naturalWidth", 320);
+        await Expect(bobMessage.GetByTestId("attachment-processing")).ToHaveCountAsync(0);
+        await Expect(bobPage.GetByTestId("message")).ToHaveCountAsync(2);
+
+        await bobMessage.GetByTestId("attachment-image").ClickAsync();
+        var full = bobPage.Locator("#image-dialog img");
+        await Expect(full).ToBeVisibleAsync();
+        await Expect(full).ToHaveJSPropertyAsync("naturalWidth", 600);
+        await Expect(full).ToHaveJSPropertyAsync("naturalHeight", 400);
+        await bobPage.Locator("#image-dialog").GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+
+        // Reactions on the photo, for the screenshots.
+        await bobMessage.GetByLabel("React with 👍").ClickAsync();
+        await bobMessage.GetByLabel("React with 🎉").ClickAsync();
+        await Expect(alicePage.GetByTestId("message").Last.GetByTestId("reaction")).ToHaveCountAsync(2);
+        await SaveScreenshotAsync(bobPage, "desktop-image-reactions.png");
+        var narrow = await SignInAsync(bob, width: 375, height: 740);
+        await OpenConversationAsync(narrow, alice.Username);
+        await Expect(narrow.GetByTestId("message").Last.GetByTestId("attachment-image").Locator("img")).ToHaveJSPropertyAsync("naturalWidth", 320);
+        await SaveScreenshotAsync(narrow, "narrow-image-reactions.png");
+    }
+
+    [Fact]
+    public async Task SearchFindsAnOlderMessageWithItsWordsMarkedAndOpensTheConversationAtIt()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        var word = "Zebra" + Guid.NewGuid().ToString("N")[..6];
+        var target = await ben.SendMessageAsync(new { receiverId = ann.UserId, content = $"The {word}Deployment <b>starts</b> at noon" });
+        // More than one page after it: opening at it has to load older messages.
+        for (var i = 1; i <= 52; i++)
+        {
+            await ben.SendMessageAsync(new { receiverId = ann.UserId, content = $"filler {i}" });
+        }
+
+        var annPage = await SignInAsync(ann);
+        await annPage.GetByLabel("Search messages").FillAsync(word.ToLowerInvariant() + " noon");
+        var result = annPage.GetByTestId("message-search-result");
+        await Expect(result).ToHaveCountAsync(1);
+        await Expect(result).ToContainTextAsync($"The {word}Deployment <b>starts</b> at noon");
+        await Expect(result.Locator("mark")).ToHaveTextAsync([$"{word}Deployment", "noon"]);
+        await Expect(result.Locator("b")).ToHaveCountAsync(0);
+
+        await result.ClickAsync();
+        await Expect(annPage.Locator("#conversation-title")).ToHaveTextAsync(ben.Username);
+        var opened = annPage.Locator($"#messages [data-message-id=\"{(string)target["id"]!}\"]");
+        await Expect(opened).ToHaveAttributeAsync("data-highlighted", "true");
+        await Expect(opened).ToBeInViewportAsync();
+    }
+
+    [Fact]
+    public async Task AfterAliceBlocksBobHisDirectMessageIsRefusedWithTheReason()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "Can we talk?" });
+        var alicePage = await SignInAsync(alice);
+        var bobPage = await SignInAsync(bob);
+        await OpenConversationAsync(alicePage, bob.Username);
+        await OpenConversationAsync(bobPage, alice.Username);
+
+        var block = alicePage.Locator("#block-button");
+        await Expect(block).ToHaveTextAsync("Block");
+        await block.ClickAsync();
+        await Expect(block).ToHaveTextAsync("Unblock");
+        await Expect(block).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(alicePage.Locator("#blocked-note")).ToContainTextAsync("You blocked");
+
+        var bobInput = bobPage.GetByLabel("Message", Exact);
+        await bobInput.FillAsync("Please answer");
+        await bobInput.PressAsync("Enter");
+        var refused = bobPage.GetByTestId("message").Last.Locator(".status.failed");
+        await Expect(refused).ToContainTextAsync("Not sent:");
+        await Expect(refused).Not.ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"Not sent: The request failed \(403\)"));
+        await Expect(alicePage.GetByTestId("message")).ToHaveCountAsync(1);
+
+        // Still blocked after a reload (GET /api/users/blocked); unblocking lets the retry through.
+        await alicePage.ReloadAsync();
+        await OpenConversationAsync(alicePage, bob.Username);
+        await Expect(block).ToHaveTextAsync("Unblock");
+        await block.ClickAsync();
+        await Expect(block).ToHaveTextAsync("Block");
+        await Expect(alicePage.Locator("#blocked-note")).ToBeHiddenAsync();
+        await bobPage.GetByTestId("message").Last.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
+        await Expect(alicePage.GetByTestId("message").Last.Locator(".content")).ToHaveTextAsync("Please answer");
+    }
+
+    /// <summary>A PNG of a colour gradient, made here so the test owns its image.</summary>
+    private static byte[] Png(int width, int height)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var paint = new SKPaint())
+        {
+            paint.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(width, height),
+                [new SKColor(0x2f, 0x6f, 0xde), new SKColor(0xf5, 0x9e, 0x0b)], SKShaderTileMode.Clamp);
+            canvas.DrawRect(0, 0, width, height, paint);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}
