@@ -47,6 +47,7 @@ public sealed partial class WebClientInChromium
 
         // Reactions on the photo, for the screenshots.
         await bobMessage.GetByLabel("React with 👍").ClickAsync();
+        await Expect(bobMessage.GetByTestId("reaction")).ToHaveCountAsync(1);
         await bobMessage.GetByLabel("React with 🎉").ClickAsync();
         await Expect(alicePage.GetByTestId("message").Last.GetByTestId("reaction")).ToHaveCountAsync(2);
         await SaveScreenshotAsync(bobPage, "desktop-image-reactions.png");
@@ -129,6 +130,48 @@ public sealed partial class WebClientInChromium
         await Expect(alicePage.Locator("#blocked-note")).ToBeHiddenAsync();
         await bobPage.GetByTestId("message").Last.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
         await Expect(alicePage.GetByTestId("message").Last.Locator(".content")).ToHaveTextAsync("Please answer");
+    }
+
+    [Fact]
+    public async Task AReplyPicksAMentionFromTheGroupAndTheMentionedMemberSeesBadgeHighlightAndQuote()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        var group = await ann.CreateGroupAsync("Release crew", ben.UserId);
+        var groupId = (string)group["id"]!;
+        var original = await ben.SendMessageAsync(new { groupId, content = "Who takes the release today?" });
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, "Release crew");
+
+        // Reply to Ben's message and mention him through the autocomplete (Ann's client had never seen his name).
+        await annPage.GetByTestId("message").Last.GetByRole(AriaRole.Button, new() { Name = "Reply to this message" }).ClickAsync();
+        await Expect(annPage.GetByTestId("reply-preview")).ToContainTextAsync("Who takes the release today?");
+        var input = annPage.GetByLabel("Message", Exact);
+        await input.PressSequentiallyAsync("@" + ben.Username[..5]);
+        var suggestion = annPage.GetByTestId("mention-suggestion").Filter(new() { HasText = "@" + ben.Username });
+        await Expect(suggestion).ToHaveCountAsync(1);
+        await input.PressAsync("Enter");
+        await Expect(input).ToHaveValueAsync($"@{ben.Username} ");
+        await input.PressSequentiallyAsync("can you?");
+        await input.PressAsync("Enter");
+        await Expect(annPage.GetByTestId("reply-preview")).ToBeHiddenAsync();
+
+        // Ben, on his list, gets the unread mention count live; opened, the mention is marked and the quote jumps back.
+        var benGroup = benPage.GetByTestId("conversation").Filter(new() { HasText = "Release crew" });
+        await Expect(benGroup.GetByTestId("mention-badge")).ToHaveTextAsync("@1");
+        await benGroup.ClickAsync();
+        var reply = benPage.GetByTestId("message").Last;
+        await Expect(reply.GetByTestId("mention")).ToHaveTextAsync("@" + ben.Username);
+        await Expect(reply.GetByTestId("reply-quote")).ToContainTextAsync("Who takes the release today?");
+        await Expect(benGroup.GetByTestId("mention-badge")).ToHaveCountAsync(0);
+        await reply.GetByTestId("reply-quote").ClickAsync();
+        await Expect(benPage.Locator($"#messages [data-message-id=\"{(string)original["id"]!}\"]")).ToHaveAttributeAsync("data-highlighted", "true");
     }
 
     /// <summary>A PNG of a colour gradient, made here so the test owns its image.</summary>

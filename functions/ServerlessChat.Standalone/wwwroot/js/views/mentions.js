@@ -1,5 +1,6 @@
 // Mentions: @ autocomplete among the group's members in the composer, @username highlighted in message text
 // for the members the API says were mentioned, and the unread-mention count on a conversation.
+import { searchUsers } from "../actions.js";
 import { $, el } from "../dom.js";
 import * as store from "../state.js";
 
@@ -46,6 +47,7 @@ export function mountMentions() {
   let start = -1;
   let active = 0;
   let shown = [];
+  let generation = 0;
 
   const close = () => {
     start = -1;
@@ -80,9 +82,20 @@ export function mountMentions() {
     if (!match) return close();
     start = before.length - match[2].length - 1;
     const prefix = match[2].toLowerCase();
-    shown = members().filter((u) => u.username.toLowerCase().startsWith(prefix) || store.nameOf(u).toLowerCase().startsWith(prefix)).slice(0, MAX_SUGGESTIONS);
+    const current = ++generation;
+    const matching = () => members().filter((u) => u.username.toLowerCase().startsWith(prefix) || store.nameOf(u).toLowerCase().startsWith(prefix)).slice(0, MAX_SUGGESTIONS);
+    shown = matching();
     active = 0;
     render();
+    // The API has no lookup by id: members this client has not met yet are found by the prefix typed.
+    if (prefix && store.activeConversation() && store.activeConversation().type === "group") {
+      searchUsers(prefix).then(() => {
+        if (current !== generation || start < 0) return;
+        shown = matching();
+        active = Math.min(active, Math.max(0, shown.length - 1));
+        render();
+      }, () => {});
+    }
   });
   // Capture: these keys choose a suggestion before the composer's Enter sends.
   input.addEventListener("keydown", (event) => {
