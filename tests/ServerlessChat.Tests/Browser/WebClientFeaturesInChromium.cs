@@ -58,6 +58,41 @@ public sealed partial class WebClientInChromium
     }
 
     [Fact]
+    public async Task AFileTypeNotAllowedSaysWhyAndAnAllowedFileArrivesAsANamedDownloadChip()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "Notes follow" });
+        var alicePage = await SignInAsync(alice);
+        var bobPage = await SignInAsync(bob);
+        await OpenConversationAsync(alicePage, bob.Username);
+        await OpenConversationAsync(bobPage, alice.Username);
+
+        var files = alicePage.Locator("#file-input");
+        await files.SetInputFilesAsync(new FilePayload { Name = "logo.svg", MimeType = "image/svg+xml", Buffer = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"u8.ToArray() });
+        var refused = alicePage.GetByTestId("upload").Filter(new() { HasText = "logo.svg" });
+        await Expect(refused.GetByRole(AriaRole.Alert)).ToContainTextAsync("Upload failed:");
+        await refused.GetByRole(AriaRole.Button, new() { Name = "Remove logo.svg" }).ClickAsync();
+
+        var notes = "Deploy checklist\n1. build\n2. ship\n"u8.ToArray();
+        await files.SetInputFilesAsync(new FilePayload { Name = "checklist.txt", MimeType = "text/plain", Buffer = notes });
+        await Expect(alicePage.GetByTestId("upload").Locator("progress")).ToHaveJSPropertyAsync("value", 1);
+        await alicePage.GetByLabel("Message", Exact).FillAsync("The checklist");
+        await alicePage.GetByLabel("Message", Exact).PressAsync("Enter");
+
+        var chip = bobPage.GetByTestId("message").Last.GetByTestId("attachment-file");
+        await Expect(chip).ToHaveTextAsync($"checklist.txt · {notes.Length} B");
+        await Expect(chip).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^http://"));
+        var download = await bobPage.RunAndWaitForDownloadAsync(() => chip.ClickAsync());
+        Assert.Equal("checklist.txt", download.SuggestedFilename);
+    }
+
+    [Fact]
     public async Task SearchFindsAnOlderMessageWithItsWordsMarkedAndOpensTheConversationAtIt()
     {
         if (!Chromium.Available(output))
