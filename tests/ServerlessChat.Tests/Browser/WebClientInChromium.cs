@@ -41,7 +41,7 @@ public sealed class WebClientBrowserFixture : IAsyncLifetime
 /// their own: groups, edit and delete, unread counts and older pages, a WebRTC call, and the 375 px layout.
 /// Set CHAT_SCREENSHOTS_DIR to keep screenshots of the desktop and narrow layouts.
 /// </summary>
-public sealed class WebClientInChromium(WebClientBrowserFixture fixture, ITestOutputHelper output) : IClassFixture<WebClientBrowserFixture>
+public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture, ITestOutputHelper output) : IClassFixture<WebClientBrowserFixture>
 {
     private static readonly PageGetByLabelOptions Exact = new() { Exact = true };
 

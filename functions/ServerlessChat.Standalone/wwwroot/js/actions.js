@@ -79,12 +79,18 @@ export async function markRead(conversationId) {
   }
 }
 
-export function sendMessage(conversationId, content) {
+/** `attachments`: uploaded ones (their ids go out as attachmentIds); `replyTo`: the answered message's quote. */
+export function sendMessage(conversationId, content, { attachments = [], replyTo = null } = {}) {
   const draft = {
     id: null,
     clientMessageId: randomId(),
     senderId: store.me().id,
+    conversationId,
     content,
+    attachments,
+    replyTo,
+    reactions: [],
+    mentions: [],
     createdAt: new Date().toISOString(),
     status: "sending",
   };
@@ -98,7 +104,10 @@ export async function postMessage(conversationId, draft) {
   const c = store.conversation(conversationId);
   store.updatePending(conversationId, draft.clientMessageId, { status: "sending", error: null });
   try {
-    const stored = await api("POST", "messages", { ...target(c), content: draft.content, clientMessageId: draft.clientMessageId });
+    const body = { ...target(c), content: draft.content, clientMessageId: draft.clientMessageId };
+    if (draft.attachments && draft.attachments.length) body.attachmentIds = draft.attachments.map((a) => a.id);
+    if (draft.replyTo) body.replyToId = draft.replyTo.id;
+    const stored = await api("POST", "messages", body);
     store.sent(conversationId, stored);
   } catch (error) {
     store.updatePending(conversationId, draft.clientMessageId, {

@@ -14,6 +14,11 @@ import { mountDialogs, promptEdit, confirmAction } from "./views/dialogs.js";
 import { mountGroups } from "./views/groups.js";
 import { mountCallView } from "./views/call.js";
 import * as calls from "./calls.js";
+import { hasReadyUploads, mountAttachments, takeUploads, uploading, clearUploads } from "./views/attachments.js";
+import { loadBlocked, mountBlocking } from "./views/blocking.js";
+import { mountMentions } from "./views/mentions.js";
+import { mountReplies, takeReply } from "./views/replies.js";
+import { mountMessageSearch } from "./views/search.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -34,7 +39,7 @@ async function enterChat() {
   // The API calls first: a session restored with an expired access token is refreshed there, before the hub
   // negotiates with it. The sync cursor is taken before the conversations are loaded, so nothing in between is lost.
   await realtime.primeSync();
-  await actions.loadConversations();
+  await Promise.all([actions.loadConversations(), loadBlocked()]);
   if (signIn !== signIns || !currentUser()) return;
   await realtime.start({
     onConnected: () => {
@@ -55,6 +60,7 @@ function signOut({ logout, message } = {}) {
   endSession({ logout });
   store.reset();
   store.signedIn(null);
+  clearUploads();
   showAuth(message);
 }
 
@@ -84,10 +90,28 @@ async function main() {
       await actions.deleteMessage(message.conversationId, message.id).catch(report);
     },
   });
+  // Mentions first: its keydown (capture) picks a suggestion before the composer's Enter sends.
+  mountMentions();
   mountComposer({
-    onSend: (content) => store.activeId() && actions.sendMessage(store.activeId(), content),
+    onSend: (content) => {
+      if (!store.activeId()) return;
+      if (uploading()) {
+        alertText("Wait until the files have uploaded.");
+        return;
+      }
+      actions.sendMessage(store.activeId(), content, { attachments: takeUploads(), replyTo: takeReply() });
+    },
     onTyping: () => store.activeId() && actions.typing(store.activeId()),
+    canSendEmpty: hasReadyUploads,
   });
+  mountAttachments();
+  mountReplies();
+  mountBlocking();
+  mountMessageSearch({ onOpen: async (conversationId) => {
+    if (!store.conversation(conversationId)) await actions.loadConversations();
+    select(conversationId);
+  } });
+  store.subscribe("active", (id) => { if (!id) clearUploads(); });
   $("back-button").addEventListener("click", () => store.setActive(null));
 
   store.subscribe("messages", ({ conversationId }) => {

@@ -229,6 +229,8 @@ export function setUnread(conversationId, unread) {
   const c = conversation(conversationId);
   if (!c) return;
   c.unread = unread;
+  // Mentions count unread messages only: none left unread, none left to show.
+  if (!unread) c.mentions = 0;
   emit("conversations");
 }
 
@@ -270,7 +272,10 @@ const handlers = {
       return;
     }
     setLast(c, m);
-    if (!mine && !known && !(state.activeId === m.conversationId && document.visibilityState === "visible")) c.unread += 1;
+    if (!mine && !known && !(state.activeId === m.conversationId && document.visibilityState === "visible")) {
+      c.unread += 1;
+      if ((m.mentions || []).includes(state.me.id)) c.mentions = (c.mentions || 0) + 1;
+    }
     emit("conversations");
   },
 
@@ -324,6 +329,7 @@ const handlers = {
       // Read on another of this user's devices.
       if (c && c.lastMessage && c.lastMessage.id <= upTo && c.unread) {
         c.unread = 0;
+        c.mentions = 0;
         emit("conversations");
       }
       return;

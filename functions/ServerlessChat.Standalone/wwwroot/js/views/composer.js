@@ -1,7 +1,8 @@
 // The message box: Enter sends, Shift+Enter starts a new line; typing is announced to the others.
 import { $ } from "../dom.js";
 
-export function mountComposer({ onSend, onTyping }) {
+/** `canSendEmpty()`: whether a send without text is allowed (files attached). */
+export function mountComposer({ onSend, onTyping, canSendEmpty = () => false }) {
   const input = $("message-input");
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -15,7 +16,7 @@ export function mountComposer({ onSend, onTyping }) {
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const content = input.value.trim();
-    if (!content) return;
+    if (!content && !canSendEmpty()) return;
     input.value = "";
     onSend(content);
   });

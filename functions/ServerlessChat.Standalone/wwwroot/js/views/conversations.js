@@ -2,6 +2,7 @@
 import { $, el } from "../dom.js";
 import * as store from "../state.js";
 import { groupDot, presenceDot } from "./presence.js";
+import { mentionBadge } from "./mentions.js";
 
 export function typingText(conversationId) {
   const names = store.typists(conversationId).map((id) => store.userName(id));
@@ -29,6 +30,7 @@ function renderItem(c, onSelect) {
       el("span", { className: "conversation-name", text: store.conversationTitle(c) }),
       el("span", { className: `conversation-preview${typing ? " typing" : ""}`, text: typing || previewText(c) }),
     ]),
+    mentionBadge(c),
     unread,
   ]);
   return el("li", { attrs: { "data-conversation-id": c.conversationId, "data-testid": "conversation" } }, [button]);

@@ -5,6 +5,9 @@ import * as store from "../state.js";
 import { typingText } from "./conversations.js";
 import { groupDot, presenceDot } from "./presence.js";
 import { messageReactions, messageReplyQuote } from "./reactions.js";
+import { messageAttachments } from "./attachments.js";
+import { contentNodes } from "./mentions.js";
+import { messageReplyButton } from "./replies.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
@@ -14,7 +17,9 @@ export function messageSender(message, c) {
 }
 
 export function messageBody(message) {
-  return el("div", { className: "content", text: message.deleted ? "Message deleted" : message.content });
+  if (message.deleted) return el("div", { className: "content", text: "Message deleted" });
+  if (!message.content) return null;
+  return el("div", { className: "content" }, contentNodes(message));
 }
 
 export function messageStatus(message, c) {
@@ -40,10 +45,12 @@ export function messageMeta(message, c) {
   ]);
 }
 
-/** Edit and delete, for one's own stored messages. */
+/** Reply on any stored message; edit and delete for one's own. */
 export function messageActions(message) {
-  if (message.senderId !== store.me().id || !message.id || message.deleted) return null;
+  if (!message.id || message.deleted) return null;
+  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReplyButton(message)]);
   return el("div", { className: "message-actions" }, [
+    messageReplyButton(message),
     el("button", { className: "link", text: "Edit", attrs: { type: "button", "aria-label": "Edit message" }, on: { click: () => handlers.onEdit(message) } }),
     el("button", { className: "link", text: "Delete", attrs: { type: "button", "aria-label": "Delete message" }, on: { click: () => handlers.onDelete(message) } }),
   ]);
@@ -54,7 +61,7 @@ export function renderMessage(message, c) {
   return el("li", {
     className: `message ${mine ? "mine" : "theirs"}${message.deleted ? " deleted" : ""}`,
     attrs: { "data-message-id": message.id || false, "data-testid": "message" },
-  }, [messageSender(message, c), messageReplyQuote(message), messageBody(message, c), messageMeta(message, c), messageReactions(message), messageActions(message, c)]);
+  }, [messageSender(message, c), messageReplyQuote(message), messageBody(message, c), messageAttachments(message), messageMeta(message, c), messageReactions(message), messageActions(message, c)]);
 }
 
 function renderHeader() {

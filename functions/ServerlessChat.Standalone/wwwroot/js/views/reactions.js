@@ -1,14 +1,34 @@
 // Replies and reactions on a message: the quoted original (click to jump to it) and the reaction counts with
 // a small picker. Answers of the reaction routes are whole Messages and go through the store like an update.
 import { api } from "../api.js";
+import { loadHistory } from "../actions.js";
 import { el } from "../dom.js";
 import * as store from "../state.js";
 
 const PICKER = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
-function jumpTo(id) {
-  const target = document.querySelector(`[data-message-id="${CSS.escape(id)}"]`);
-  if (target) target.scrollIntoView({ block: "center" });
+const HISTORY_PAGES_TO_SEARCH = 20;
+
+/**
+ * Scrolls the open conversation to a message and marks it briefly, loading older pages until it is there or
+ * the history ends. Resolves true when it was found.
+ */
+export async function showMessage(conversationId, id) {
+  for (let page = 0; page <= HISTORY_PAGES_TO_SEARCH; page += 1) {
+    if (store.activeId() !== conversationId) return false;
+    const target = document.querySelector(`#messages [data-message-id="${CSS.escape(id)}"]`);
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      for (const old of document.querySelectorAll("#messages .highlighted")) old.classList.remove("highlighted");
+      target.classList.add("highlighted");
+      target.setAttribute("data-highlighted", "true");
+      return true;
+    }
+    const t = store.thread(conversationId);
+    if (t && t.nextBefore === null) return false;
+    await loadHistory(conversationId, { older: !!(t && t.nextBefore) });
+  }
+  return false;
 }
 
 export function messageReplyQuote(message) {
@@ -18,7 +38,7 @@ export function messageReplyQuote(message) {
   return el("button", {
     className: "reply-quote link",
     attrs: { type: "button", "data-testid": "reply-quote", "aria-label": "Show the message this answers" },
-    on: { click: () => jumpTo(replyTo.id) },
+    on: { click: () => showMessage(message.conversationId || store.activeId(), replyTo.id) },
   }, [el("span", { className: "sender", text: store.userName(replyTo.senderId) }), el("span", { text: ` ${text}` })]);
 }
 
