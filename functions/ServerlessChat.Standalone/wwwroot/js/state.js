@@ -315,14 +315,6 @@ const handlers = {
     }
   },
 
-  reactionsUpdated({ messageId, conversationId, reactions }) {
-    const t = state.threads.get(conversationId);
-    const current = t && t.byId.get(messageId);
-    if (!current) return;
-    t.byId.set(messageId, { ...current, reactions });
-    emit("messages", { conversationId });
-  },
-
   messagesRead({ conversationId, readerId, upTo }) {
     const c = state.conversations.get(conversationId);
     if (readerId === state.me.id) {
