@@ -83,6 +83,11 @@ param resetTokenTtlSeconds int = 86400
 @description('Seconds after its last write that a rate limit counter document is removed by Cosmos DB TTL.')
 param rateLimitTtlSeconds int = 86400
 
+@minValue(30)
+@maxValue(3650)
+@description('Days the sync change log keeps a change (Sync:RetentionDays); Cosmos DB TTL removes older entries.')
+param syncRetentionDays int = 30
+
 @description('Turn on Key Vault purge protection (cannot be turned off again).')
 param keyVaultPurgeProtection bool = false
 
@@ -234,6 +239,7 @@ module cosmos 'app/cosmos-mongo.bicep' = {
     refreshTokenTtlSeconds: refreshTokenTtlSeconds
     resetTokenTtlSeconds: resetTokenTtlSeconds
     rateLimitTtlSeconds: rateLimitTtlSeconds
+    changeLogTtlSeconds: syncRetentionDays * 86400
     keyVaultName: keyVaultName
     connectionStringSecretName: 'mongo-connection-string'
   }
@@ -321,6 +327,7 @@ module functionApp 'app/functionapp.bicep' = {
     corsAllowedOrigins: browserOrigins
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    syncRetentionDays: syncRetentionDays
   }
   // The host needs its storage and Key Vault roles before it first starts.
   dependsOn: [

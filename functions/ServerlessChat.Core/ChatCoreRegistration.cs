@@ -53,6 +53,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<BlockDirectory>();
         services.AddSingleton<BlockService>();
         services.AddSingleton<ReactionService>();
+        services.AddSingleton<ISyncChangeResolver, ReactionsSyncResolver>();
         services.AddSingleton<SearchService>();
         services.AddSingleton<GroupService>();
         services.AddSingleton<RequestRateLimiter>();

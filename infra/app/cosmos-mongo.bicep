@@ -64,6 +64,10 @@ param resetTokenTtlSeconds int
 @minValue(1)
 param rateLimitTtlSeconds int
 
+@description('Seconds after its write that a change-log entry is deleted: the app\'s Sync:RetentionDays in seconds.')
+@minValue(2592000)
+param changeLogTtlSeconds int
+
 @description('Key Vault that receives the connection string.')
 param keyVaultName string
 
@@ -78,41 +82,52 @@ var idIndex = {
   }
 }
 
-// Collections without a shard key or unique index; a ttlSeconds above 0 adds the _ts TTL index.
+// Collections without a shard key or unique index, each index as its list of key fields (as in
+// MongoStorageInitializer); a ttlSeconds above 0 adds the _ts TTL index. The app's TTL indexes on its own
+// date fields are left out: Cosmos DB refuses them (the app logs that and keeps comparing the dates itself).
+// Array fields (groups.members, conversations.participants) are indexed alone: a compound index cannot hold
+// an array field on this API.
 var plainCollections = [
   {
     name: 'groups'
-    indexedFields: ['members']
+    indexKeys: [['members']]
     ttlSeconds: 0
   }
   {
     name: 'conversations'
-    indexedFields: []
+    indexKeys: [['participants'], ['groupId']]
     ttlSeconds: 0
   }
   {
     name: 'readMarkers'
-    indexedFields: []
+    indexKeys: [['conversationId']]
     ttlSeconds: 0
   }
   {
     name: 'refreshTokens'
-    indexedFields: []
+    indexKeys: [['familyId'], ['userId']]
     ttlSeconds: refreshTokenTtlSeconds
   }
   {
     name: 'resetTokens'
-    indexedFields: []
+    indexKeys: []
     ttlSeconds: resetTokenTtlSeconds
   }
   {
     name: 'rateLimits'
-    indexedFields: []
+    indexKeys: []
     ttlSeconds: rateLimitTtlSeconds
   }
+  // A user's blocks in the order they were made.
   {
     name: 'blocks'
-    indexedFields: ['blocker']
+    indexKeys: [['blocker', 'createdAt']]
+    ttlSeconds: 0
+  }
+  // Users with open connections whose last heartbeat is older than a cutoff.
+  {
+    name: 'presence'
+    indexKeys: [['connections', 'lastSeenAt']]
     ttlSeconds: 0
   }
 ]
@@ -258,6 +273,69 @@ resource reactionsCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatab
   }
 }
 
+// Attachments by message (a page's attachments, a deleted message's), the unattached ones by age and the ones
+// still processing. Not sharded: an attachment is looked up by its id or its message's id before any
+// conversation is known, so a shard key of conversationId would make those cross-partition.
+resource attachmentsCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = {
+  parent: database
+  name: 'attachments'
+  properties: {
+    resource: {
+      id: 'attachments'
+      indexes: [
+        idIndex
+        {
+          key: {
+            keys: ['messageId', '_id']
+          }
+        }
+        {
+          key: {
+            keys: ['messageId', 'createdAt']
+          }
+        }
+        {
+          key: {
+            keys: ['state', '_id']
+          }
+        }
+      ]
+    }
+  }
+}
+
+// The change log behind sync: one partition per conversation, read as one range of (conversationId, at).
+// The app indexes its own expiry date for MongoDB; Cosmos DB only expires by _ts, and an entry is written once
+// and never updated, so _ts is its time and a TTL of the sync retention removes it when the app would.
+resource changesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = {
+  parent: database
+  name: 'changes'
+  properties: {
+    resource: {
+      id: 'changes'
+      shardKey: {
+        conversationId: 'Hash'
+      }
+      indexes: [
+        idIndex
+        {
+          key: {
+            keys: ['conversationId', 'at']
+          }
+        }
+        {
+          key: {
+            keys: ['_ts']
+          }
+          options: {
+            expireAfterSeconds: changeLogTtlSeconds
+          }
+        }
+      ]
+    }
+  }
+}
+
 resource plainCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = [
   for c in plainCollections: {
     parent: database
@@ -267,7 +345,7 @@ resource plainCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases
         id: c.name
         indexes: concat(
           [idIndex],
-          map(c.indexedFields, f => { key: { keys: [f] } }),
+          map(c.indexKeys, k => { key: { keys: k } }),
           c.ttlSeconds > 0 ? [{ key: { keys: ['_ts'] }, options: { expireAfterSeconds: c.ttlSeconds } }] : []
         )
       }

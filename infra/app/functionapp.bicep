@@ -78,6 +78,11 @@ param maximumInstanceCount int
 ])
 param instanceMemoryMB int
 
+@description('Days the sync change log keeps a change; the same number sets the changes collection\'s TTL.')
+@minValue(30)
+@maxValue(3650)
+param syncRetentionDays int
+
 var coreSettings = {
   // Service URIs rather than __accountName: they carry the cloud's own storage suffix.
   AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
@@ -98,6 +103,8 @@ var coreSettings = {
   Storage__MongoDatabase: mongoDatabaseName
   // Cosmos DB for MongoDB RU has no index that serves word-prefix ranges: search scans a bounded window per conversation.
   Storage__MongoSearch: 'Bounded'
+  // The changes collection's _ts TTL (cosmos-mongo.bicep) is this many days, so sync answers 410 exactly when entries are gone.
+  Sync__RetentionDays: string(syncRetentionDays)
   AzureSignalRConnectionString: '@Microsoft.KeyVault(SecretUri=${signalRConnectionStringSecretUri})'
 }
 

@@ -12,7 +12,7 @@ public static class MessagesApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message") { Problems = [StatusCodes.Status404NotFound] },
+        new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound] },
         new(nameof(GetMessages), HttpMethods.Get, ChatRoutes.Messages, GetMessages, RateLimitPolicy.PerUser, "A page of a conversation's history, newest first") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(EditMessage), HttpMethods.Patch, ChatRoutes.MessageById, EditMessage, RateLimitPolicy.PerUser, "Edit one's own message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict] },
         new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message") { Problems = [StatusCodes.Status403Forbidden] },

@@ -12,8 +12,8 @@ public static class ReactionsApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(AddReaction), HttpMethods.Put, ChatRoutes.MessageReactions, AddReaction, RateLimitPolicy.PerUser, "React to a message with an emoji"),
-        new(nameof(RemoveReaction), HttpMethods.Delete, ChatRoutes.MessageReaction, RemoveReaction, RateLimitPolicy.PerUser, "Take back one's reaction (the emoji URL-encoded)"),
+        new(nameof(AddReaction), HttpMethods.Put, ChatRoutes.MessageReactions, AddReaction, RateLimitPolicy.PerUser, "React to a message with an emoji") { Problems = [StatusCodes.Status409Conflict] },
+        new(nameof(RemoveReaction), HttpMethods.Delete, ChatRoutes.MessageReaction, RemoveReaction, RateLimitPolicy.PerUser, "Take back one's reaction (the emoji URL-encoded)") { Problems = [StatusCodes.Status409Conflict] },
     ];
 
     public static async Task<Ok<MessageDto>> AddReaction(

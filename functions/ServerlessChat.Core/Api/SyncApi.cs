@@ -10,7 +10,7 @@ public static class SyncApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(Sync), HttpMethods.Get, ChatRoutes.Sync, Sync, RateLimitPolicy.PerUser, "Every change the caller may see after a cursor, paged"),
+        new(nameof(Sync), HttpMethods.Get, ChatRoutes.Sync, Sync, RateLimitPolicy.PerUser, "Every change the caller may see after a cursor, paged") { Problems = [StatusCodes.Status410Gone] },
     ];
 
     public static async Task<Ok<SyncAnswerDto>> Sync(Caller caller, string? since, string? limit, SyncService sync, CancellationToken ct) =>

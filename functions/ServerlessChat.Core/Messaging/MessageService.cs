@@ -24,6 +24,7 @@ public sealed class MessageService(
     IConversationStore conversations,
     IGroupStore groups,
     IReactionStore reactions,
+    IChangeLog changes,
     ChatDirectory directory,
     AttachmentService attachments,
     BlockDirectory blocks,
@@ -287,15 +288,21 @@ public sealed class MessageService(
 
     /// <summary>
     /// <c>messageUpdated</c> with the message as it now is, for a change made outside a request (an image
-    /// processed); null when the message is gone or deleted.
+    /// processed), recorded in the change log so that a client offline meanwhile gets it from sync; null when
+    /// the message is gone or deleted.
     /// </summary>
+    /// <remarks>
+    /// The change is appended after the attachment's own write: a process stopping in between leaves the
+    /// thumbnail out of sync until the conversation is loaded again, never a change pointing at nothing.
+    /// </remarks>
     public async Task<IReadOnlyList<RealtimeAction>?> AnnounceUpdatedAsync(string messageId, CancellationToken ct)
     {
         if (await messages.FindByIdAsync(messageId, ct) is not { Deleted: false } message)
         {
             return null;
         }
-        var dto = await ToDtoAsync(message, ct);
+        var change = await ChatTelemetry.StoreAsync("changes.append", () => changes.AppendAsync(message.ConversationId, ChatHub.MessageUpdated, message.Id, ct));
+        var dto = await ToDtoAsync(message, ct) with { Cursor = SyncCursor.ForChange(change) };
         return ToAudience(message, ChatHub.MessageUpdated, dto);
     }
 

@@ -4,6 +4,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Reactions;
 
@@ -16,16 +17,14 @@ public sealed class ReactionService(MessageService messages, IReactionStore reac
     {
         var emoji = ValidEmoji(request.Emoji);
         var message = await VisibleLiveMessageAsync(callerId, messageId, ct);
-        var change = await reactions.AddAsync(message.ConversationId, message.Id, emoji, callerId, MaxDistinctEmoji, ct);
-        return await AnswerAsync(message, change, ct);
+        return await AnswerAsync(message, await reactions.AddAsync(message.ConversationId, message.Id, emoji, callerId, MaxDistinctEmoji, ct), ct);
     }
 
     public async Task<Outcome<MessageDto>> RemoveAsync(string callerId, string messageId, string? emoji, CancellationToken ct)
     {
         var valid = ValidEmoji(emoji);
         var message = await VisibleLiveMessageAsync(callerId, messageId, ct);
-        var change = await reactions.RemoveAsync(message.ConversationId, message.Id, valid, callerId, ct);
-        return await AnswerAsync(message, change, ct);
+        return await AnswerAsync(message, await reactions.RemoveAsync(message.ConversationId, message.Id, valid, callerId, ct), ct);
     }
 
     private async Task<MessageRecord> VisibleLiveMessageAsync(string callerId, string messageId, CancellationToken ct)
@@ -34,9 +33,9 @@ public sealed class ReactionService(MessageService messages, IReactionStore reac
         return message.Deleted ? throw ProblemException.Conflict("A deleted message takes no reactions.") : message;
     }
 
-    private async Task<Outcome<MessageDto>> AnswerAsync(MessageRecord message, ReactionChange change, CancellationToken ct)
+    private async Task<Outcome<MessageDto>> AnswerAsync(MessageRecord message, (ReactionChange Outcome, ChangeRecord? Change) result, CancellationToken ct)
     {
-        switch (change)
+        switch (result.Outcome)
         {
             case ReactionChange.NoMessage:
                 throw ProblemException.NotFound("No such message.");
@@ -47,12 +46,12 @@ public sealed class ReactionService(MessageService messages, IReactionStore reac
         }
 
         var dto = await messages.ToDtoAsync(message, ct);
-        if (change == ReactionChange.Unchanged)
+        if (result.Change is not { } change)
         {
             return new(dto, []);
         }
 
-        var updated = new ReactionsUpdatedDto(dto.Id, dto.ConversationId, dto.Reactions);
+        var updated = new ReactionsUpdatedDto(dto.Id, dto.ConversationId, dto.Reactions, SyncCursor.ForChange(change));
         return new(dto, MessageService.ToAudience(message, ChatHub.ReactionsUpdated, updated));
     }
 

@@ -48,16 +48,21 @@ public interface IMessageStore
 
 public enum ReactionChange { Added, Unchanged, Removed, TooManyEmoji, MessageDeleted, NoMessage }
 
-/// <summary>Reactions, one per (message, emoji, user). A message's deletion removes its reactions.</summary>
+/// <summary>
+/// Reactions, one per (message, emoji, user). A message's deletion removes its reactions (its
+/// <c>messageDeleted</c> change says so). Every add or remove that changes something records
+/// <c>reactionsUpdated</c> with the message as the entity in the conversation's change log, in the same write
+/// where the store allows; <c>Change</c> is that entry, null when nothing changed.
+/// </summary>
 public interface IReactionStore
 {
     /// <summary>
     /// Adds the user's reaction atomically: <see cref="ReactionChange.Unchanged"/> when it is there already,
     /// <see cref="ReactionChange.TooManyEmoji"/> when the message has <paramref name="maxDistinctEmoji"/> other emoji.
     /// </summary>
-    Task<ReactionChange> AddAsync(string conversationId, string messageId, string emoji, string userId, int maxDistinctEmoji, CancellationToken ct);
+    Task<(ReactionChange Outcome, ChangeRecord? Change)> AddAsync(string conversationId, string messageId, string emoji, string userId, int maxDistinctEmoji, CancellationToken ct);
     /// <summary><see cref="ReactionChange.Removed"/>, or <see cref="ReactionChange.Unchanged"/> when there was no such reaction.</summary>
-    Task<ReactionChange> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct);
+    Task<(ReactionChange Outcome, ChangeRecord? Change)> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct);
     /// <summary>The reactions of the messages, in the order they were made.</summary>
     Task<IReadOnlyList<ReactionRecord>> ListAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
 }
@@ -114,8 +119,8 @@ public interface IGroupStore
 
 /// <summary>
 /// The change log behind sync: partitioned by conversation (the Cosmos DB shard key), one entry per change.
-/// The message, read-marker and group writes record their own entries; a feature whose change has no such
-/// write (reactions, say) records it with <see cref="AppendAsync"/> right after its own write.
+/// The message, read-marker, group and reaction writes record their own entries; a change with no such write
+/// (an image processed, say) is recorded with <see cref="AppendAsync"/> right after it.
 /// </summary>
 public interface IChangeLog
 {

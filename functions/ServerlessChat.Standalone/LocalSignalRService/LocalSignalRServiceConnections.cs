@@ -42,6 +42,9 @@ public sealed class LocalSignalRServiceConnections(IHubContext<LocalSignalRServi
     public Task SendToGroupAsync(string group, string target, object payload, CancellationToken ct) =>
         hub.Clients.Group(group).SendAsync(target, payload, ct);
 
+    public Task SendToConnectionAsync(string connectionId, string target, object payload, CancellationToken ct) =>
+        hub.Clients.Client(connectionId).SendAsync(target, payload, ct);
+
     public async Task AddUserToGroupAsync(string userId, string group, CancellationToken ct)
     {
         Set(_groups, userId).TryAdd(group, 0);

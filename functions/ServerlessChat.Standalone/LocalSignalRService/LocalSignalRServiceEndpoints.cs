@@ -13,8 +13,8 @@ namespace ServerlessChat.Standalone.LocalSignalRService;
 /// <summary>
 /// What Azure SignalR Service serves to a serverless app, served by this host: client connections at
 /// <c>/client/?hub=chat</c> (<see cref="LocalSignalRServiceHub"/>: no chat logic, connection events go to the
-/// upstream) and the data-plane REST calls the Functions app makes (send to user, send to group, add/remove
-/// user in group, generate a client token), in the v1 and the api-version forms. They act on the service's own
+/// upstream) and the data-plane REST calls the Functions app makes (send to user, to group or to one
+/// connection, add/remove user in group, generate a client token), in the v1 and the api-version forms. They act on the service's own
 /// connections only: this host's chat hub at <c>/hubs/chat</c> is a different application.
 /// </summary>
 public static class LocalSignalRServiceEndpoints
@@ -55,6 +55,7 @@ public static class LocalSignalRServiceEndpoints
         var v1 = app.MapGroup($"/api/v1/hubs/{ChatHub.Name}").ExcludeFromDescription().AddEndpointFilter(RequireServiceToken);
         v1.MapPost("users/{user}", SendToUser);
         v1.MapPost("groups/{group}", SendToGroup);
+        v1.MapPost("connections/{connectionId}", SendToConnection);
         v1.MapPut("groups/{group}/users/{user}", AddUserToGroup);
         v1.MapDelete("groups/{group}/users/{user}", RemoveUserFromGroup);
 
@@ -62,6 +63,7 @@ public static class LocalSignalRServiceEndpoints
             .AddEndpointFilter(RequireServiceToken).AddEndpointFilter(RequireApiVersion);
         versioned.MapPost("users/{user}/:send", SendToUser);
         versioned.MapPost("groups/{group}/:send", SendToGroup);
+        versioned.MapPost("connections/{connectionId}/:send", SendToConnection);
         versioned.MapPut("users/{user}/groups/{group}", AddUserToGroup);
         versioned.MapDelete("users/{user}/groups/{group}", RemoveUserFromGroup);
         versioned.MapPost(":generateToken", GenerateClientToken);
@@ -89,6 +91,14 @@ public static class LocalSignalRServiceEndpoints
     {
         var (target, payload) = await ReadPayloadAsync(request);
         await connections.SendToGroupAsync(group, target, payload, request.HttpContext.RequestAborted);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    /// <summary>Like the service: 202 whether or not the connection is still open (a closed one gets nothing).</summary>
+    private static async Task<IResult> SendToConnection(string connectionId, HttpRequest request, LocalSignalRServiceConnections connections)
+    {
+        var (target, payload) = await ReadPayloadAsync(request);
+        await connections.SendToConnectionAsync(connectionId, target, payload, request.HttpContext.RequestAborted);
         return TypedResults.Accepted((string?)null);
     }
 

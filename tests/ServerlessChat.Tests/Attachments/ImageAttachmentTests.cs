@@ -113,6 +113,26 @@ public sealed class ImageAttachmentTests(RealtimeHostFixture fixture) : IAsyncLi
         Assert.Equal(HttpStatusCode.OK, (await Host.Client.GetAsync("api/health")).StatusCode);
     }
 
+    [Fact]
+    public async Task AnImageFinishedWhileAClientWasAwayReachesItBySyncWithTheCursorOfItsMessageUpdated()
+    {
+        var (alice, bob, bobLive) = await PairAsync();
+        var start = (string)(await ChatApiClient.ReadAsync(await bob.GetAsync("api/sync"), HttpStatusCode.OK))["cursor"]!;
+        var id = await Uploads.UploadAsync(alice, "later.png", "image/png", TestFiles.Png(300, 200));
+
+        var messageId = (string)(await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "", attachmentIds = new[] { id } }))["id"]!;
+        var updated = await bobLive.WaitForAsync(ChatHub.MessageUpdated, m => m.Str("id") == messageId);
+
+        var changes = (await ChatApiClient.ReadAsync(await bob.GetAsync($"api/sync?since={Uri.EscapeDataString(start)}"), HttpStatusCode.OK))["changes"]!.AsArray();
+        Assert.Equal(["newMessage", "messageUpdated"], changes.Select(c => (string)c!["type"]!));
+        Assert.NotNull(updated.Str("cursor"));
+        Assert.Equal(updated.Str("cursor"), (string)changes[1]!["cursor"]!);
+        var attachment = changes[1]!["data"]!["attachments"]![0]!;
+        Assert.False((bool)attachment["processing"]!);
+        Assert.Equal(300, (int)attachment["width"]!);
+        Assert.NotNull((string?)attachment["thumbnailUrl"]);
+    }
+
     private async Task<(ChatApiClient Alice, ChatApiClient Bob, RealtimeClient BobLive)> PairAsync()
     {
         var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");

@@ -141,6 +141,12 @@ public sealed class GeneratedClientTests(SharedHostFixture fixture)
         var health = Operation(document, ChatApi.Endpoints.Single(e => e.Route == ChatRoutes.Health))["responses"]!.AsObject();
         Assert.NotNull(health["503"]);
         Assert.NotNull(Operation(document, ChatApi.Endpoints.Single(e => e.Route == ChatRoutes.Register))["responses"]!["409"]);
+        // Blocking, reactions on a deleted message and an expired sync cursor.
+        foreach (var (name, status) in new[] { ("SendMessage", "403"), ("SignalCall", "403"), ("AddReaction", "409"), ("RemoveReaction", "409"), ("Sync", "410") })
+        {
+            var responses = Operation(document, ChatApi.Endpoints.Single(e => e.Name == name))["responses"]!.AsObject();
+            Assert.True(responses.ContainsKey(status), $"{name} lists {string.Join(",", responses.Select(r => r.Key))}, not {status}");
+        }
     }
 
     [Fact]

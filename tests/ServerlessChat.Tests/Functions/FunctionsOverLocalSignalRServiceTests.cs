@@ -1,5 +1,6 @@
 using System.Net;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Sync;
 using ServerlessChat.Tests.Infrastructure;
 using ServerlessChat.Tests.Realtime;
 
@@ -59,6 +60,25 @@ public sealed class FunctionsOverLocalSignalRServiceTests : IAsyncLifetime
         await _functions.HandledAsync("disconnected", alice.UserId);
         await bobClient.WaitForAsync(ChatHub.Presence, p => p.Str("userId") == alice.UserId && !p.GetProperty("online").GetBoolean());
         Assert.False(await IsOnlineAsync(bob, alice.UserId));
+    }
+
+    [Fact]
+    public async Task AClientConnectingThroughTheFunctionsNegotiateReceivesReadyWithACursorThatSyncTakes()
+    {
+        var alice = await ChatApiClient.RegisterAsync(_functions.Client, "fsvc");
+        var bob = await ChatApiClient.RegisterAsync(_functions.Client, "fsvc");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "before bob connects" });
+
+        await using var bobClient = await RealtimeClient.ConnectAsync(_functions.BaseAddress, bob.UserId, bob.AccessToken, serverless: true);
+        // Sent by the upstream connected handler to this connection over the service's REST API.
+        var ready = await bobClient.WaitForAsync(ChatHub.Ready);
+
+        var cursor = ready.Str("cursor");
+        Assert.NotNull(cursor);
+        Assert.NotNull(SyncCursor.TryDecode(cursor));
+        var sent = await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "after ready" });
+        var changes = (await ChatApiClient.ReadAsync(await bob.GetAsync($"/api/sync?since={Uri.EscapeDataString(cursor)}"), HttpStatusCode.OK))["changes"]!.AsArray();
+        Assert.Contains(changes, c => (string)c!["type"]! == ChatHub.NewMessage && (string)c["data"]!["id"]! == (string)sent["id"]!);
     }
 
     private static async Task<bool> IsOnlineAsync(ChatApiClient viewer, string userId)

@@ -232,7 +232,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     private const string KeyVaultReference = "@Microsoft.KeyVault(SecretUri=";
 
     private static readonly string[] ExpectedCollections =
-        ["blocks", "conversations", "groups", "messages", "rateLimits", "reactions", "readMarkers", "refreshTokens", "resetTokens", "users"];
+        ["attachments", "blocks", "changes", "conversations", "groups", "messages", "presence", "rateLimits", "reactions", "readMarkers", "refreshTokens", "resetTokens", "users"];
 
     [Fact]
     public void MainTemplateBuildsWithoutWarningsOrErrors()
@@ -452,6 +452,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     [InlineData("Assistant__Deployment", null)]
     [InlineData("Assistant__ManagedIdentityClientId", null)]
     [InlineData("Email__ResetUrlBase", null)]
+    [InlineData("Sync__RetentionDays", null)]
     public void FunctionAppGetsSetting(string name, string? expected)
     {
         var value = Setting(AppSettings(), name);
@@ -548,6 +549,32 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
         }
 
         Assert.Equal(ExpectedCollections, names.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TheChangeLogIsShardedByConversationReadByTimeAndExpiresOnTheCosmosTimestampAfterTheSyncRetention()
+    {
+        var changes = Collection("changes");
+
+        Assert.Equal("Hash", changes.Property("properties", "resource", "shardKey", "conversationId"));
+        var indexes = Indexes(changes);
+        Assert.Contains(indexes, i => i.Keys == "conversationId,at" && !i.Unique);
+        Assert.Contains(indexes, i => i.Keys == "_ts");
+        Assert.DoesNotContain(indexes, i => i.Keys.Contains("expiresAt", StringComparison.Ordinal));
+        Assert.Contains("changeLogTtlSeconds", changes.Property("properties", "resource", "indexes"), StringComparison.Ordinal);
+        var cosmos = Assert.Single(fixture.OfType("Microsoft.Resources/deployments"), d => d.Name.Contains("cosmos-mongo", StringComparison.Ordinal));
+        Assert.Contains("syncRetentionDays", ModuleParameter(cosmos, "changeLogTtlSeconds"), StringComparison.Ordinal);
+        Assert.Contains("86400", ModuleParameter(cosmos, "changeLogTtlSeconds"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AttachmentsAreIndexedByMessageAndByStateAsTheInitializerIndexesThem()
+    {
+        var indexes = Indexes(Collection("attachments"));
+
+        Assert.Contains(indexes, i => i.Keys == "messageId,_id");
+        Assert.Contains(indexes, i => i.Keys == "messageId,createdAt");
+        Assert.Contains(indexes, i => i.Keys == "state,_id");
     }
 
     [Theory]

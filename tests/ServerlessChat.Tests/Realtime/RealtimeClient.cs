@@ -17,7 +17,7 @@ public sealed class RealtimeClient : IAsyncDisposable
     public static readonly string[] Events =
     [
         ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.ReactionsUpdated,
-        ChatHub.Typing, ChatHub.Presence, ChatHub.GroupUpdated, ChatHub.CallSignal,
+        ChatHub.Typing, ChatHub.Presence, ChatHub.GroupUpdated, ChatHub.CallSignal, ChatHub.Ready,
     ];
 
     private readonly List<(string Name, JsonElement Payload)> _received = [];
@@ -97,11 +97,12 @@ public sealed class RealtimeClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The events received so far, but <c>ready</c>, which every connection gets once it is set up.</summary>
     public IReadOnlyList<string> ReceivedNames()
     {
         lock (_received)
         {
-            return _received.Select(e => e.Name).ToList();
+            return _received.Select(e => e.Name).Where(n => n != ChatHub.Ready).ToList();
         }
     }
 

@@ -55,18 +55,18 @@ public abstract partial class StorageContractTests
         var (message, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "hi"), default);
         var conversation = message.ConversationId;
 
-        Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", bob, 20, default));
-        Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(conversation, message.Id, "👍", alice, 20, default));
-        Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", alice, 20, default));
-        Assert.Equal(ReactionChange.Unchanged, await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", bob, 20, default));
-        Assert.Equal(ReactionChange.NoMessage, await Stores.Reactions.AddAsync(conversation, NewId(), "🎉", bob, 20, default));
+        Assert.Equal(ReactionChange.Added, (await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", bob, 20, default)).Outcome);
+        Assert.Equal(ReactionChange.Added, (await Stores.Reactions.AddAsync(conversation, message.Id, "👍", alice, 20, default)).Outcome);
+        Assert.Equal(ReactionChange.Added, (await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", alice, 20, default)).Outcome);
+        Assert.Equal(ReactionChange.Unchanged, (await Stores.Reactions.AddAsync(conversation, message.Id, "🎉", bob, 20, default)).Outcome);
+        Assert.Equal(ReactionChange.NoMessage, (await Stores.Reactions.AddAsync(conversation, NewId(), "🎉", bob, 20, default)).Outcome);
 
         var listed = await Stores.Reactions.ListAsync([conversation], [message.Id], default);
         Assert.Equal([("🎉", bob), ("👍", alice), ("🎉", alice)], listed.Select(r => (r.Emoji, r.UserId)));
         Assert.True(listed.Select(r => r.Sequence).SequenceEqual(listed.Select(r => r.Sequence).Order()));
 
-        Assert.Equal(ReactionChange.Removed, await Stores.Reactions.RemoveAsync(conversation, message.Id, "🎉", bob, default));
-        Assert.Equal(ReactionChange.Unchanged, await Stores.Reactions.RemoveAsync(conversation, message.Id, "🎉", bob, default));
+        Assert.Equal(ReactionChange.Removed, (await Stores.Reactions.RemoveAsync(conversation, message.Id, "🎉", bob, default)).Outcome);
+        Assert.Equal(ReactionChange.Unchanged, (await Stores.Reactions.RemoveAsync(conversation, message.Id, "🎉", bob, default)).Outcome);
         Assert.Equal([("👍", alice), ("🎉", alice)], (await Stores.Reactions.ListAsync([conversation], [message.Id], default)).Select(r => (r.Emoji, r.UserId)));
     }
 
@@ -79,13 +79,13 @@ public abstract partial class StorageContractTests
         var emoji = new[] { "😀", "😃", "😄" };
         foreach (var e in emoji)
         {
-            Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(message.ConversationId, message.Id, e, alice, 3, default));
+            Assert.Equal(ReactionChange.Added, (await Stores.Reactions.AddAsync(message.ConversationId, message.Id, e, alice, 3, default)).Outcome);
         }
 
-        Assert.Equal(ReactionChange.TooManyEmoji, await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "🤔", bob, 3, default));
-        Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "😀", bob, 3, default));
-        Assert.Equal(ReactionChange.Removed, await Stores.Reactions.RemoveAsync(message.ConversationId, message.Id, "😄", alice, default));
-        Assert.Equal(ReactionChange.Added, await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "🤔", bob, 3, default));
+        Assert.Equal(ReactionChange.TooManyEmoji, (await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "🤔", bob, 3, default)).Outcome);
+        Assert.Equal(ReactionChange.Added, (await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "😀", bob, 3, default)).Outcome);
+        Assert.Equal(ReactionChange.Removed, (await Stores.Reactions.RemoveAsync(message.ConversationId, message.Id, "😄", alice, default)).Outcome);
+        Assert.Equal(ReactionChange.Added, (await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "🤔", bob, 3, default)).Outcome);
     }
 
     [SkippableFact]
@@ -98,7 +98,7 @@ public abstract partial class StorageContractTests
 
         var outcomes = await Task.WhenAll(emoji.Select(e => Stores.Reactions.AddAsync(message.ConversationId, message.Id, e, NewId(), 4, default)));
 
-        Assert.Equal(4, outcomes.Count(o => o == ReactionChange.Added));
+        Assert.Equal(4, outcomes.Count(o => o.Outcome == ReactionChange.Added));
         Assert.Equal(4, (await Stores.Reactions.ListAsync([message.ConversationId], [message.Id], default)).Select(r => r.Emoji).Distinct().Count());
     }
 
@@ -112,7 +112,7 @@ public abstract partial class StorageContractTests
 
         var outcomes = await Task.WhenAll(users.Select(u => Stores.Reactions.AddAsync(message.ConversationId, message.Id, "🔥", u, 20, default)));
 
-        Assert.All(outcomes, o => Assert.Equal(ReactionChange.Added, o));
+        Assert.All(outcomes, o => Assert.Equal(ReactionChange.Added, o.Outcome));
         var listed = await Stores.Reactions.ListAsync([message.ConversationId], [message.Id], default);
         Assert.Equal(users.Order(), listed.Select(r => r.UserId).Order());
     }
@@ -129,7 +129,7 @@ public abstract partial class StorageContractTests
 
         await Stores.Messages.MarkDeletedAsync(message.Id, Now(), default);
 
-        Assert.Equal(ReactionChange.MessageDeleted, await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "👍", alice, 20, default));
+        Assert.Equal(ReactionChange.MessageDeleted, (await Stores.Reactions.AddAsync(message.ConversationId, message.Id, "👍", alice, 20, default)).Outcome);
         var left = await Stores.Reactions.ListAsync([message.ConversationId], [message.Id, other.Id], default);
         Assert.Equal([other.Id], left.Select(r => r.MessageId));
     }

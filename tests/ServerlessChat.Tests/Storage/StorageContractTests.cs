@@ -813,6 +813,31 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
     }
 
     [SkippableFact]
+    public async Task EveryReactionAddedOrRemovedRecordsReactionsUpdatedOfItsMessageAndNothingElseDoes()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (a, b) = (NewId(), NewId());
+        var (message, _, sent) = await Store.Messages.InsertAsync(DirectMessage(a, b, "react to me"), default);
+        var conversationId = message.ConversationId;
+
+        var added = await Store.Reactions.AddAsync(conversationId, message.Id, "👍", b, 20, default);
+        var repeated = await Store.Reactions.AddAsync(conversationId, message.Id, "👍", b, 20, default);
+        var overCap = await Store.Reactions.AddAsync(conversationId, message.Id, "🎉", a, 1, default);
+        var removed = await Store.Reactions.RemoveAsync(conversationId, message.Id, "👍", b, default);
+        var removedAgain = await Store.Reactions.RemoveAsync(conversationId, message.Id, "👍", b, default);
+        var deleted = await Store.Messages.MarkDeletedAsync(message.Id, Now(), default);
+        var onDeleted = await Store.Reactions.AddAsync(conversationId, message.Id, "👍", a, 20, default);
+
+        Assert.Equal([(ReactionChange.Unchanged, (ChangeRecord?)null), (ReactionChange.TooManyEmoji, null), (ReactionChange.Unchanged, null), (ReactionChange.MessageDeleted, null)],
+            [repeated, overCap, removedAgain, onDeleted]);
+        Assert.Equal((ReactionChange.Added, ReactionChange.Removed), (added.Outcome, removed.Outcome));
+        ChangeRecord[] expected = [sent!, added.Change!, removed.Change!, deleted!.Change];
+        Assert.Equal(["newMessage", "reactionsUpdated", "reactionsUpdated", "messageDeleted"], expected.Select(c => c.Type));
+        Assert.All(expected, c => Assert.Equal((conversationId, message.Id), (c.ConversationId, c.EntityId)));
+        Assert.Equal(expected, await Store.Changes.ReadAfterAsync(conversationId, 0, 10, default));
+    }
+
+    [SkippableFact]
     public async Task ConcurrentChangesOfOneConversationGetConsecutiveSequenceNumbersInTimeOrder()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);

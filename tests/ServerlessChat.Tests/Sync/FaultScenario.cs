@@ -7,11 +7,13 @@ using ServerlessChat.Tests.Realtime;
 namespace ServerlessChat.Tests.Sync;
 
 /// <summary>
-/// Users send, edit, delete and read at random (seeded) while their realtime connections are cut at random;
+/// Users send, edit, delete, react and read at random (seeded) while their realtime connections are cut at random;
 /// afterwards every user's view must equal a fresh read of the API.
 /// </summary>
 internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users, Func<HttpClient> http)
 {
+    private static readonly string[] Emoji = ["👍", "🎉", "❤️"];
+
     private readonly Random _random = new(seed);
     private readonly List<(string Id, string ConversationId, string SenderId, bool Deleted)> _sent = [];
 
@@ -46,6 +48,10 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
                 Assert.Equal(HttpStatusCode.NoContent, (await Actor(actor).DeleteAsync($"api/messages/{message.Id}")).StatusCode);
                 _sent[_sent.IndexOf(message)] = message with { Deleted = true };
             }
+            else if (roll < 87)
+            {
+                await ReactAsync(actor);
+            }
             else
             {
                 await ReadAsync(actor);
@@ -66,7 +72,8 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
                 var page = await ChatApiClient.ReadAsync(await Actor(user).GetAsync($"api/messages?{query}&limit=100{(before is null ? "" : $"&before={before}")}"), HttpStatusCode.OK);
                 foreach (var m in page["items"]!.AsArray())
                 {
-                    expected.Add(Describe((string)m!["id"]!, (string)m["content"]!, (bool)m["deleted"]!, (string?)m["editedAt"], (bool)m["isRead"]!));
+                    expected.Add(Describe((string)m!["id"]!, (string)m["content"]!, (bool)m["deleted"]!, (string?)m["editedAt"], (bool)m["isRead"]!,
+                        SyncingClient.DescribeReactions(m["reactions"]!.AsArray().Select(r => ((string)r!["emoji"]!, r["userIds"]!.AsArray().Select(u => (string)u!))))));
                 }
 
                 before = (string?)page["nextBefore"];
@@ -76,7 +83,7 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
 
         var ids = Conversations(user.UserId).Select(c => c.ConversationId).ToHashSet();
         var actual = client.Messages.Where(m => ids.Contains(m.Value.ConversationId))
-            .Select(m => Describe(m.Key, m.Value.Content, m.Value.Deleted, m.Value.EditedAt, client.IsRead(m.Key)))
+            .Select(m => Describe(m.Key, m.Value.Content, m.Value.Deleted, m.Value.EditedAt, client.IsRead(m.Key), client.Reactions.GetValueOrDefault(m.Key, "")))
             .ToList();
         var missing = expected.Except(actual).ToList();
         var extra = actual.Except(expected).ToList();
@@ -86,8 +93,8 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
     }
 
     // messageDeleted carries no time, so a deleted message's editedAt (the time of the delete) is not compared.
-    private static string Describe(string id, string content, bool deleted, string? editedAt, bool isRead) =>
-        $"{id} deleted={deleted} read={isRead} edited={(editedAt is null || deleted ? "" : DateTimeOffset.Parse(editedAt, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds())} {content}";
+    private static string Describe(string id, string content, bool deleted, string? editedAt, bool isRead, string reactions) =>
+        $"{id} deleted={deleted} read={isRead} edited={(editedAt is null || deleted ? "" : DateTimeOffset.Parse(editedAt, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds())} reactions={reactions} {content}";
 
     private IEnumerable<(string Query, string ConversationId)> Conversations(string userId) =>
         users.Where(u => u.UserId != userId).Select(u => ($"with={u.UserId}", ConversationIds.Direct(userId, u.UserId)))
@@ -108,6 +115,24 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
         }
 
         _sent.Add(((string)message["id"]!, (string)message["conversationId"]!, sender.UserId, false));
+    }
+
+    /// <summary>Adds or takes back (at random) a reaction to an undeleted message of one of the actor's conversations.</summary>
+    private async Task ReactAsync(int actor)
+    {
+        var reactor = users[actor].UserId;
+        var visible = _sent.Where(m => !m.Deleted && (m.ConversationId.StartsWith("g:", StringComparison.Ordinal) || m.ConversationId.Split(':')[1..].Contains(reactor))).ToList();
+        if (visible.Count == 0)
+        {
+            return;
+        }
+
+        var message = visible[_random.Next(visible.Count)];
+        var emoji = Emoji[_random.Next(Emoji.Length)];
+        var response = _random.Next(3) == 0
+            ? await Actor(actor).DeleteAsync($"api/messages/{message.Id}/reactions/{Uri.EscapeDataString(emoji)}")
+            : await Actor(actor).PutAsync($"api/messages/{message.Id}/reactions", new { emoji });
+        await ChatApiClient.ReadAsync(response, HttpStatusCode.OK);
     }
 
     private async Task ReadAsync(int actor)

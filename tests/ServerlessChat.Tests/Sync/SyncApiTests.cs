@@ -56,6 +56,36 @@ public sealed class SyncApiTests(SharedHostFixture fixture)
     }
 
     [Fact]
+    public async Task AReactionAddedAndTakenBackIsInSyncWithTheCursorsOfItsEventsAndTheCurrentReactions()
+    {
+        var (alice, bob) = (await ChatApiClient.RegisterAsync(Http, "sync"), await ChatApiClient.RegisterAsync(Http, "sync"));
+        var start = (string)(await SyncAsync(bob, null))["cursor"]!;
+        await using var bobLive = await RealtimeClient.ConnectAsync(fixture.Host.BaseAddress, bob.UserId, bob.AccessToken);
+        var id = (string)(await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "react" }))["id"]!;
+
+        await ChatApiClient.ReadAsync(await alice.PutAsync($"api/messages/{id}/reactions", new { emoji = "👍" }), HttpStatusCode.OK);
+        var added = await bobLive.WaitForAsync(ChatHub.ReactionsUpdated, m => m.Str("messageId") == id);
+        await ChatApiClient.ReadAsync(await bob.PutAsync($"api/messages/{id}/reactions", new { emoji = "🎉" }), HttpStatusCode.OK);
+        await ChatApiClient.ReadAsync(await alice.DeleteAsync($"api/messages/{id}/reactions/{Uri.EscapeDataString("👍")}"), HttpStatusCode.OK);
+        var removed = await bobLive.WaitForAsync(ChatHub.ReactionsUpdated, m => m.Str("messageId") == id && m.GetProperty("reactions").GetArrayLength() == 1
+            && m.GetProperty("reactions")[0].Str("emoji") == "🎉");
+        // A repeat changes nothing: no change, no event.
+        await ChatApiClient.ReadAsync(await bob.PutAsync($"api/messages/{id}/reactions", new { emoji = "🎉" }), HttpStatusCode.OK);
+
+        var changes = (await SyncAsync(bob, start))["changes"]!.AsArray();
+        Assert.Equal(["newMessage", "reactionsUpdated", "reactionsUpdated", "reactionsUpdated"], changes.Select(c => (string)c!["type"]!));
+        Assert.Equal(added.Str("cursor"), (string)changes[1]!["cursor"]!);
+        Assert.Equal(removed.Str("cursor"), (string)changes[3]!["cursor"]!);
+        Assert.All(changes, c => Assert.Equal((string)c!["cursor"]!, (string)c["data"]!["cursor"]!));
+        Assert.All(changes.Skip(1), c =>
+        {
+            Assert.Equal(id, (string)c!["data"]!["messageId"]!);
+            // The data is the message's reactions as they are now.
+            Assert.Equal(["🎉"], c["data"]!["reactions"]!.AsArray().Select(r => (string)r!["emoji"]!));
+        });
+    }
+
+    [Fact]
     public async Task SyncPagesWithHasMoreAndLosesNothingBetweenPages()
     {
         var (alice, bob) = (await ChatApiClient.RegisterAsync(Http, "sync"), await ChatApiClient.RegisterAsync(Http, "sync"));

@@ -32,7 +32,7 @@ public sealed class SyncingClient : IAsyncDisposable
         _accessToken = accessToken;
         _http = http;
         _cursor = cursor;
-        foreach (var name in new[] { ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.GroupUpdated })
+        foreach (var name in new[] { ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.GroupUpdated, ChatHub.ReactionsUpdated })
         {
             connection.On<JsonElement>(name, payload => Apply(name, payload));
         }
@@ -63,6 +63,13 @@ public sealed class SyncingClient : IAsyncDisposable
     public Dictionary<(string, string), string> Markers { get; } = [];
 
     public Dictionary<string, string[]> GroupMembers { get; } = [];
+
+    /// <summary>Reactions by message id, as <see cref="DescribeReactions"/> writes them; only reactionsUpdated and messageDeleted change them.</summary>
+    public Dictionary<string, string> Reactions { get; } = [];
+
+    /// <summary>One text for a message's reactions: each emoji with its users, in the API's order.</summary>
+    public static string DescribeReactions(IEnumerable<(string Emoji, IEnumerable<string> UserIds)> reactions) =>
+        string.Join(' ', reactions.Select(r => $"{r.Emoji}:{string.Join(',', r.UserIds)}"));
 
     /// <summary>Change cursors that came in sync answers more than once (must stay empty).</summary>
     public List<string> SyncedTwice { get; } = [];
@@ -213,6 +220,8 @@ public sealed class SyncingClient : IAsyncDisposable
                         Messages[data.Str("id")!] = m with { Content = "", Deleted = true };
                     }
 
+                    Reactions.Remove(data.Str("id")!);
+
                     break;
                 case ChatHub.MessagesRead:
                     var key = (data.Str("conversationId")!, data.Str("readerId")!);
@@ -222,6 +231,10 @@ public sealed class SyncingClient : IAsyncDisposable
                         Markers[key] = upTo;
                     }
 
+                    break;
+                case ChatHub.ReactionsUpdated:
+                    Reactions[data.Str("messageId")!] = DescribeReactions(data.GetProperty("reactions").EnumerateArray()
+                        .Select(r => (r.Str("emoji")!, r.GetProperty("userIds").EnumerateArray().Select(u => u.GetString()!))));
                     break;
                 case ChatHub.GroupUpdated:
                     GroupMembers[data.Str("id")!] = data.GetProperty("members").EnumerateArray().Select(e => e.GetString()!).ToArray();

@@ -1,6 +1,7 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
@@ -11,14 +12,16 @@ namespace ServerlessChat.Core.Storage.Mongo;
 /// only while fewer than the cap are taken, so concurrent first uses of different emoji cannot pass the cap.
 /// A slot is given back when its emoji's last reaction goes; an add racing that give-back can leave its reaction
 /// without a slot, so the cap is exact except for that race, where it can exceed the cap by the emoji involved.
+/// Without multi-document transactions the change-log entry is appended right after the reaction is written
+/// (see <see cref="MongoChangeLog"/> for what a process dying in between means).
 /// </summary>
-internal sealed class MongoReactionStore(MongoChatDatabase db) : IReactionStore
+internal sealed class MongoReactionStore(MongoChatDatabase db, MongoChangeLog changes) : IReactionStore
 {
-    public async Task<ReactionChange> AddAsync(string conversationId, string messageId, string emoji, string userId, int maxDistinctEmoji, CancellationToken ct)
+    public async Task<(ReactionChange Outcome, ChangeRecord? Change)> AddAsync(string conversationId, string messageId, string emoji, string userId, int maxDistinctEmoji, CancellationToken ct)
     {
         if (!StorageIds.TryParse(messageId, out var message))
         {
-            return ReactionChange.NoMessage;
+            return (ReactionChange.NoMessage, null);
         }
         var user = StorageIds.RequireObjectId(userId, nameof(userId));
         var slotFilter = new BsonDocument
@@ -38,9 +41,9 @@ internal sealed class MongoReactionStore(MongoChatDatabase db) : IReactionStore
         {
             var found = await db.Messages.Find(new BsonDocument { { "_id", message }, { "conversationId", conversationId } })
                 .Project(new BsonDocument("deleted", 1)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-            return found is null ? ReactionChange.NoMessage
+            return (found is null ? ReactionChange.NoMessage
                 : found.TryGetValue("deleted", out var d) && d.IsBoolean && d.AsBoolean ? ReactionChange.MessageDeleted
-                : ReactionChange.TooManyEmoji;
+                : ReactionChange.TooManyEmoji, null);
         }
 
         var reaction = new BsonDocument
@@ -57,7 +60,7 @@ internal sealed class MongoReactionStore(MongoChatDatabase db) : IReactionStore
         }
         catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
         {
-            return ReactionChange.Unchanged;
+            return (ReactionChange.Unchanged, null);
         }
 
         // The message may have been deleted between the slot and the insert; its reactions must go with it.
@@ -67,22 +70,22 @@ internal sealed class MongoReactionStore(MongoChatDatabase db) : IReactionStore
         if (stillThere == 0)
         {
             await db.Reactions.DeleteOneAsync(new BsonDocument("_id", reaction["_id"]), ct).ConfigureAwait(false);
-            return ReactionChange.MessageDeleted;
+            return (ReactionChange.MessageDeleted, null);
         }
-        return ReactionChange.Added;
+        return (ReactionChange.Added, await changes.AppendAsync(conversationId, ChatHub.ReactionsUpdated, message.ToString(), ct).ConfigureAwait(false));
     }
 
-    public async Task<ReactionChange> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct)
+    public async Task<(ReactionChange Outcome, ChangeRecord? Change)> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct)
     {
         if (!StorageIds.TryParse(messageId, out var message) || !StorageIds.TryParse(userId, out var user))
         {
-            return ReactionChange.Unchanged;
+            return (ReactionChange.Unchanged, null);
         }
         var removed = await db.Reactions.DeleteOneAsync(
             new BsonDocument { { "conversationId", conversationId }, { "messageId", message }, { "emoji", emoji }, { "userId", user } }, ct).ConfigureAwait(false);
         if (removed.DeletedCount == 0)
         {
-            return ReactionChange.Unchanged;
+            return (ReactionChange.Unchanged, null);
         }
         var left = await db.Reactions.CountDocumentsAsync(
             new BsonDocument { { "conversationId", conversationId }, { "messageId", message }, { "emoji", emoji } },
@@ -92,7 +95,7 @@ internal sealed class MongoReactionStore(MongoChatDatabase db) : IReactionStore
             await db.Messages.UpdateOneAsync(new BsonDocument { { "_id", message }, { "conversationId", conversationId } },
                 new BsonDocument("$pull", new BsonDocument("reactionEmoji", emoji)), cancellationToken: ct).ConfigureAwait(false);
         }
-        return ReactionChange.Removed;
+        return (ReactionChange.Removed, await changes.AppendAsync(conversationId, ChatHub.ReactionsUpdated, message.ToString(), ct).ConfigureAwait(false));
     }
 
     public async Task<IReadOnlyList<ReactionRecord>> ListAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct)
