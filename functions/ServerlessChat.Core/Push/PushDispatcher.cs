@@ -8,7 +8,8 @@ namespace ServerlessChat.Core.Push;
 
 /// <summary>
 /// Pushes one stored message to each recipient (the receiver, or the group's members) other than the sender
-/// who has no open realtime connection, has not muted the conversation and has not blocked the sender.
+/// who has no open realtime connection, has not muted the conversation and has not blocked the sender, in the
+/// order of the audience.
 /// </summary>
 public sealed class PushDispatcher(
     IMessageStore messages,
@@ -58,7 +59,11 @@ public sealed class PushDispatcher(
                 "newMessage", message.ConversationId, message.Id, message.SenderId,
                 (await users.FindByIdAsync(message.SenderId, ct))?.DisplayName ?? "",
                 options.Value.IncludePreview ? Preview(message.Content) : null);
-            await Task.WhenAll(subscriptions.Select(s => sender.SendAsync(s, payload, ct)));
+            // One after the other, oldest first: a user has a few devices, and an order makes the outcome predictable.
+            foreach (var subscription in subscriptions)
+            {
+                await sender.SendAsync(subscription, payload, ct);
+            }
         }
     }
 
