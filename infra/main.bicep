@@ -30,6 +30,16 @@ param emailResetUrlBase string = ''
 @description('HMAC key for access tokens. Used only when the Key Vault secret does not exist yet; the default is random (two GUIDs, 72 characters).')
 param jwtSigningKey string = '${newGuid()}${newGuid()}'
 
+@description('VAPID public key for Web Push (base64url P-256, e.g. from `npx web-push generate-vapid-keys`); empty: push off.')
+param vapidPublicKey string = ''
+
+@secure()
+@description('VAPID private key matching vapidPublicKey; stored as the Key Vault secret vapid-private-key.')
+param vapidPrivateKey string = ''
+
+@description('Contact in the VAPID token (mailto: or https:); empty: the app default.')
+param vapidSubject string = ''
+
 @description('Principal id of the deploying user or pipeline, granted Key Vault Secrets Officer; empty for none.')
 param principalId string = ''
 
@@ -204,6 +214,7 @@ module keyVault 'app/keyvault.bicep' = {
     keyVaultName: keyVaultName
     enablePurgeProtection: keyVaultPurgeProtection
     jwtSigningKey: jwtSigningKey
+    vapidPrivateKey: vapidPrivateKey
   }
 }
 
@@ -316,6 +327,9 @@ module functionApp 'app/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     jwtSigningKeySecretUri: keyVault.outputs.jwtSigningKeySecretUri
+    vapidPublicKey: vapidPublicKey
+    vapidSubject: vapidSubject
+    vapidPrivateKeySecretUri: empty(vapidPublicKey) ? '' : keyVault.outputs.vapidPrivateKeySecretUri
     mongoConnectionStringSecretUri: cosmos.outputs.connectionStringSecretUri
     mongoDatabaseName: cosmos.outputs.databaseName
     signalRConnectionStringSecretUri: signalR.outputs.connectionStringSecretUri

@@ -14,6 +14,7 @@ using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.Push;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.Realtime;
@@ -62,6 +63,7 @@ public static class ChatCoreRegistration
         builder.AddChatAssistant();
         builder.AddChatRealtime();
         builder.AddChatSync();
+        builder.AddChatPush();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -6,6 +6,7 @@ using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Push;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Functions;
 
@@ -21,6 +22,7 @@ builder.KeepDataOutsideTheApp();
 builder.AddChatCore();
 builder.AddAzureSignalRRealtime();
 builder.AddStorageAssistantQueue();
+builder.AddStoragePushQueue();
 builder.AddFunctionsTelemetry();
 builder.AddStorageAttachmentQueue();
 

@@ -7,6 +7,7 @@ using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Assistant;
 using ServerlessChat.Standalone.Attachments;
 using ServerlessChat.Standalone.Limits;
+using ServerlessChat.Standalone.Push;
 using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
 
@@ -17,6 +18,7 @@ builder.AddHostLimits();
 builder.AddStandaloneRealtime();
 builder.AddLocalSignalRService();
 builder.AddStandaloneAssistant();
+builder.AddStandalonePush();
 builder.AddStandaloneTelemetry();
 builder.AddStandaloneAttachments();
 builder.Services.AddProblemDetails();

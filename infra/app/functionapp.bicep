@@ -59,6 +59,15 @@ param openAiEndpoint string
 @description('Azure OpenAI deployment name; empty when the assistant is not deployed.')
 param openAiDeploymentName string
 
+@description('VAPID public key for Web Push (base64url); empty: no push.')
+param vapidPublicKey string = ''
+
+@description('Contact in the VAPID token: a mailto: or https: URL.')
+param vapidSubject string = ''
+
+@description('Versionless Key Vault secret URI of the VAPID private key; empty: no push.')
+param vapidPrivateKeySecretUri string = ''
+
 @description('Versionless Key Vault secret URI of the Redis connection string; empty when no cache is deployed.')
 param redisConnectionStringSecretUri string
 
@@ -123,6 +132,14 @@ var redisSettings = empty(redisConnectionStringSecretUri)
   ? {}
   : { Redis__ConnectionString: '@Microsoft.KeyVault(SecretUri=${redisConnectionStringSecretUri})' }
 
+// Web Push: the queue push-requests is created by the app on first use, on the AzureWebJobsStorage account.
+var pushSettings = empty(vapidPrivateKeySecretUri)
+  ? {}
+  : union({
+      Push__VapidPublicKey: vapidPublicKey
+      Push__VapidPrivateKey: '@Microsoft.KeyVault(SecretUri=${vapidPrivateKeySecretUri})'
+    }, empty(vapidSubject) ? {} : { Push__VapidSubject: vapidSubject })
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
@@ -186,7 +203,7 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(coreSettings, emailSettings, assistantSettings, redisSettings)
+    properties: union(coreSettings, emailSettings, assistantSettings, redisSettings, pushSettings)
   }
 
   resource ftpPolicy 'basicPublishingCredentialsPolicies' = {

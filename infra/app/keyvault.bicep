@@ -20,6 +20,10 @@ param enablePurgeProtection bool
 @description('HMAC key that signs access tokens; written only when the secret does not exist yet.')
 param jwtSigningKey string
 
+@secure()
+@description('VAPID private key for Web Push (base64url P-256, as web-push tools print it); empty: no push.')
+param vapidPrivateKey string = ''
+
 resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: keyVaultName
   location: location
@@ -52,7 +56,19 @@ resource jwtSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   }
 }
 
+// Written on every deployment that passes a key, so rotating it is a re-deployment with the new pair.
+resource vapidSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = if (!empty(vapidPrivateKey)) {
+  parent: keyVault
+  name: 'vapid-private-key'
+  properties: {
+    value: vapidPrivateKey
+    contentType: 'text/plain'
+  }
+}
+
 output name string = keyVault.name
 output uri string = keyVault.properties.vaultUri
 // Built from the vault URI rather than read from jwtSecret, which is skipped when it already exists.
 output jwtSigningKeySecretUri string = '${keyVault.properties.vaultUri}secrets/${jwtSecret.name}'
+// The secret exists only when a VAPID key was given; main.bicep passes this on only then.
+output vapidPrivateKeySecretUri string = '${keyVault.properties.vaultUri}secrets/vapid-private-key'

@@ -22,6 +22,7 @@ public static class ChatApi
         .. CallsApi.Endpoints,
         .. AssistantApi.Endpoints,
         .. SyncApi.Endpoints,
+        .. PushApi.Endpoints,
     ];
 
     public static RouteGroupBuilder MapChatApi(this IEndpointRouteBuilder app)

@@ -49,4 +49,8 @@ public static class ChatRoutes
     public const string Assistant = "assistant";
 
     public const string Sync = "sync";
+
+    public const string PushVapidPublicKey = "push/vapid-public-key";
+    public const string PushSubscriptions = "push/subscriptions";
+    public const string ConversationMute = "conversations/{conversationId}/mute";
 }

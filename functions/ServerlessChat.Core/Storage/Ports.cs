@@ -91,6 +91,27 @@ public interface IBlockStore
     Task<bool> IsBlockedAsync(string blockerId, string blockedId, CancellationToken ct);
 }
 
+/// <summary>A browser's Web Push subscription (RFC 8030): its endpoint is unique, a user has one per device.</summary>
+public sealed record PushSubscriptionRecord(string UserId, string Endpoint, string P256dh, string Auth, DateTimeOffset CreatedAt);
+
+/// <summary>Web Push subscriptions and the conversations each user muted.</summary>
+public interface IPushStore
+{
+    /// <summary>Stores the subscription; an endpoint already stored is replaced (keys and user), so it is never twice.</summary>
+    Task SaveSubscriptionAsync(PushSubscriptionRecord subscription, CancellationToken ct);
+    /// <summary>Removes the user's subscription with that endpoint; idempotent, and never another user's.</summary>
+    Task DeleteSubscriptionAsync(string userId, string endpoint, CancellationToken ct);
+    /// <summary>Removes the endpoint whoever owns it (the push service said it is gone).</summary>
+    Task DeleteEndpointAsync(string endpoint, CancellationToken ct);
+    /// <summary>The user's subscriptions, oldest first.</summary>
+    Task<IReadOnlyList<PushSubscriptionRecord>> ListSubscriptionsAsync(string userId, CancellationToken ct);
+    /// <summary>Idempotent.</summary>
+    Task MuteAsync(string userId, string conversationId, CancellationToken ct);
+    /// <summary>Idempotent.</summary>
+    Task UnmuteAsync(string userId, string conversationId, CancellationToken ct);
+    Task<bool> IsMutedAsync(string userId, string conversationId, CancellationToken ct);
+}
+
 public interface IConversationStore
 {
     /// <summary>Records the conversation's latest message (never moves it backwards).</summary>

@@ -65,6 +65,7 @@ public static class StorageRegistration
         services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteChangeLog>());
         services.AddSingleton<IReactionStore, SqliteReactionStore>();
         services.AddSingleton<IBlockStore, SqliteBlockStore>();
+        services.AddSingleton<IPushStore, SqlitePushStore>();
         services.AddSingleton<IMessageSearchStore, SqliteMessageSearchStore>();
     }
 
@@ -89,6 +90,7 @@ public static class StorageRegistration
         AddThrottled<IChangeLog, MongoChangeLog>(services);
         AddThrottled<IReactionStore, MongoReactionStore>(services);
         AddThrottled<IBlockStore, MongoBlockStore>(services);
+        AddThrottled<IPushStore, MongoPushStore>(services);
         AddThrottled<IMessageSearchStore, MongoMessageSearchStore>(services);
     }
 

@@ -27,6 +27,12 @@ public static class ChatTelemetry
     public static readonly Counter<long> PushFailures =
         Meter.CreateCounter<long>("chat.realtime.push.failures", "{push}", "Realtime pushes that failed; the data is stored and clients catch up.");
 
+    public static readonly Counter<long> WebPushes =
+        Meter.CreateCounter<long>("chat.webpush.sent", "{push}", "Web Push messages a push service accepted.");
+
+    public static readonly Counter<long> WebPushFailures =
+        Meter.CreateCounter<long>("chat.webpush.failures", "{push}", "Web Push messages given up on (tagged with the reason).");
+
     public static readonly UpDownCounter<long> OpenConnections =
         Meter.CreateUpDownCounter<long>("chat.realtime.connections", "{connection}", "Open realtime connections seen by this instance (hub or upstream connect minus disconnect).");
 

@@ -436,6 +436,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     [InlineData("Storage__MongoConnectionString")]
     [InlineData("AzureSignalRConnectionString")]
     [InlineData("Redis__ConnectionString")]
+    [InlineData("Push__VapidPrivateKey")]
     public void SecretSettingsAreKeyVaultReferences(string name)
     {
         var value = Setting(AppSettings(), name);
@@ -453,6 +454,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     [InlineData("Assistant__ManagedIdentityClientId", null)]
     [InlineData("Email__ResetUrlBase", null)]
     [InlineData("Sync__RetentionDays", null)]
+    [InlineData("Push__VapidPublicKey", null)]
     public void FunctionAppGetsSetting(string name, string? expected)
     {
         var value = Setting(AppSettings(), name);
@@ -607,6 +609,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
 
         var secretNames = string.Join('\n', fixture.OfType("Microsoft.KeyVault/vaults/secrets").Select(s => s.Name));
         Assert.Contains("jwt-signing-key", secretNames, StringComparison.Ordinal);
+        Assert.Contains("vapid-private-key", secretNames, StringComparison.Ordinal);
         Assert.Contains("listKeys", string.Join('\n', fixture.OfType("Microsoft.KeyVault/vaults/secrets").Select(s => s.Property("properties", "value"))), StringComparison.Ordinal);
     }
 

@@ -29,6 +29,7 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IReactionStore Reactions => Get<IReactionStore>();
     public IMessageSearchStore Search => Get<IMessageSearchStore>();
     public IBlockStore Blocks => Get<IBlockStore>();
+    public IPushStore Push => Get<IPushStore>();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

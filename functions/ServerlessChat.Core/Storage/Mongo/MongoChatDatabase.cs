@@ -24,6 +24,8 @@ internal sealed class MongoChatDatabase
     public const string ChangesName = "changes";
     public const string ReactionsName = "reactions";
     public const string BlocksName = "blocks";
+    public const string PushSubscriptionsName = "pushSubscriptions";
+    public const string MutesName = "mutes";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -41,6 +43,8 @@ internal sealed class MongoChatDatabase
         Changes = Database.GetCollection<BsonDocument>(ChangesName);
         Reactions = Database.GetCollection<BsonDocument>(ReactionsName);
         Blocks = Database.GetCollection<BsonDocument>(BlocksName);
+        PushSubscriptions = Database.GetCollection<BsonDocument>(PushSubscriptionsName);
+        Mutes = Database.GetCollection<BsonDocument>(MutesName);
     }
 
     public IMongoDatabase Database { get; }
@@ -57,4 +61,6 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Changes { get; }
     public IMongoCollection<BsonDocument> Reactions { get; }
     public IMongoCollection<BsonDocument> Blocks { get; }
+    public IMongoCollection<BsonDocument> PushSubscriptions { get; }
+    public IMongoCollection<BsonDocument> Mutes { get; }
 }

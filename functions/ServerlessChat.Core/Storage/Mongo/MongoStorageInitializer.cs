@@ -31,6 +31,8 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("conversationId").Ascending("messageId").Ascending("emoji").Ascending("userId"), unique)).ConfigureAwait(false);
         await EnsureAsync(db.Blocks, ct,
             (keys.Ascending("blocker").Ascending("createdAt"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.PushSubscriptions, ct,
+            (keys.Ascending("userId").Ascending("createdAt"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Groups, ct,
             (keys.Ascending("members"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Conversations, ct,

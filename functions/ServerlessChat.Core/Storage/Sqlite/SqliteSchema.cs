@@ -182,6 +182,23 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         CREATE VIRTUAL TABLE message_search USING fts5(words, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
         INSERT INTO message_search (rowid, words) SELECT rowid, content FROM messages WHERE deleted = 0;
         """,
+        """
+        -- Web Push: one row per browser subscription (the endpoint is unique), found by user.
+        CREATE TABLE push_subscriptions (
+            endpoint TEXT NOT NULL PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            p256dh TEXT NOT NULL,
+            auth TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX ix_push_subscriptions_user_id ON push_subscriptions (user_id, created_at);
+
+        CREATE TABLE conversation_mutes (
+            user_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            PRIMARY KEY (user_id, conversation_id)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

@@ -1,0 +1,72 @@
+namespace ServerlessChat.Core.Storage.Sqlite;
+
+internal sealed class SqlitePushStore(SqliteConnectionFactory factory, SqliteWriter writer) : IPushStore
+{
+    public Task SaveSubscriptionAsync(PushSubscriptionRecord subscription, CancellationToken ct)
+    {
+        var user = StorageIds.Require(subscription.UserId, nameof(subscription.UserId));
+        return writer.ExecuteAsync(w => w.Execute(
+            """
+            INSERT INTO push_subscriptions (endpoint, user_id, p256dh, auth, created_at) VALUES (@endpoint, @user, @p256dh, @auth, @at)
+            ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at
+            """,
+            p => p.Bind("@endpoint", subscription.Endpoint).Bind("@user", user).Bind("@p256dh", subscription.P256dh)
+                .Bind("@auth", subscription.Auth).BindTime("@at", subscription.CreatedAt)), ct);
+    }
+
+    public Task DeleteSubscriptionAsync(string userId, string endpoint, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var user))
+        {
+            return Task.CompletedTask;
+        }
+        return writer.ExecuteAsync(w => w.Execute(
+            "DELETE FROM push_subscriptions WHERE endpoint = @endpoint AND user_id = @user",
+            p => p.Bind("@endpoint", endpoint).Bind("@user", user)), ct);
+    }
+
+    public Task DeleteEndpointAsync(string endpoint, CancellationToken ct) =>
+        writer.ExecuteAsync(w => w.Execute("DELETE FROM push_subscriptions WHERE endpoint = @endpoint", p => p.Bind("@endpoint", endpoint)), ct);
+
+    public async Task<IReadOnlyList<PushSubscriptionRecord>> ListSubscriptionsAsync(string userId, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var user))
+        {
+            return [];
+        }
+        return await factory.QueryAsync(
+            "SELECT user_id, endpoint, p256dh, auth, created_at FROM push_subscriptions WHERE user_id = @user ORDER BY created_at, endpoint",
+            p => p.Bind("@user", user),
+            r => new PushSubscriptionRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetTime(4)), ct).ConfigureAwait(false);
+    }
+
+    public Task MuteAsync(string userId, string conversationId, CancellationToken ct)
+    {
+        var user = StorageIds.Require(userId, nameof(userId));
+        return writer.ExecuteAsync(w => w.Execute(
+            "INSERT INTO conversation_mutes (user_id, conversation_id) VALUES (@user, @conversation) ON CONFLICT DO NOTHING",
+            p => p.Bind("@user", user).Bind("@conversation", conversationId)), ct);
+    }
+
+    public Task UnmuteAsync(string userId, string conversationId, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var user))
+        {
+            return Task.CompletedTask;
+        }
+        return writer.ExecuteAsync(w => w.Execute(
+            "DELETE FROM conversation_mutes WHERE user_id = @user AND conversation_id = @conversation",
+            p => p.Bind("@user", user).Bind("@conversation", conversationId)), ct);
+    }
+
+    public async Task<bool> IsMutedAsync(string userId, string conversationId, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var user))
+        {
+            return false;
+        }
+        return await factory.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM conversation_mutes WHERE user_id = @user AND conversation_id = @conversation",
+            p => p.Bind("@user", user).Bind("@conversation", conversationId), ct).ConfigureAwait(false) > 0;
+    }
+}

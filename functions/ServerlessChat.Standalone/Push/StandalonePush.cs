@@ -1,0 +1,69 @@
+using System.Threading.Channels;
+using ServerlessChat.Core.Push;
+
+namespace ServerlessChat.Standalone.Push;
+
+public static class StandalonePush
+{
+    /// <summary>The standalone host's side of Web Push: an in-process queue and the worker that drains it.</summary>
+    public static IHostApplicationBuilder AddStandalonePush(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<InProcessPushQueue>();
+        builder.Services.AddSingleton<IPushQueue>(sp => sp.GetRequiredService<InProcessPushQueue>());
+        builder.Services.AddHostedService<PushWorker>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// Bounded, so a flood of messages cannot grow memory without limit: when it is full a message is pushed to
+/// nobody (the listener logs it) and the send is not held up. Jobs still queued at shutdown are lost.
+/// </summary>
+public sealed class InProcessPushQueue : IPushQueue
+{
+    public const int Capacity = 10_000;
+
+    private readonly Channel<PushJob> _channel = Channel.CreateBounded<PushJob>(new BoundedChannelOptions(Capacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    public ChannelReader<PushJob> Reader => _channel.Reader;
+
+    // TryWrite never waits: with FullMode.Wait it fails instead of blocking the sender's request.
+    public ValueTask<bool> EnqueueAsync(PushJob job, CancellationToken ct) => ValueTask.FromResult(_channel.Writer.TryWrite(job));
+}
+
+/// <summary>Pushes queued messages, several at a time so that one slow push service does not hold up the rest.</summary>
+public sealed partial class PushWorker(InProcessPushQueue queue, PushDispatcher dispatcher, ILogger<PushWorker> logger) : BackgroundService
+{
+    private const int Concurrency = 8;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => ConsumeAsync(stoppingToken)));
+
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var job in queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await dispatcher.HandleAsync(job, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    LogJobFailed(logger, e, job.MessageId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Push job for message {MessageId} failed")]
+    private static partial void LogJobFailed(ILogger logger, Exception exception, string messageId);
+}
