@@ -124,6 +124,18 @@ var plainCollections = [
     indexKeys: [['blocker', 'createdAt']]
     ttlSeconds: 0
   }
+  // A user's Web Push subscriptions, oldest first.
+  {
+    name: 'pushSubscriptions'
+    indexKeys: [['userId', 'createdAt']]
+    ttlSeconds: 0
+  }
+  // Muted conversations, looked up by their _id (user and conversation).
+  {
+    name: 'mutes'
+    indexKeys: []
+    ttlSeconds: 0
+  }
   // Users with open connections whose last heartbeat is older than a cutoff.
   {
     name: 'presence'
