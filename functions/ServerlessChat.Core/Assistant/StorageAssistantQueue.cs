@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Azure.Storage.Queues;
-using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Assistant;
@@ -17,27 +15,15 @@ public sealed class StorageAssistantQueue(QueueClient queue) : IAssistantQueue
     /// <summary>The connection the Functions host itself uses, so the trigger and this sender meet on one account.</summary>
     public const string ConnectionName = WebJobsQueues.ConnectionName;
 
-    private Task? _created;
+    private readonly WebJobsQueue _queue = new(queue);
 
     public async ValueTask<bool> EnqueueAsync(AssistantJob job, CancellationToken ct)
     {
-        // Once per process; a failed attempt is forgotten so the next message tries again.
-        var created = _created ??= queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
-        try
-        {
-            await created.WaitAsync(ct);
-        }
-        catch when (!ct.IsCancellationRequested)
-        {
-            _created = null;
-            throw;
-        }
-
-        await queue.SendMessageAsync(JsonSerializer.Serialize(job, ChatJson.Options), ct);
+        await _queue.SendJsonAsync(job, ct);
         return true;
     }
 
     /// <summary>The job in a queue message body, as the QueueTrigger receives it (already Base64-decoded).</summary>
     public static AssistantJob Parse(string message) =>
-        JsonSerializer.Deserialize<AssistantJob>(message, ChatJson.Options) ?? throw new JsonException("The assistant job is empty.");
+        WebJobsQueue.ParseJson<AssistantJob>(message);
 }

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues;
+using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Attachments;
 
@@ -11,21 +12,7 @@ public sealed class StorageAttachmentQueue(QueueClient queue) : IAttachmentProce
 {
     public const string QueueName = "attachment-processing";
 
-    private Task? _created;
+    private readonly WebJobsQueue _queue = new(queue);
 
-    public async ValueTask EnqueueAsync(string attachmentId, CancellationToken ct)
-    {
-        var created = _created ??= queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
-        try
-        {
-            await created.WaitAsync(ct);
-        }
-        catch when (!ct.IsCancellationRequested)
-        {
-            _created = null;
-            throw;
-        }
-
-        await queue.SendMessageAsync(attachmentId, ct);
-    }
+    public async ValueTask EnqueueAsync(string attachmentId, CancellationToken ct) => await _queue.SendAsync(attachmentId, ct);
 }
