@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace ServerlessChat.Standalone.Limits;
@@ -7,8 +8,16 @@ namespace ServerlessChat.Standalone.Limits;
 /// connection that follows it, and is refused (503 with Retry-After, which clients retry) once open connections
 /// and reservations fill the budget, so a client beyond the bound learns it before it opens a WebSocket.
 /// </summary>
-public sealed class HubAdmission(ConnectionBudget budget, IOptions<HostLimitsOptions> options, TimeProvider time)
+/// <remarks>
+/// Once the host is stopping it admits nobody (<see cref="Draining"/>). SignalR closes every hub connection when
+/// stopping begins, and its clients reconnect at once, while Kestrel still accepts until it stops listening a
+/// moment later: a WebSocket accepted in between stayed open until the 30 s shutdown timeout, so a restart took
+/// 30 s. Turned away, those clients retry and reach the next instance.
+/// </remarks>
+public sealed class HubAdmission(ConnectionBudget budget, IOptions<HostLimitsOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
 {
+    private const string AdmittedKey = "ServerlessChat.Admitted";
+
     private readonly TimeSpan _reservationLifetime = TimeSpan.FromSeconds(options.Value.NegotiateReservationSeconds);
     private readonly Queue<DateTimeOffset> _reservations = new();
     private int _open;
@@ -19,6 +28,28 @@ public sealed class HubAdmission(ConnectionBudget budget, IOptions<HostLimitsOpt
 
     /// <summary>Open hub connections of this process.</summary>
     public int Open => Volatile.Read(ref _open);
+
+    /// <summary>The host is shutting down: negotiate answers 503 and hub connections are closed as they open.</summary>
+    public bool Draining => lifetime.ApplicationStopping.IsCancellationRequested;
+
+    /// <summary>
+    /// Called first in a hub's <c>OnConnectedAsync</c>: while draining, aborts the connection (the client reconnects
+    /// elsewhere; an error close would stop its reconnecting) and answers false.
+    /// </summary>
+    public bool TryAdmit(HubCallerContext context)
+    {
+        if (Draining)
+        {
+            context.Abort();
+            return false;
+        }
+
+        context.Items[AdmittedKey] = true;
+        return true;
+    }
+
+    /// <summary>Whether <see cref="TryAdmit"/> let the connection in, for its <c>OnDisconnectedAsync</c>.</summary>
+    public static bool WasAdmitted(HubCallerContext context) => context.Items.ContainsKey(AdmittedKey);
 
     public bool TryReserve()
     {

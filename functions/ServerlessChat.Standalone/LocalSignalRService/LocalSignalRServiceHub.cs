@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using ServerlessChat.Standalone.Limits;
 
 namespace ServerlessChat.Standalone.LocalSignalRService;
 
@@ -7,16 +8,26 @@ namespace ServerlessChat.Standalone.LocalSignalRService;
 /// mode it runs no application logic: it keeps the connection in the groups its user was added to over REST and
 /// tells the upstream about the connection opening and closing. Clients only listen: the hub has no methods.
 /// </summary>
-public sealed class LocalSignalRServiceHub(LocalSignalRServiceConnections connections, LocalSignalRUpstream upstream) : Hub
+public sealed class LocalSignalRServiceHub(LocalSignalRServiceConnections connections, LocalSignalRUpstream upstream, HubAdmission admission) : Hub
 {
     public override async Task OnConnectedAsync()
     {
+        if (!admission.TryAdmit(Context))
+        {
+            return;
+        }
+
         await connections.ConnectedAsync(Context.UserIdentifier, Context.ConnectionId);
         upstream.Connected(Hub(), Context.ConnectionId, Context.UserIdentifier, ClientQuery());
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        if (!HubAdmission.WasAdmitted(Context))
+        {
+            return Task.CompletedTask;
+        }
+
         connections.Disconnected(Context.UserIdentifier, Context.ConnectionId);
         upstream.Disconnected(Hub(), Context.ConnectionId, Context.UserIdentifier, ClientQuery(), exception?.Message);
         return Task.CompletedTask;

@@ -26,6 +26,11 @@ public sealed partial class RealtimeHub(
             return;
         }
 
+        if (!admission.TryAdmit(Context))
+        {
+            return;
+        }
+
         var ct = Context.ConnectionAborted;
         admission.Connected();
         // Registered before the groups are read: a member added in between is then added through the registry,
@@ -58,7 +63,7 @@ public sealed partial class RealtimeHub(
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         var userId = Context.UserIdentifier;
-        if (string.IsNullOrEmpty(userId))
+        if (string.IsNullOrEmpty(userId) || !HubAdmission.WasAdmitted(Context))
         {
             return;
         }

@@ -13,6 +13,15 @@ public sealed class StandaloneNegotiator(HubTokens tokens, HubAdmission admissio
 {
     public Task<NegotiateDto> NegotiateAsync(string userId, HttpRequest request, CancellationToken ct)
     {
+        if (admission.Draining)
+        {
+            throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "This host is shutting down; retry shortly.")
+            {
+                RetryAfter = admission.RetryAfter,
+            };
+        }
+
         if (!admission.TryReserve())
         {
             throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Service unavailable",

@@ -174,7 +174,14 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             await kill.WaitForExitAsync();
         }
 
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"The host did not stop within 30 s of SIGTERM. Its last output:\n{string.Join('\n', Output.Split('\n').TakeLast(60))}", e);
+        }
     }
 
     /// <summary>A new host process on the same data and settings.</summary>

@@ -208,7 +208,13 @@ public sealed class SyncingClient : IAsyncDisposable
             switch (type)
             {
                 case ChatHub.NewMessage or ChatHub.MessageUpdated:
-                    Messages[data.Str("id")!] = (data.Str("conversationId")!, data.Str("senderId")!, data.Str("content")!, data.Bool("deleted"), data.Str("editedAt"));
+                    var state = (data.Str("conversationId")!, data.Str("senderId")!, data.Str("content")!, data.Bool("deleted"), data.Str("editedAt"));
+                    // A sync answer read before a live edit or delete it crosses brings an older copy: it is not applied.
+                    if (!Messages.TryGetValue(data.Str("id")!, out var shown) || !IsOlder(state.Item4, state.Item5, shown.Deleted, shown.EditedAt))
+                    {
+                        Messages[data.Str("id")!] = state;
+                    }
+
                     if (_awaited.Remove(data.Str("id")!, out var waiter))
                     {
                         waiter.TrySetResult();
@@ -242,6 +248,11 @@ public sealed class SyncingClient : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>API.md's rule for crossing copies: a deleted message stays deleted, and an earlier editedAt is an older copy.</summary>
+    private static bool IsOlder(bool deleted, string? editedAt, bool shownDeleted, string? shownEditedAt) =>
+        (shownDeleted && !deleted) ||
+        (shownEditedAt is not null && (editedAt is null || DateTimeOffset.Parse(editedAt, System.Globalization.CultureInfo.InvariantCulture) < DateTimeOffset.Parse(shownEditedAt, System.Globalization.CultureInfo.InvariantCulture)));
 
     private static async Task<HttpResponseMessage> Get(HttpClient http, string accessToken, string path)
     {

@@ -193,9 +193,19 @@ export function addMessages(conversationId, messages, { nextBefore, older = fals
   emit("messages", { conversationId, older });
 }
 
+/**
+ * A sync answer read just before an edit or delete whose live event came first carries the older copy: a deleted
+ * message stays deleted, and a copy edited earlier (or never) than the one shown is not applied.
+ */
+function isOlderCopy(m, current) {
+  if (current.deleted && !m.deleted) return true;
+  return Boolean(current.editedAt) && (!m.editedAt || Date.parse(m.editedAt) < Date.parse(current.editedAt));
+}
+
 function putMessage(t, m) {
   if (m.clientMessageId && m.senderId === state.me.id) t.pending.delete(m.clientMessageId);
   const current = t.byId.get(m.id);
+  if (current && isOlderCopy(m, current)) return;
   // A copy that arrives later (the send's own answer, a history reload) must not undo a read already seen.
   t.byId.set(m.id, current && current.isRead && !m.isRead ? { ...m, isRead: true } : m);
 }
@@ -244,6 +254,7 @@ export function setPresence(items) {
 }
 
 function setLast(c, m) {
+  if (c.lastMessage && c.lastMessage.id === m.id && isOlderCopy(m, c.lastMessage)) return;
   if (!c.lastMessage || c.lastMessage.id === m.id || m.createdAt >= c.lastMessage.createdAt) {
     c.lastMessage = m;
     if (!c.updatedAt || m.createdAt > c.updatedAt) c.updatedAt = m.createdAt;
@@ -286,7 +297,7 @@ const handlers = {
       emit("messages", { conversationId: m.conversationId });
     }
     const c = state.conversations.get(m.conversationId);
-    if (c && c.lastMessage && c.lastMessage.id === m.id) {
+    if (c && c.lastMessage && c.lastMessage.id === m.id && !isOlderCopy(m, c.lastMessage)) {
       c.lastMessage = m;
       emit("conversations");
     }
