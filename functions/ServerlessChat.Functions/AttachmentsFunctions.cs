@@ -24,6 +24,14 @@ public sealed class AttachmentsFunctions(ChatEndpointInvoker invoker, Attachment
     public Task AttachmentProcessing([QueueTrigger(StorageAttachmentQueue.QueueName, Connection = WebJobsQueues.ConnectionName)] string attachmentId, CancellationToken ct) =>
         processing.RunAsync(attachmentId.Trim(), ct);
 
+    /// <summary>
+    /// Every 10 minutes: queues again the images still processing past Attachments:RequeueProcessingAfterSeconds
+    /// (a worker that crashed, a message gone to the poison queue), and ends those stuck for a day.
+    /// </summary>
+    [Function("AttachmentRequeue")]
+    public Task AttachmentRequeue([TimerTrigger("0 */10 * * * *")] TimerInfo timer, CancellationToken ct) =>
+        processing.SweepStuckAsync(ct);
+
     /// <summary>Every hour: removes uploads never attached within a day (the Blob lifecycle rule is the backstop).</summary>
     [Function("AttachmentCleanup")]
     public Task AttachmentCleanup([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken ct) =>

@@ -3,7 +3,9 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10]
 // Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
-//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
+// Attachments (see AttachmentsBenchmark): slot, upload, send of a 1 MiB JPEG, thumbnail download, send to thumbnail:
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --attachments [--requests 200] [--concurrency 8] [--stores both|filesystem|azurite]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -18,7 +20,12 @@ using ServerlessChat.Tests.Infrastructure;
 var messageCount = IntArg("--messages", 1_000_000);
 if (args.Contains("--conversations"))
 {
-    return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8));
+    return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8), StringArg("--seed-cache"));
+}
+
+if (args.Contains("--attachments"))
+{
+    return await AttachmentsBenchmark.RunAsync(IntArg("--requests", 200), IntArg("--concurrency", 8), StringArg("--stores") ?? "both");
 }
 
 var seconds = IntArg("--seconds", 15);

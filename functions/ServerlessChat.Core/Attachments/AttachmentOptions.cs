@@ -53,6 +53,13 @@ public sealed class AttachmentOptions : IValidatableObject
     [Range(1, 600)]
     public int ProcessingTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// An image still processing this long after its upload slot was made is queued again (its job was lost: a
+    /// worker crash, a failed write); more than the processing timeout, so a live job is not doubled.
+    /// </summary>
+    [Range(2, 86_400)]
+    public int RequeueProcessingAfterSeconds { get; set; } = 1800;
+
     public static readonly IReadOnlyList<string> DefaultAllowedTypes =
     [
         "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
@@ -74,6 +81,13 @@ public sealed class AttachmentOptions : IValidatableObject
         if (!string.IsNullOrWhiteSpace(BlobServiceUri) && (!Uri.TryCreate(BlobServiceUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
         {
             yield return new ValidationResult("Attachments:BlobServiceUri must be an absolute http(s) URI.", [nameof(BlobServiceUri)]);
+        }
+
+        if (RequeueProcessingAfterSeconds <= ProcessingTimeoutSeconds)
+        {
+            yield return new ValidationResult(
+                "Attachments:RequeueProcessingAfterSeconds must be more than Attachments:ProcessingTimeoutSeconds.",
+                [nameof(RequeueProcessingAfterSeconds), nameof(ProcessingTimeoutSeconds)]);
         }
 
         foreach (var type in AllowedTypes)

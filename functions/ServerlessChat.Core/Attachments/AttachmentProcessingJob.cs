@@ -17,4 +17,19 @@ public sealed class AttachmentProcessingJob(AttachmentService attachments, Messa
             await realtime.PublishAsync(actions, ct);
         }
     }
+
+    /// <summary>Queues lost jobs again and announces the images given up on (see <see cref="AttachmentService.SweepStuckProcessingAsync"/>); returns how many were queued.</summary>
+    public async Task<int> SweepStuckAsync(CancellationToken ct)
+    {
+        var (requeued, ended) = await attachments.SweepStuckProcessingAsync(ct);
+        foreach (var messageId in ended)
+        {
+            if (await messages.AnnounceUpdatedAsync(messageId, ct) is { } actions)
+            {
+                await realtime.PublishAsync(actions, ct);
+            }
+        }
+
+        return requeued;
+    }
 }

@@ -262,6 +262,47 @@ public sealed class AttachmentService(
 
     public Task<IReadOnlyList<AttachmentRecord>> ListProcessingAsync(int limit, CancellationToken ct) => store.ListProcessingAsync(limit, ct);
 
+    /// <summary>How many images one sweep looks at; the oldest first, so the next sweep goes on from there.</summary>
+    public const int StuckSweepLimit = 1000;
+
+    /// <summary>
+    /// Images whose processing job was lost: those still processing <see cref="AttachmentOptions.RequeueProcessingAfterSeconds"/>
+    /// after their slot was made are queued again; those still processing a day later are ended without a
+    /// thumbnail (so a poison image cannot come back for ever). Returns the messages of the ended ones, to announce.
+    /// </summary>
+    public async Task<(int Requeued, IReadOnlyList<string> EndedMessageIds)> SweepStuckProcessingAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var requeueBefore = now - TimeSpan.FromSeconds(options.Value.RequeueProcessingAfterSeconds);
+        var giveUpBefore = now - UnattachedLifetime;
+        var requeued = 0;
+        var ended = new List<string>();
+        foreach (var attachment in await store.ListProcessingAsync(StuckSweepLimit, ct))
+        {
+            if (attachment.CreatedAt >= requeueBefore)
+            {
+                continue;
+            }
+
+            if (attachment.CreatedAt < giveUpBefore)
+            {
+                if (await store.CompleteProcessingAsync(attachment.Id, AttachmentState.Failed, null, null, null, ct) is { MessageId: { } messageId })
+                {
+                    await blobs.DeleteAsync(BlobKeys.Upload(attachment.Id), ct);
+                    ended.Add(messageId);
+                }
+
+                continue;
+            }
+
+            var queue = queues.LastOrDefault() ?? throw new InvalidOperationException("No IAttachmentProcessingQueue is registered.");
+            await queue.EnqueueAsync(attachment.Id, ct);
+            requeued++;
+        }
+
+        return (requeued, ended);
+    }
+
     /// <summary>
     /// Strips an image's metadata and makes its thumbnail, within a byte, pixel and time bound. Returns the
     /// message to announce as updated, or null when there is nothing to announce (not processing any more).
@@ -309,7 +350,14 @@ public sealed class AttachmentService(
         await blobs.DeleteAsync(source, ct);
         if (completed is null)
         {
-            await DeleteBlobsAsync(attachment.Id, ct);
+            // Not processing any more: the message was deleted meanwhile (its record is gone, so are its blobs),
+            // or a second run of the same job (a queue retry, a re-queue by the sweep) finished first and its
+            // blobs must stay.
+            if (await store.FindByIdAsync(attachment.Id, ct) is null)
+            {
+                await DeleteBlobsAsync(attachment.Id, ct);
+            }
+
             return null;
         }
         return messageId;
