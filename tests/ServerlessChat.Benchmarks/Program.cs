@@ -4,6 +4,8 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10]
 // Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8]
+// Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -19,6 +21,11 @@ var messageCount = IntArg("--messages", 1_000_000);
 if (args.Contains("--conversations"))
 {
     return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8));
+}
+
+if (args.Contains("--push-sync"))
+{
+    return await PushSyncBenchmark.RunAsync(IntArg("--changes", 10_000), IntArg("--sync-conversations", 200), IntArg("--push-messages", 200), IntArg("--push-recipients", 20), IntArg("--latency-sends", 300));
 }
 
 var seconds = IntArg("--seconds", 15);
