@@ -341,10 +341,11 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         await Expect(list).ToBeVisibleAsync();
     }
 
-    private async Task<IPage> SignInAsync(ChatApiClient user, int width = 1100, int height = 680)
+    /// <summary>Signs in on a new page of <paramref name="context"/>, by default a new context of the shared browser.</summary>
+    private async Task<IPage> SignInAsync(ChatApiClient user, int width = 1100, int height = 680, IBrowserContext? context = null)
     {
         // A context per user: separate storage, as two people on two machines.
-        var context = await fixture.Browser!.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        context ??= await fixture.Browser!.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
         await context.GrantPermissionsAsync(["camera", "microphone", "notifications"], new() { Origin = Host.BaseAddress.GetLeftPart(UriPartial.Authority) });
         var page = await context.NewPageAsync();
         page.Console += (_, message) =>

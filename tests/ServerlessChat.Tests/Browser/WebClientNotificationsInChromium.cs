@@ -66,95 +66,106 @@ public sealed partial class WebClientInChromium
         var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
         var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
         var sent = await ann.SendMessageAsync(new { receiverId = ben.UserId, content = "Lunch?" });
-        var benPage = await SignInAsync(ben);
+        // A profile of its own: Chromium has no Push API in incognito contexts.
+        var profile = Directory.CreateTempSubdirectory("serverlesschat-chromium-profile-");
+        var browser = await Chromium.LaunchWithProfileAsync(fixture.Playwright, profile.FullName);
+        try
+        {
+            var benPage = await SignInAsync(ben, context: browser);
 
-        // The switch, from the keyboard. Subscribing needs the browser vendor's push service, which Chromium cannot
-        // reach here: then the page says so and the switch stays off. Where it can, the switch turns on.
-        var setting = benPage.GetByRole(AriaRole.Switch, new() { Name = "Notifications on this device" });
-        await Expect(setting).Not.ToBeCheckedAsync();
-        await setting.FocusAsync();
-        await benPage.Keyboard.PressAsync("Space");
-        var status = benPage.Locator("#notifications-status");
-        await Expect(status).ToHaveTextAsync(new Regex("^(Notifications are on for this device\\.|Notifications could not be turned on: this browser could not subscribe at its push service.*)$"), new() { Timeout = 30_000 });
-        var subscribed = (await status.TextContentAsync())!.StartsWith("Notifications are on", StringComparison.Ordinal);
-        output.WriteLine($"pushManager.subscribe in this Chromium: {(subscribed ? "succeeded" : await status.TextContentAsync())}");
-        if (subscribed)
-        {
-            await Expect(setting).ToBeCheckedAsync();
-        }
-        else
-        {
+            // The switch, from the keyboard. Subscribing needs the browser vendor's push service, which Chromium cannot
+            // reach here: then the page says so and the switch stays off. Where it can, the switch turns on.
+            var setting = benPage.GetByRole(AriaRole.Switch, new() { Name = "Notifications on this device" });
             await Expect(setting).Not.ToBeCheckedAsync();
-            await Expect(status).ToHaveAttributeAsync("data-kind", "error");
-        }
-
-        // Either way the worker is registered for the whole app.
-        var scope = await benPage.EvaluateAsync<string>("async () => (await navigator.serviceWorker.ready).scope");
-        Assert.Equal(Host.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", scope);
-
-        var cdp = await benPage.Context.NewCDPSessionAsync(benPage);
-        var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, update) =>
-        {
-            foreach (var r in update!.Value.GetProperty("registrations").EnumerateArray())
+            await setting.FocusAsync();
+            await benPage.Keyboard.PressAsync("Space");
+            var status = benPage.Locator("#notifications-status");
+            await Expect(status).ToHaveTextAsync(new Regex("^(Notifications are on for this device\\.|Notifications could not be turned on: this browser could not subscribe at its push service.*)$"), new() { Timeout = 30_000 });
+            var subscribed = (await status.TextContentAsync())!.StartsWith("Notifications are on", StringComparison.Ordinal);
+            output.WriteLine($"pushManager.subscribe in this Chromium: {(subscribed ? "succeeded" : await status.TextContentAsync())}");
+            if (subscribed)
             {
-                if (r.GetProperty("scopeURL").GetString() == scope && !r.GetProperty("isDeleted").GetBoolean())
-                {
-                    registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
-                }
+                await Expect(setting).ToBeCheckedAsync();
             }
-        };
-        await cdp.SendAsync("ServiceWorker.enable");
-        var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(15));
-
-        async Task<JsonElement> PushAsync(JsonObject payload, string expectedBody)
-        {
-            await cdp.SendAsync("ServiceWorker.deliverPushMessage", new()
+            else
             {
-                ["origin"] = Host.BaseAddress.GetLeftPart(UriPartial.Authority),
-                ["registrationId"] = registrationId,
-                ["data"] = payload.ToJsonString(),
-            });
-            var shown = await benPage.WaitForFunctionAsync(
-                """
-                async (body) => {
-                  const list = await (await navigator.serviceWorker.ready).getNotifications();
-                  return list.some((n) => n.body === body)
-                    && list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, conversationId: n.data && n.data.conversationId }));
+                await Expect(setting).Not.ToBeCheckedAsync();
+                await Expect(status).ToHaveAttributeAsync("data-kind", "error");
+            }
+
+            // Either way the worker is registered for the whole app.
+            var scope = await benPage.EvaluateAsync<string>("async () => (await navigator.serviceWorker.ready).scope");
+            Assert.Equal(Host.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", scope);
+
+            var cdp = await benPage.Context.NewCDPSessionAsync(benPage);
+            var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, update) =>
+            {
+                foreach (var r in update!.Value.GetProperty("registrations").EnumerateArray())
+                {
+                    if (r.GetProperty("scopeURL").GetString() == scope && !r.GetProperty("isDeleted").GetBoolean())
+                    {
+                        registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
+                    }
                 }
-                """,
-                expectedBody,
-                new() { Timeout = 15_000 });
-            return await shown.JsonValueAsync<JsonElement>();
+            };
+            await cdp.SendAsync("ServiceWorker.enable");
+            var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+            async Task<JsonElement> PushAsync(JsonObject payload, string expectedBody)
+            {
+                await cdp.SendAsync("ServiceWorker.deliverPushMessage", new()
+                {
+                    ["origin"] = Host.BaseAddress.GetLeftPart(UriPartial.Authority),
+                    ["registrationId"] = registrationId,
+                    ["data"] = payload.ToJsonString(),
+                });
+                var shown = await benPage.WaitForFunctionAsync(
+                    """
+                    async (body) => {
+                      const list = await (await navigator.serviceWorker.ready).getNotifications();
+                      return list.some((n) => n.body === body)
+                        && list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, conversationId: n.data && n.data.conversationId }));
+                    }
+                    """,
+                    expectedBody,
+                    new() { Timeout = 15_000 });
+                return await shown.JsonValueAsync<JsonElement>();
+            }
+
+            // The payload the server sends (API.md "Push notifications"); the title and body are text, markup and all.
+            var conversationId = (string)sent["conversationId"]!;
+            var first = await PushAsync(new JsonObject
+            {
+                ["type"] = "newMessage",
+                ["conversationId"] = conversationId,
+                ["messageId"] = (string)sent["id"]!,
+                ["senderId"] = ann.UserId,
+                ["senderName"] = "Ann <b>the admin</b>",
+                ["preview"] = "Lunch at <i>noon</i>?",
+            }, "Lunch at <i>noon</i>?");
+            var shownFirst = Assert.Single(first.EnumerateArray());
+            Assert.Equal("Ann <b>the admin</b>", shownFirst.GetProperty("title").GetString());
+            Assert.Equal(conversationId, shownFirst.GetProperty("tag").GetString());
+            Assert.Equal(conversationId, shownFirst.GetProperty("conversationId").GetString());
+
+            // Without a preview (Push:IncludePreview off) it says who wrote; the same conversation replaces its notification.
+            var second = await PushAsync(new JsonObject
+            {
+                ["type"] = "newMessage",
+                ["conversationId"] = conversationId,
+                ["messageId"] = (string)sent["id"]!,
+                ["senderId"] = ann.UserId,
+                ["senderName"] = ann.Username,
+            }, $"New message from {ann.Username}");
+            var shownSecond = Assert.Single(second.EnumerateArray());
+            Assert.Equal(ann.Username, shownSecond.GetProperty("title").GetString());
         }
-
-        // The payload the server sends (API.md "Push notifications"); the title and body are text, markup and all.
-        var conversationId = (string)sent["conversationId"]!;
-        var first = await PushAsync(new JsonObject
+        finally
         {
-            ["type"] = "newMessage",
-            ["conversationId"] = conversationId,
-            ["messageId"] = (string)sent["id"]!,
-            ["senderId"] = ann.UserId,
-            ["senderName"] = "Ann <b>the admin</b>",
-            ["preview"] = "Lunch at <i>noon</i>?",
-        }, "Lunch at <i>noon</i>?");
-        var shownFirst = Assert.Single(first.EnumerateArray());
-        Assert.Equal("Ann <b>the admin</b>", shownFirst.GetProperty("title").GetString());
-        Assert.Equal(conversationId, shownFirst.GetProperty("tag").GetString());
-        Assert.Equal(conversationId, shownFirst.GetProperty("conversationId").GetString());
-
-        // Without a preview (Push:IncludePreview off) it says who wrote; the same conversation replaces its notification.
-        var second = await PushAsync(new JsonObject
-        {
-            ["type"] = "newMessage",
-            ["conversationId"] = conversationId,
-            ["messageId"] = (string)sent["id"]!,
-            ["senderId"] = ann.UserId,
-            ["senderName"] = ann.Username,
-        }, $"New message from {ann.Username}");
-        var shownSecond = Assert.Single(second.EnumerateArray());
-        Assert.Equal(ann.Username, shownSecond.GetProperty("title").GetString());
+            await browser.DisposeAsync();
+            profile.Delete(recursive: true);
+        }
     }
 
     [Fact]
