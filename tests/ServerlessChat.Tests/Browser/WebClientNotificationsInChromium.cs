@@ -37,6 +37,7 @@ public sealed partial class WebClientInChromium
         await mute.ClickAsync();
         await Expect(mute).ToHaveAttributeAsync("aria-pressed", "true");
         Assert.Equal([conversationId], await MutedAsync(ben));
+        await SaveScreenshotAsync(benPage, "desktop-muted-conversation.png");
         Assert.Empty(await MutedAsync(ann));
 
         await benPage.ReloadAsync();

@@ -55,9 +55,8 @@ function renderMute() {
   const c = store.activeConversation();
   button.hidden = !(c && push.serverPushes() && push.ready());
   if (button.hidden) return;
-  const on = push.isMuted(c.conversationId);
-  button.textContent = on ? "Muted" : "Mute";
-  button.setAttribute("aria-pressed", String(on));
+  // A toggle button: the name stays, aria-pressed (and its style) says whether it is on.
+  button.setAttribute("aria-pressed", String(push.isMuted(c.conversationId)));
   button.setAttribute("aria-label", `Mute notifications from ${store.conversationTitle(c)}`);
 }
 
