@@ -20,6 +20,10 @@ public sealed class PushFunctions(ChatEndpointInvoker invoker, PushDispatcher di
     public Task UnsubscribePush([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ChatRoutes.PushSubscriptions)] HttpRequest request) =>
         invoker.InvokeAsync(nameof(PushApi.UnsubscribePush), request.HttpContext);
 
+    [Function(nameof(PushApi.ListMutes))]
+    public Task ListMutes([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.PushMutes)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(PushApi.ListMutes), request.HttpContext);
+
     [Function(nameof(PushApi.MuteConversation))]
     public Task MuteConversation([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = ChatRoutes.ConversationMute)] HttpRequest request, string conversationId) =>
         invoker.InvokeAsync(nameof(PushApi.MuteConversation), request.HttpContext, [new("conversationId", conversationId)]);

@@ -6,6 +6,8 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
 // Attachments (see AttachmentsBenchmark): slot, upload, send of a 1 MiB JPEG, thumbnail download, send to thumbnail:
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --attachments [--requests 200] [--concurrency 8] [--stores both|filesystem|azurite]
+// Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -26,6 +28,11 @@ if (args.Contains("--conversations"))
 if (args.Contains("--attachments"))
 {
     return await AttachmentsBenchmark.RunAsync(IntArg("--requests", 200), IntArg("--concurrency", 8), StringArg("--stores") ?? "both");
+}
+
+if (args.Contains("--push-sync"))
+{
+    return await PushSyncBenchmark.RunAsync(IntArg("--changes", 10_000), IntArg("--sync-conversations", 200), IntArg("--push-messages", 200), IntArg("--push-recipients", 20), IntArg("--latency-sends", 300));
 }
 
 var seconds = IntArg("--seconds", 15);

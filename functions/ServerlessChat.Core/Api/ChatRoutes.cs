@@ -52,5 +52,6 @@ public static class ChatRoutes
 
     public const string PushVapidPublicKey = "push/vapid-public-key";
     public const string PushSubscriptions = "push/subscriptions";
+    public const string PushMutes = "push/mutes";
     public const string ConversationMute = "conversations/{conversationId}/mute";
 }

@@ -14,6 +14,7 @@ public static class PushApi
         new(nameof(GetVapidPublicKey), HttpMethods.Get, ChatRoutes.PushVapidPublicKey, GetVapidPublicKey, RateLimitPolicy.PerUser, "The application server key to subscribe a browser with") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(SubscribePush), HttpMethods.Post, ChatRoutes.PushSubscriptions, SubscribePush, RateLimitPolicy.PerUser, "Store a browser's push subscription for the caller") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(UnsubscribePush), HttpMethods.Delete, ChatRoutes.PushSubscriptions, UnsubscribePush, RateLimitPolicy.PerUser, "Remove one of the caller's push subscriptions by endpoint") { Problems = [StatusCodes.Status404NotFound] },
+        new(nameof(ListMutes), HttpMethods.Get, ChatRoutes.PushMutes, ListMutes, RateLimitPolicy.PerUser, "The conversations the caller muted") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(MuteConversation), HttpMethods.Put, ChatRoutes.ConversationMute, MuteConversation, RateLimitPolicy.PerUser, "No pushes to the caller from this conversation") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(UnmuteConversation), HttpMethods.Delete, ChatRoutes.ConversationMute, UnmuteConversation, RateLimitPolicy.PerUser, "Pushes from this conversation again") { Problems = [StatusCodes.Status404NotFound] },
     ];
@@ -31,6 +32,9 @@ public static class PushApi
         await push.UnsubscribeAsync(caller.UserId, endpoint, ct);
         return TypedResults.NoContent();
     }
+
+    public static async Task<Ok<MutesDto>> ListMutes(Caller caller, PushService push, CancellationToken ct) =>
+        TypedResults.Ok(await push.ListMutesAsync(caller.UserId, ct));
 
     public static async Task<NoContent> MuteConversation(Caller caller, string conversationId, PushService push, CancellationToken ct)
     {

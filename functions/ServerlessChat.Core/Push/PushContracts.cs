@@ -7,6 +7,9 @@ public sealed record PushSubscriptionKeys(string? P256dh, string? Auth);
 
 public sealed record VapidPublicKeyDto(string PublicKey);
 
+/// <summary>The conversations the caller muted (<c>GET /api/push/mutes</c>).</summary>
+public sealed record MutesDto(IReadOnlyList<string> ConversationIds);
+
 /// <summary>The decrypted body of every push (API.md "Push notifications"); <see cref="Preview"/> only with Push:IncludePreview.</summary>
 public sealed record PushPayload(string Type, string ConversationId, string MessageId, string SenderId, string SenderName, string? Preview);
 

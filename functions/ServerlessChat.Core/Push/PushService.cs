@@ -61,6 +61,12 @@ public sealed class PushService(IPushStore store, PushEndpointGuard guard, ChatD
         await (muted ? store.MuteAsync(callerId, conversationId, ct) : store.UnmuteAsync(callerId, conversationId, ct));
     }
 
+    public async Task<MutesDto> ListMutesAsync(string callerId, CancellationToken ct)
+    {
+        RequireEnabled();
+        return new MutesDto(await store.ListMutedAsync(callerId, ct));
+    }
+
     private async Task<bool> CanSeeAsync(string callerId, string conversationId, CancellationToken ct)
     {
         var parts = conversationId.Split(':');

@@ -110,6 +110,8 @@ public interface IPushStore
     /// <summary>Idempotent.</summary>
     Task UnmuteAsync(string userId, string conversationId, CancellationToken ct);
     Task<bool> IsMutedAsync(string userId, string conversationId, CancellationToken ct);
+    /// <summary>The conversations the user muted, in ordinal order of their ids.</summary>
+    Task<IReadOnlyList<string>> ListMutedAsync(string userId, CancellationToken ct);
 }
 
 public interface IConversationStore

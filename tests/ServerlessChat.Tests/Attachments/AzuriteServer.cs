@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace ServerlessChat.Tests.Attachments;
 
 /// <summary>
-/// A private Azurite blob service (npm <c>azurite</c>) on a free loopback port with its own temp folder; no
+/// A private Azurite blob or queue service (npm <c>azurite</c>) on a free loopback port with its own temp folder; no
 /// telemetry. <c>.ci/run</c> installs it; with CI=true a missing Azurite fails the tests instead of skipping them.
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable
@@ -17,14 +17,18 @@ public sealed class AzuriteServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _location;
 
-    private AzuriteServer(Process process, string location, int port)
+    private AzuriteServer(Process process, string location, string endpointName, int port)
     {
         _process = process;
         _location = location;
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={DevelopmentAccount};AccountKey={DevelopmentKey};BlobEndpoint=http://127.0.0.1:{port}/{DevelopmentAccount};";
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={DevelopmentAccount};AccountKey={DevelopmentKey};{endpointName}=http://127.0.0.1:{port}/{DevelopmentAccount};";
     }
 
     public static string? Binary { get; } = Find("azurite-blob") ?? Find("azurite");
+
+    public static string? QueueBinary { get; } = Find("azurite-queue") ?? Find("azurite");
+
+    private static readonly string[] Services = ["blob", "queue", "table"];
 
     public static bool Required { get; } = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
@@ -32,15 +36,20 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<AzuriteServer> StartAsync()
+    public static Task<AzuriteServer> StartAsync() => StartAsync(Binary, "blob", "BlobEndpoint");
+
+    /// <summary>The queue service: its connection string has a QueueEndpoint only.</summary>
+    public static Task<AzuriteServer> StartQueueAsync() => StartAsync(QueueBinary, "queue", "QueueEndpoint");
+
+    private static async Task<AzuriteServer> StartAsync(string? found, string service, string endpointName)
     {
-        var binary = Binary ?? throw new InvalidOperationException(SkipReason);
+        var binary = found ?? throw new InvalidOperationException(SkipReason);
         var location = Directory.CreateTempSubdirectory("serverlesschat-azurite-").FullName;
         var port = FreePort();
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[]
         {
-            "--disableTelemetry", "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--disableTelemetry", $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--silent", "--skipApiVersionCheck", "--location", location,
         })
         {
@@ -48,10 +57,13 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
         if (Path.GetFileName(binary) == "azurite")
         {
-            // The all-services binary also opens queue and table ports; give them free ones too.
-            foreach (var argument in new[] { "--queuePort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--tablePort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            // The all-services binary also opens the other services' ports; give them free loopback ones too.
+            foreach (var other in Services.Where(s => s != service))
             {
-                start.ArgumentList.Add(argument);
+                start.ArgumentList.Add($"--{other}Host");
+                start.ArgumentList.Add("127.0.0.1");
+                start.ArgumentList.Add($"--{other}Port");
+                start.ArgumentList.Add(FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
@@ -80,7 +92,7 @@ public sealed class AzuriteServer : IAsyncDisposable
                 await Task.Delay(50);
             }
         }
-        return new AzuriteServer(process, location, port);
+        return new AzuriteServer(process, location, endpointName, port);
     }
 
     public async ValueTask DisposeAsync()

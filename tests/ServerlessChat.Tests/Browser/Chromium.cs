@@ -35,4 +35,17 @@ public static class Chromium
 
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright, params string[] extraArgs) =>
         playwright.Chromium.LaunchAsync(new() { ExecutablePath = ExecutablePath, Headless = true, Args = [.. Args, .. extraArgs] });
+
+    /// <summary>
+    /// A browser with a profile in <paramref name="userDataDir"/> rather than an incognito context: what the Push
+    /// API needs (Chrome refuses push subscriptions in incognito).
+    /// </summary>
+    public static Task<IBrowserContext> LaunchWithProfileAsync(IPlaywright playwright, string userDataDir, BrowserTypeLaunchPersistentContextOptions? options = null)
+    {
+        options ??= new();
+        options.ExecutablePath = ExecutablePath;
+        options.Headless = true;
+        options.Args = [.. Args, .. options.Args ?? []];
+        return playwright.Chromium.LaunchPersistentContextAsync(userDataDir, options);
+    }
 }

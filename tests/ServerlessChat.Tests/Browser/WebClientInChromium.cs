@@ -5,10 +5,12 @@ using static Microsoft.Playwright.Assertions;
 
 namespace ServerlessChat.Tests.Browser;
 
-/// <summary>One standalone host and one Chromium (fake camera and microphone) for the web client's flows.</summary>
+/// <summary>One standalone host (Web Push on, with its own VAPID keys) and one Chromium (fake camera and microphone) for the web client's flows.</summary>
 public sealed class WebClientBrowserFixture : IAsyncLifetime
 {
     public StandaloneHost Host { get; private set; } = null!;
+
+    public string VapidPublicKey { get; private set; } = null!;
 
     public IPlaywright Playwright { get; private set; } = null!;
 
@@ -16,7 +18,13 @@ public sealed class WebClientBrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await StandaloneHost.StartAsync();
+        var (publicKey, privateKey) = ServerlessChat.Core.Push.VapidKeys.Generate();
+        VapidPublicKey = publicKey;
+        Host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Push__VapidPublicKey"] = publicKey,
+            ["Push__VapidPrivateKey"] = privateKey,
+        });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         if (File.Exists(Chromium.ExecutablePath))
         {
@@ -333,11 +341,12 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         await Expect(list).ToBeVisibleAsync();
     }
 
-    private async Task<IPage> SignInAsync(ChatApiClient user, int width = 1100, int height = 680)
+    /// <summary>Signs in on a new page of <paramref name="context"/>, by default a new context of the shared browser.</summary>
+    private async Task<IPage> SignInAsync(ChatApiClient user, int width = 1100, int height = 680, IBrowserContext? context = null)
     {
         // A context per user: separate storage, as two people on two machines.
-        var context = await fixture.Browser!.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        await context.GrantPermissionsAsync(["camera", "microphone"], new() { Origin = Host.BaseAddress.GetLeftPart(UriPartial.Authority) });
+        context ??= await fixture.Browser!.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        await context.GrantPermissionsAsync(["camera", "microphone", "notifications"], new() { Origin = Host.BaseAddress.GetLeftPart(UriPartial.Authority) });
         var page = await context.NewPageAsync();
         page.Console += (_, message) =>
         {

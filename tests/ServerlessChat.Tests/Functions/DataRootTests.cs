@@ -33,8 +33,8 @@ public sealed class DataRootTests
             });
             await using (app)
             {
-                var alice = await RegisterAsync(app);
-                var bob = await RegisterAsync(app);
+                var alice = await app.RegisterAsync("root");
+                var bob = await app.RegisterAsync("root");
                 var (sent, _, _) = await app.InvokeAsync("MessagesFunctions", "SendMessage", FunctionsAppServices.Request(
                     "POST", "/api/messages", $$"""{"receiverId":"{{bob.UserId}}","content":"hello","clientMessageId":"c-1"}""", alice.Token));
                 Assert.Equal(HttpStatusCode.Created, sent);
@@ -81,14 +81,5 @@ public sealed class DataRootTests
         {
             File.SetUnixFileMode(path, mode);
         }
-    }
-
-    private static async Task<(string UserId, string Token, string Username)> RegisterAsync(FunctionsAppServices app)
-    {
-        var username = ChatApiClient.UniqueName("root");
-        var (status, _, body) = await app.InvokeAsync("AuthFunctions", "Register", FunctionsAppServices.Request(
-            "POST", "/api/auth/register", $$"""{"username":"{{username}}","email":"{{username}}@example.test","password":"correct horse battery"}"""));
-        Assert.Equal(HttpStatusCode.Created, status);
-        return ((string)body!["user"]!["id"]!, (string)body["accessToken"]!, username);
     }
 }

@@ -50,7 +50,7 @@ public sealed class FunctionInvocationTests : IAsyncLifetime
     [Fact]
     public async Task RouteValuesReachTheHandler()
     {
-        var session = await RegisterAsync();
+        var session = await _app.RegisterAsync();
         var missing = "0123456789abcdef01234567";
 
         var (status, _, body) = await _app.InvokeAsync("MessagesFunctions", "DeleteMessage",
@@ -64,7 +64,7 @@ public sealed class FunctionInvocationTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamConnectedEventWithTheRightSignatureTurnsTheUserOnline()
     {
-        var session = await RegisterAsync();
+        var session = await _app.RegisterAsync();
         var connectionId = Guid.NewGuid().ToString("N");
         var upstream = Upstream(connectionId, session.UserId, $"sha256={new string('0', 64)}, {UpstreamSignature.Compute(FunctionsAppServices.AccessKey, connectionId)}");
 
@@ -84,7 +84,7 @@ public sealed class FunctionInvocationTests : IAsyncLifetime
     [InlineData("other-connection")]
     public async Task UpstreamEventWithoutAValidSignatureIsRefusedAndChangesNothing(string? signature)
     {
-        var session = await RegisterAsync();
+        var session = await _app.RegisterAsync();
         var connectionId = Guid.NewGuid().ToString("N");
         var genuine = UpstreamSignature.Compute(FunctionsAppServices.AccessKey, connectionId);
         var header = signature switch
@@ -103,16 +103,8 @@ public sealed class FunctionInvocationTests : IAsyncLifetime
         Assert.False(await IsOnlineAsync(session));
     }
 
-    private async Task<(string UserId, string Token)> RegisterAsync()
-    {
-        var username = ChatApiClient.UniqueName("fn");
-        var (status, _, body) = await _app.InvokeAsync("AuthFunctions", "Register", FunctionsAppServices.Request(
-            "POST", "/api/auth/register", $$"""{"username":"{{username}}","email":"{{username}}@example.test","password":"correct horse battery"}"""));
-        Assert.Equal(HttpStatusCode.Created, status);
-        return ((string)body!["user"]!["id"]!, (string)body["accessToken"]!);
-    }
 
-    private async Task<bool> IsOnlineAsync((string UserId, string Token) session)
+    private async Task<bool> IsOnlineAsync((string UserId, string Token, string Username) session)
     {
         var (status, _, body) = await _app.InvokeAsync("RealtimeFunctions", "GetPresence",
             FunctionsAppServices.Request("GET", $"/api/presence?userIds={session.UserId}", bearer: session.Token));

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
 using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Core.Push;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Tests.Infrastructure;
 
@@ -78,6 +79,8 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         builder.KeepDataOutsideTheApp();
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
+        // Resolved only when push is on (VAPID keys), and then it needs AzureWebJobsStorage.
+        builder.AddStoragePushQueue();
         var host = builder.Build();
         await host.StartAsync();
         return new FunctionsAppServices(host, data, effective);
@@ -96,6 +99,42 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         context.Response.Body.Position = 0;
         var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
         return ((HttpStatusCode)context.Response.StatusCode, context.Response.ContentType ?? "", text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    /// <summary>
+    /// Calls a QueueTrigger function as the worker does: an instance of its class from the container, the message
+    /// text (the queue extension has Base64-decoded it) and a cancellation token. Answers the queue it is bound to.
+    /// </summary>
+    public async Task<(string Queue, string? Connection)> InvokeQueueFunctionAsync(string functionName, string message, CancellationToken ct = default)
+    {
+        var (method, queue, connection) = _functions.QueueFunction(functionName);
+        var instance = ActivatorUtilities.CreateInstance(_host.Services, method.DeclaringType!);
+        Task handled;
+        try
+        {
+            handled = (Task)method.Invoke(instance, [message, ct])!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            // A function that throws before its first await: the worker sees that exception, not reflection's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+        await handled;
+        return (queue, connection);
+    }
+
+    /// <summary>A new account through the Register function; its name starts with <paramref name="prefix"/>.</summary>
+    public async Task<(string UserId, string Token, string Username)> RegisterAsync(string prefix = "fn")
+    {
+        var username = ChatApiClient.UniqueName(prefix);
+        var (status, _, body) = await InvokeAsync("AuthFunctions", "Register", Request(
+            "POST", "/api/auth/register", $$"""{"username":"{{username}}","email":"{{username}}@example.test","password":"correct horse battery"}"""));
+        if (status != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"Register answered {(int)status}: {body?.ToJsonString()}");
+        }
+        return ((string)body!["user"]!["id"]!, (string)body["accessToken"]!, username);
     }
 
     public static DefaultHttpContext Request(string method, string path, string? json = null, string? bearer = null)

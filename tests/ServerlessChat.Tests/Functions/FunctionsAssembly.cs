@@ -44,6 +44,17 @@ public sealed class FunctionsAssembly : AssemblyLoadContext, IDisposable
            select ((string)function.ConstructorArguments[0].Value!, Methods(trigger), (string)trigger.NamedArguments.Single(n => n.MemberName == "Route").TypedValue.Value!),
     ];
 
+    /// <summary>The [Function] method named <paramref name="functionName"/> whose first parameter is a [QueueTrigger], with its queue and connection.</summary>
+    public (MethodInfo Method, string Queue, string? Connection) QueueFunction(string functionName) =>
+        (from type in App.GetTypes()
+         from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+         let function = method.GetCustomAttributesData().SingleOrDefault(a => a.AttributeType.FullName == "Microsoft.Azure.Functions.Worker.FunctionAttribute")
+         where function is not null && (string)function.ConstructorArguments[0].Value! == functionName
+         let trigger = method.GetParameters()[0].GetCustomAttributesData().SingleOrDefault(a => a.AttributeType.FullName == "Microsoft.Azure.Functions.Worker.QueueTriggerAttribute")
+         where trigger is not null
+         select (method, (string)trigger.ConstructorArguments[0].Value!, (string?)trigger.NamedArguments.SingleOrDefault(n => n.MemberName == "Connection").TypedValue.Value))
+        .Single();
+
     public void Dispose() => Unload();
 
     protected override Assembly? Load(AssemblyName name) =>

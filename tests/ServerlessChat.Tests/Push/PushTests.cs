@@ -156,6 +156,25 @@ public sealed class PushTests(PushHostFixture fixture) : IClassFixture<PushHostF
     }
 
     [Fact]
+    public async Task TheCallersMutedConversationsAreListedAndOnlyTheirs()
+    {
+        var alice = await ChatApiClient.RegisterAsync(_http, "alice");
+        var bob = await ChatApiClient.RegisterAsync(_http, "bob");
+        var group = $"g:{(string)(await alice.CreateGroupAsync("listed", bob.UserId))["id"]!}";
+        var direct = (string)(await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "hi" }))["conversationId"]!;
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsync($"api/conversations/{group}/mute", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsync($"api/conversations/{Uri.EscapeDataString(direct)}/mute", null)).StatusCode);
+
+        async Task<string[]> MutesAsync(ChatApiClient user) =>
+            [.. (await ChatApiClient.ReadAsync(await user.GetAsync("api/push/mutes"), HttpStatusCode.OK))["conversationIds"]!.AsArray().Select(n => (string)n!)];
+
+        Assert.Equal(new[] { direct, group }.Order(StringComparer.Ordinal), await MutesAsync(alice));
+        Assert.Empty(await MutesAsync(bob));
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"api/conversations/{group}/mute")).StatusCode);
+        Assert.Equal([direct], await MutesAsync(alice));
+    }
+
+    [Fact]
     public async Task ConversationsTheCallerCannotSeeCannotBeMuted()
     {
         var alice = await ChatApiClient.RegisterAsync(_http, "alice");

@@ -62,4 +62,23 @@ public abstract partial class StorageContractTests
         await Stores.Push.UnmuteAsync(alice, direct, default);
         Assert.False(await Stores.Push.IsMutedAsync(alice, direct, default));
     }
+
+    [SkippableFact]
+    public async Task AUsersMutedConversationsAreListedInIdOrderAndOnlyTheirs()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (alice, bob) = (NewId(), NewId());
+        var (direct, group) = (ConversationIds.Direct(alice, bob), ConversationIds.Group(NewId()));
+        Assert.Empty(await Stores.Push.ListMutedAsync(alice, default));
+
+        await Stores.Push.MuteAsync(alice, group, default);
+        await Stores.Push.MuteAsync(alice, direct, default);
+        await Stores.Push.MuteAsync(alice, direct, default);
+        await Stores.Push.MuteAsync(bob, group, default);
+        Assert.Equal(new[] { direct, group }.Order(StringComparer.Ordinal), await Stores.Push.ListMutedAsync(alice, default));
+
+        await Stores.Push.UnmuteAsync(alice, group, default);
+        Assert.Equal([direct], await Stores.Push.ListMutedAsync(alice, default));
+        Assert.Equal([group], await Stores.Push.ListMutedAsync(bob, default));
+    }
 }

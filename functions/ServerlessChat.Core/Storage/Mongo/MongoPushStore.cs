@@ -67,5 +67,18 @@ internal sealed class MongoPushStore(MongoChatDatabase db) : IPushStore
         StorageIds.TryParse(userId, out var user)
         && await db.Mutes.CountDocumentsAsync(new BsonDocument("_id", Key(user, conversationId)), cancellationToken: ct).ConfigureAwait(false) > 0;
 
+    // The user's mutes are the _id range from "{user}|" up to "{user}}" ('}' follows '|'): the _id index answers it
+    // in order, with no index of its own.
+    public async Task<IReadOnlyList<string>> ListMutedAsync(string userId, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(userId, out var user))
+        {
+            return [];
+        }
+        var range = new BsonDocument("_id", new BsonDocument { { "$gte", $"{user}|" }, { "$lt", $"{user}}}" } });
+        var documents = await db.Mutes.Find(range).Sort(new BsonDocument("_id", 1)).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(d => d["conversationId"].AsString);
+    }
+
     private static string Key(ObjectId user, string conversationId) => $"{user}|{conversationId}";
 }

@@ -69,4 +69,16 @@ internal sealed class SqlitePushStore(SqliteConnectionFactory factory, SqliteWri
             "SELECT COUNT(*) FROM conversation_mutes WHERE user_id = @user AND conversation_id = @conversation",
             p => p.Bind("@user", user).Bind("@conversation", conversationId), ct).ConfigureAwait(false) > 0;
     }
+
+    public async Task<IReadOnlyList<string>> ListMutedAsync(string userId, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var user))
+        {
+            return [];
+        }
+        // The primary key (user_id, conversation_id) answers this in order.
+        return await factory.QueryAsync(
+            "SELECT conversation_id FROM conversation_mutes WHERE user_id = @user ORDER BY conversation_id",
+            p => p.Bind("@user", user), r => r.GetString(0), ct).ConfigureAwait(false);
+    }
 }

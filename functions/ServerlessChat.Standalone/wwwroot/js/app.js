@@ -19,9 +19,13 @@ import { loadBlocked, mountBlocking } from "./views/blocking.js";
 import { mountMentions } from "./views/mentions.js";
 import { mountReplies, takeReply } from "./views/replies.js";
 import { mountMessageSearch } from "./views/search.js";
+import * as push from "./push.js";
+import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
+// The conversation a clicked notification opened this window at, shown once the conversations are loaded.
+let openedConversation = null;
 
 function select(conversationId) {
   store.setActive(conversationId);
@@ -39,8 +43,12 @@ async function enterChat() {
   // The API calls first: a session restored with an expired access token is refreshed there, before the hub
   // negotiates with it. The sync cursor is taken before the conversations are loaded, so nothing in between is lost.
   await realtime.primeSync();
-  await Promise.all([actions.loadConversations(), loadBlocked()]);
+  await Promise.all([actions.loadConversations(), loadBlocked(), push.load().then(renderSetting)]);
   if (signIn !== signIns || !currentUser()) return;
+  if (openedConversation) {
+    openConversation(openedConversation);
+    openedConversation = null;
+  }
   await realtime.start({
     onConnected: () => {
       // Events missed while disconnected: sync replays them where the API has it; the reload covers the rest.
@@ -52,11 +60,19 @@ async function enterChat() {
   });
 }
 
+async function openConversation(conversationId) {
+  if (!store.conversation(conversationId)) await actions.loadConversations();
+  if (store.conversation(conversationId)) select(conversationId);
+}
+
 function signOut({ logout, message } = {}) {
   signIns += 1;
   calls.hangUp();
   calls.dismiss();
   realtime.stop();
+  // Before the session goes: the server forgets this browser's subscription for this user.
+  push.forget();
+  renderSetting();
   endSession({ logout });
   store.reset();
   store.signedIn(null);
@@ -107,10 +123,9 @@ async function main() {
   mountAttachments();
   mountReplies();
   mountBlocking();
-  mountMessageSearch({ onOpen: async (conversationId) => {
-    if (!store.conversation(conversationId)) await actions.loadConversations();
-    select(conversationId);
-  } });
+  mountMessageSearch({ onOpen: openConversation });
+  openedConversation = takeOpenedConversation();
+  mountNotifications({ onOpen: (id) => currentUser() && openConversation(id), onError: report });
   store.subscribe("active", (id) => { if (!id) clearUploads(); });
   $("back-button").addEventListener("click", () => store.setActive(null));
 
