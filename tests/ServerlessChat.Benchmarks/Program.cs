@@ -11,7 +11,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MongoDB.Bson;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Tests.Infrastructure;
 
@@ -48,15 +47,16 @@ if (scaleSizes is not null)
     var pagesBaseline = scaleRows.FirstOrDefault(r => r.Messages > 0);
     Console.WriteLine();
     Console.WriteLine($"History at scale: one conversation holding the messages; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine (shared)");
-    Console.WriteLine("| messages | seed s | db MB | bytes/message | host start s | POST /api/messages /s | vs first | page p50 ms | page p99 ms | p99 vs first non-empty |");
-    Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| messages | seed s | db MB | bytes/message | host start s | POST /api/messages /s | vs first | page p50 ms | page p99 ms | p99 vs first non-empty | host peak RSS MB |");
+    Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var r in scaleRows)
     {
-        var pageCells = r.Messages == 0 ? "| | |" : string.Create(CultureInfo.InvariantCulture, $"| {r.Pages.P50:N2} | {r.Pages.P99:N2} | {r.Pages.P99 / pagesBaseline!.Pages.P99:P0} |");
+        var pageCells = r.Messages == 0 ? "| | | " : string.Create(CultureInfo.InvariantCulture, $"| {r.Pages.P50:N2} | {r.Pages.P99:N2} | {r.Pages.P99 / pagesBaseline!.Pages.P99:P0} ");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Messages:N0} | {r.SeedSeconds:N1} | {r.DatabaseBytes / 1048576.0:N1} | {(r.Messages == 0 ? "" : (r.DatabaseBytes / (double)r.Messages).ToString("N0", CultureInfo.InvariantCulture))} | {r.StartSeconds:N2} | {r.Sends.RequestsPerSecond:N0} | {r.Sends.RequestsPerSecond / baseline.Sends.RequestsPerSecond:P0} {pageCells}"));
+            $"| {r.Messages:N0} | {r.SeedSeconds:N1} | {r.DatabaseBytes / 1048576.0:N1} | {(r.Messages == 0 ? "" : (r.DatabaseBytes / (double)r.Messages).ToString("N0", CultureInfo.InvariantCulture))} | {r.StartSeconds:N2} | {r.Sends.RequestsPerSecond:N0} | {r.Sends.RequestsPerSecond / baseline.Sends.RequestsPerSecond:P0} {pageCells}| {r.HostPeakMegabytes:N0} |"));
     }
 
+    Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
     return scaleRows.All(r => r.Sends.Errors + r.Pages.Errors == 0) ? 0 : 1;
 }
 
@@ -67,9 +67,9 @@ async Task<ScaleRow> MeasureStoreAsync(int messageCount, bool printTable)
 {
     var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
     var dbPath = Path.Combine(data, "chat.db");
-    Console.WriteLine($"data: {data}");
+    Console.WriteLine($"data: {data}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
 
-    // 1. Seed straight through the storage adapter: users, and the history of one conversation.
+    // 1. Seed: users through the storage adapter, the history of one conversation in bulk on the file (HistorySeeder).
     var seedClock = Stopwatch.StartNew();
     var (users, historyIds) = await SeedAsync(dbPath, userCount, messageCount);
     var seedSeconds = seedClock.Elapsed.TotalSeconds;
@@ -120,9 +120,10 @@ async Task<ScaleRow> MeasureStoreAsync(int messageCount, bool printTable)
     var health = Wrk(host.BaseAddress + "api/health", null, seconds, connections);
     var sends = Wrk(host.BaseAddress + "api/messages", sendScript, seconds, connections);
     var pages = messageCount == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Wrk(host.BaseAddress + "api/messages", historyScript, seconds, connections);
+    var peakMegabytes = ProcStats.PeakMegabytes(host.ProcessId);
     if (!printTable)
     {
-        return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages);
+        return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages, peakMegabytes);
     }
 
 
@@ -135,44 +136,34 @@ async Task<ScaleRow> MeasureStoreAsync(int messageCount, bool printTable)
         Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
     }
 
-    return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages);
+    return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages, peakMegabytes);
 }
 
 
 static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(string dbPath, int userCount, int messageCount)
 {
-    using var store = await SeedStore.OpenAsync(dbPath);
-    var messages = store.Messages;
-    var conversations = store.Conversations;
-    var users = await store.CreateUsersAsync("bench", userCount, password);
-
-    var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
-    var ids = new string[messageCount];
-    var watch = Stopwatch.StartNew();
-    var next = -1;
-    await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+    List<UserRecord> users;
+    using (var store = await SeedStore.OpenAsync(dbPath))
     {
-        int index;
-        while ((index = Interlocked.Increment(ref next)) < messageCount)
-        {
-            var sender = index % 2 == 0 ? users[0] : users[1];
-            var receiver = index % 2 == 0 ? users[1] : users[0];
-            var message = new MessageRecord(ObjectId.GenerateNewId().ToString(), conversationId, sender.Id, receiver.Id, null,
-                $"seeded message {index}", DateTimeOffset.UtcNow, null, false, null);
-            ids[index] = (await messages.InsertAsync(message, CancellationToken.None)).Message.Id;
-        }
-    }));
+        users = await store.CreateUsersAsync("bench", userCount, password);
+    }
+
     if (messageCount == 0)
     {
         return (users, []);
     }
 
-    var last = ids.Max(StringComparer.Ordinal)!;
-    await conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, last, DateTimeOffset.UtcNow), CancellationToken.None);
-    Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / watch.Elapsed.TotalSeconds:N0}/s through IMessageStore, 32 writers)");
+    var watch = Stopwatch.StartNew();
+    var (cursors, last) = HistorySeeder.Seed(dbPath, ConversationIds.Direct(users[0].Id, users[1].Id), users[0].Id, users[1].Id, messageCount, 5000);
+    Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / watch.Elapsed.TotalSeconds:N0}/s, in bulk on the SQLite file: rows, search index and change log as the store writes them)");
 
-    var random = new Random(7);
-    return (users, Enumerable.Range(0, 5000).Select(_ => ids[random.Next(ids.Length)]).ToList());
+    using (var store = await SeedStore.OpenAsync(dbPath))
+    {
+        var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
+        await store.Conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, last, DateTimeOffset.UtcNow), CancellationToken.None);
+    }
+
+    return (users, cursors);
 }
 
 static WrkResult Wrk(string url, string? script, int seconds, int connections)
@@ -235,4 +226,4 @@ int IntArg(string name, int fallback)
 
 internal sealed record WrkResult(double RequestsPerSecond, double P50, double P99, long Errors);
 
-internal sealed record ScaleRow(int Messages, double SeedSeconds, long DatabaseBytes, double StartSeconds, WrkResult Sends, WrkResult Pages);
+internal sealed record ScaleRow(int Messages, double SeedSeconds, long DatabaseBytes, double StartSeconds, WrkResult Sends, WrkResult Pages, double HostPeakMegabytes);
