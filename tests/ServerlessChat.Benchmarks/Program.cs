@@ -12,6 +12,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.LoadTest;
 using ServerlessChat.Tests.Infrastructure;
 
 var messageCount = IntArg("--messages", 1_000_000);
