@@ -22,7 +22,7 @@ internal static class FanoutScenario
 {
     public sealed record Settings(
         int Users, int GroupSize, int Groups, int ConnectConcurrency, int HostOpenFiles, int StartRate, int P99Limit,
-        int StepSeconds, int MaxSteps, int Seconds, int MaxInFlight, IReadOnlyList<string> Relays);
+        int StepSeconds, int MaxSteps, int Seconds, int MaxInFlight, IReadOnlyList<string> Relays, int IdleSeconds);
 
     public static async Task<int> RunAsync(Settings settings)
     {
@@ -74,6 +74,14 @@ internal static class FanoutScenario
         {
             var warmUp = await RunAsync(target, start, settings.StepSeconds);
             Console.WriteLine($"-- {target.Name} warm-up (not counted): {Describe(warmUp)}");
+
+            // What the server spends with everyone connected and nothing sent (keep-alives, presence sweeps,
+            // checkpoints): part of each run's CPU, which "above idle" takes out again.
+            var idleBefore = ProcStats.CpuTicks(target.ProcessId);
+            var idleClock = System.Diagnostics.Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(settings.IdleSeconds));
+            var idle = ProcStats.Seconds(ProcStats.CpuTicks(target.ProcessId) - idleBefore) / idleClock.Elapsed.TotalSeconds * 100;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"-- {target.Name} idle {settings.IdleSeconds} s: server CPU {idle:N1}%"));
             Console.WriteLine($"-- {target.Name}: ramp from {start}/s x{RateRamp.Factor}, {settings.StepSeconds} s steps, holds = p99 <= {settings.P99Limit} ms, every delivery exactly once, nothing refused");
             var best = await RateRamp.FindAsync(start, settings.MaxSteps, async rate =>
             {
@@ -85,7 +93,7 @@ internal static class FanoutScenario
             var final = await RunAsync(target, best, settings.Seconds);
             var finalHolds = final.Holds(settings.P99Limit);
             Console.WriteLine($"   full {settings.Seconds} s: {Describe(final)} -> {(finalHolds ? "holds" : "does not hold")}");
-            rows.Add(new FanoutRow(target.Name, "best rate", final, finalHolds, ProcStats.PeakMegabytes(target.ProcessId)));
+            rows.Add(new FanoutRow(target.Name, "best rate", final, finalHolds, ProcStats.PeakMegabytes(target.ProcessId), idle));
 
             // After the ramp, when the process is as warm as the app was at its best rate: a fresh process spends
             // its first tens of seconds compiling hot paths again at a higher tier, on the same two cores.
@@ -93,7 +101,7 @@ internal static class FanoutScenario
             {
                 var atSame = await RunAsync(target, same, settings.Seconds);
                 Console.WriteLine($"-- {target.Name} at the app's rate: {Describe(atSame)}");
-                rows.Add(new FanoutRow(target.Name, "at the app's best rate", atSame, null, ProcStats.PeakMegabytes(target.ProcessId)));
+                rows.Add(new FanoutRow(target.Name, "at the app's best rate", atSame, null, ProcStats.PeakMegabytes(target.ProcessId), idle));
             }
 
             return best;
@@ -144,17 +152,24 @@ internal static class FanoutScenario
         Console.WriteLine("relay-http = bare ASP.NET Core SignalR hub taking each message as an HTTP POST (the floor for the app); relay = the same hub taking it as a hub invocation. CPU in % of one core.");
         Console.WriteLine("vs floor: deliveries/s against relay-http's best; CPU/delivery against relay-http at the app's rate.");
         Console.WriteLine();
-        Console.WriteLine("| target | run | msg/s offered | acked / sent | deliveries/s | delivered / expected | missing | dup | misdelivered | p50 ms | p99 ms | max ms | worst member p99 ms | answer p99 ms | CPU % server / client / machine | server us/delivery | deliveries/s vs floor | CPU/delivery vs floor | server peak MB | holds |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |");
+        Console.WriteLine("| target | run | msg/s offered | acked / sent | deliveries/s | delivered / expected | missing | dup | misdelivered | p50 ms | p99 ms | max ms | worst member p99 ms | answer p99 ms | CPU % server / client / machine | server idle CPU % | server us/delivery (above idle) | deliveries/s vs floor | CPU/delivery vs floor (above idle) | server peak MB | holds |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var row in rows)
         {
             var r = row.Result;
             var throughput = row.Target == "app" && floorBest is not null ? (r.DeliveriesPerSecond / floorBest.Result.DeliveriesPerSecond).ToString("P0", CultureInfo.InvariantCulture) : "";
-            var cpu = row.Target == "app" && floorSame is not null ? (r.ServerMicrosPerDelivery / floorSame.Result.ServerMicrosPerDelivery).ToString("N2", CultureInfo.InvariantCulture) + "x" : "";
+            var cpu = row.Target == "app" && floorSame is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"{r.ServerMicrosPerDelivery / floorSame.Result.ServerMicrosPerDelivery:N2}x ({row.MicrosPerDeliveryAboveIdle / floorSame.MicrosPerDeliveryAboveIdle:N2}x)")
+                : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Target} | {row.Run} | {r.Rate:N0} | {r.Acknowledged:N0} / {r.Sent:N0} | {r.DeliveriesPerSecond:N0} | {r.Deliveries:N0} / {(long)r.Acknowledged * r.Fanout:N0} | {r.Lost} | {r.Duplicates} | {r.Misdelivered} | {r.P50:N1} | {r.P99:N1} | {r.Max:N0} | {r.WorstRecipientP99:N1} | {r.AnswerP99:N1} | {r.Cpu[0]:N0} / {r.Cpu[1]:N0} / {r.MachineCpu:N0} | {r.ServerMicrosPerDelivery:N1} | {throughput} | {cpu} | {row.PeakMegabytes:N0} | {(row.Holds is null ? "" : row.Holds.Value ? "yes" : "no")} |"));
+                $"| {row.Target} | {row.Run} | {r.Rate:N0} | {r.Acknowledged:N0} / {r.Sent:N0} | {r.DeliveriesPerSecond:N0} | {r.Deliveries:N0} / {(long)r.Acknowledged * r.Fanout:N0} | {r.Lost} | {r.Duplicates} | {r.Misdelivered} | {r.P50:N1} | {r.P99:N1} | {r.Max:N0} | {r.WorstRecipientP99:N1} | {r.AnswerP99:N1} | {r.Cpu[0]:N0} / {r.Cpu[1]:N0} / {r.MachineCpu:N0} | {row.IdleCpu:N1} | {r.ServerMicrosPerDelivery:N1} ({row.MicrosPerDeliveryAboveIdle:N1}) | {throughput} | {cpu} | {row.PeakMegabytes:N0} | {(row.Holds is null ? "" : row.Holds.Value ? "yes" : "no")} |"));
         }
     }
 
-    private sealed record FanoutRow(string Target, string Run, RunResult Result, bool? Holds, double PeakMegabytes);
+    private sealed record FanoutRow(string Target, string Run, RunResult Result, bool? Holds, double PeakMegabytes, double IdleCpu)
+    {
+        /// <summary>Server CPU per delivery once the idle share (<see cref="IdleCpu"/>, % of a core) is taken out.</summary>
+        public double MicrosPerDeliveryAboveIdle =>
+            Result.Deliveries == 0 ? double.NaN : Math.Max(0, Result.CpuSeconds[0] - IdleCpu / 100 * Result.Wall) * 1e6 / Result.Deliveries;
+    }
 }

@@ -10,7 +10,7 @@
 // relay that takes the message as an HTTP POST (and, with --relays http,hub, the one that takes a hub invocation):
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario fanout [--users 2048] [--group-size 256] [--groups 1]
 //     [--start-rate 20] [--p99-ms 250] [--seconds 10] [--step-seconds 5] [--max-steps 8] [--relays http] [--connect-concurrency 64]
-//     [--host-open-files 20000]
+//     [--host-open-files 20000] [--idle-seconds 10]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -38,7 +38,7 @@ if (StringArg("--scenario") == "fanout")
         IntArg("--users", 2048), IntArg("--group-size", 256), IntArg("--groups", 1), IntArg("--connect-concurrency", 64),
         IntArg("--host-open-files", 20_000), IntArg("--start-rate", 20), IntArg("--p99-ms", 250), IntArg("--step-seconds", 5),
         IntArg("--max-steps", 8), IntArg("--seconds", 10), IntArg("--max-in-flight", 400),
-        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries)));
+        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10)));
 }
 
 var userCount = IntArg("--users", 1000);
