@@ -75,6 +75,11 @@ internal static class HistorySeeder
             transaction.Commit();
         }
 
+        // The full-text index was written in large transactions, a segment each; left so, every later send would
+        // carry on merging them (FTS5 merges incrementally on each write) and a send at 10M would cost far more
+        // than one on a history that grew message by message. Merged into one segment here, as at rest.
+        Execute(connection, "INSERT INTO message_search (message_search) VALUES ('optimize');");
+
         // Leave the file as the store would find it after a clean shutdown: WAL copied back, statistics current.
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;");
         return (cursors, last);
