@@ -1,7 +1,7 @@
 // HTTP benchmark of the standalone host with SQLite: sends/s and history pages/s beside /api/health, measured
 // with wrk over loopback. Run by hand (not part of the tests):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
-//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10] [--rounds 3] [--starts 3]
 // Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
 // Attachments (see AttachmentsBenchmark): slot, upload, send of a 1 MiB JPEG, thumbnail download, send to thumbnail:
@@ -15,8 +15,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MongoDB.Bson;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.LoadTest;
 using ServerlessChat.Tests.Infrastructure;
 
 var messageCount = IntArg("--messages", 1_000_000);
@@ -46,60 +46,123 @@ if (!File.Exists("/usr/bin/wrk"))
     return 2;
 }
 
-// --history-scale 0,10000,10000000: the same measurements on one fresh store per size (seeded, then the host
-// started on it), printed as one table: start-up time, database bytes per message, sends/s and page p99 at each
-// size against the smallest.
+// --history-scale 0,10000,10000000: one fresh store per size (seeded, then its host started on it; all hosts stay
+// up), then --rounds rounds of sends and pages on each host in turn, so that every size sees the same machine (it
+// is shared: a load spike during one size's only run would otherwise read as a cost of that size). Printed as
+// one table with each figure the median of the rounds: start-up time (median of --starts starts), database bytes
+// per message, sends/s and page p99 at each size against the first.
 var scaleSizes = StringArg("--history-scale")?.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
 if (scaleSizes is not null)
 {
-    var scaleRows = new List<ScaleRow>();
-    foreach (var size in scaleSizes)
+    var rounds = IntArg("--rounds", 3);
+    var stores = new List<BenchStore>();
+    try
     {
-        scaleRows.Add(await MeasureStoreAsync(size, printTable: false));
-    }
+        foreach (var size in scaleSizes)
+        {
+            stores.Add(await PrepareAsync(size, IntArg("--starts", 3)));
+        }
 
-    var baseline = scaleRows[0];
-    var pagesBaseline = scaleRows.FirstOrDefault(r => r.Messages > 0);
-    Console.WriteLine();
-    Console.WriteLine($"History at scale: one conversation holding the messages; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine (shared)");
-    Console.WriteLine("| messages | seed s | db MB | bytes/message | host start s | POST /api/messages /s | vs first | page p50 ms | page p99 ms | p99 vs first non-empty |");
-    Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    foreach (var r in scaleRows)
+        var sends = stores.Select(_ => new List<WrkResult>()).ToArray();
+        var pages = stores.Select(_ => new List<WrkResult>()).ToArray();
+        for (var round = 1; round <= rounds; round++)
+        {
+            Console.WriteLine($"-- round {round} of {rounds}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            for (var i = 0; i < stores.Count; i++)
+            {
+                sends[i].Add(Wrk(stores[i].Host.BaseAddress + "api/messages", stores[i].SendScript, seconds, connections));
+                if (stores[i].Messages > 0)
+                {
+                    pages[i].Add(Wrk(stores[i].Host.BaseAddress + "api/messages", stores[i].HistoryScript, seconds, connections));
+                }
+            }
+        }
+
+        var scaleRows = stores.Select((store, i) => new ScaleRow(store.Messages, store.SeedSeconds, store.DatabaseBytes, store.StartSeconds,
+            Median(sends[i]), store.Messages == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Median(pages[i]),
+            ProcStats.PeakMegabytes(store.Host.ProcessId))).ToList();
+        var baseline = scaleRows[0];
+        var pagesBaseline = scaleRows.FirstOrDefault(r => r.Messages > 0);
+        Console.WriteLine();
+        Console.WriteLine($"History at scale: one conversation holding the messages; {connections} connections, {seconds} s a run, wrk -t2 on the same 2-core machine (shared); medians of {rounds} rounds, sizes taking turns; start: median of {IntArg("--starts", 3)} starts");
+        Console.WriteLine("| messages | seed s | db MB | bytes/message | host start s | POST /api/messages /s | vs first | send p99 ms | page p50 ms | page p99 ms | p99 vs first non-empty | pages/s | host peak RSS MB | non-2xx |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in scaleRows)
+        {
+            var pageCells = r.Messages == 0 ? "| | | | " : string.Create(CultureInfo.InvariantCulture, $"| {r.Pages.P50:N2} | {r.Pages.P99:N2} | {r.Pages.P99 / pagesBaseline!.Pages.P99:P0} | {r.Pages.RequestsPerSecond:N0} ");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Messages:N0} | {r.SeedSeconds:N1} | {r.DatabaseBytes / 1048576.0:N1} | {(r.Messages == 0 ? "" : (r.DatabaseBytes / (double)r.Messages).ToString("N0", CultureInfo.InvariantCulture))} | {r.StartSeconds:N2} | {r.Sends.RequestsPerSecond:N0} | {r.Sends.RequestsPerSecond / baseline.Sends.RequestsPerSecond:P0} | {r.Sends.P99:N1} {pageCells}| {r.HostPeakMegabytes:N0} | {r.Sends.Errors + r.Pages.Errors} |"));
+        }
+
+        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return sends.Concat(pages).SelectMany(r => r).All(r => r.Errors == 0) ? 0 : 1;
+    }
+    finally
     {
-        var pageCells = r.Messages == 0 ? "| | |" : string.Create(CultureInfo.InvariantCulture, $"| {r.Pages.P50:N2} | {r.Pages.P99:N2} | {r.Pages.P99 / pagesBaseline!.Pages.P99:P0} |");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Messages:N0} | {r.SeedSeconds:N1} | {r.DatabaseBytes / 1048576.0:N1} | {(r.Messages == 0 ? "" : (r.DatabaseBytes / (double)r.Messages).ToString("N0", CultureInfo.InvariantCulture))} | {r.StartSeconds:N2} | {r.Sends.RequestsPerSecond:N0} | {r.Sends.RequestsPerSecond / baseline.Sends.RequestsPerSecond:P0} {pageCells}"));
+        foreach (var store in stores)
+        {
+            await store.Host.DisposeAsync();
+        }
     }
-
-    return scaleRows.All(r => r.Sends.Errors + r.Pages.Errors == 0) ? 0 : 1;
 }
 
-var single = await MeasureStoreAsync(messageCount, printTable: true);
-return single.Sends.Errors + single.Pages.Errors == 0 ? 0 : 1;
+var single = await PrepareAsync(messageCount, 1);
+await using (single.Host)
+{
+    var health = Wrk(single.Host.BaseAddress + "api/health", null, seconds, connections);
+    var sent = Wrk(single.Host.BaseAddress + "api/messages", single.SendScript, seconds, connections);
+    var paged = messageCount == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Wrk(single.Host.BaseAddress + "api/messages", single.HistoryScript, seconds, connections);
+    Console.WriteLine();
+    Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine");
+    Console.WriteLine("| load | requests/s | p50 ms | p99 ms | non-2xx | of health |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var (name, result) in new[] { ("GET /api/health (floor)", health), ("POST /api/messages", sent), ("GET /api/messages, 50 a page", paged) })
+    {
+        Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
+    }
 
-async Task<ScaleRow> MeasureStoreAsync(int messageCount, bool printTable)
+    Console.WriteLine($"host peak RSS {ProcStats.PeakMegabytes(single.Host.ProcessId):N0} MB");
+    return sent.Errors + paged.Errors == 0 ? 0 : 1;
+}
+
+// A store of messageCount messages and a host on it, started `starts` times (stopped cleanly in between; the
+// start-up time is the median), its users logged in and the wrk scripts written.
+async Task<BenchStore> PrepareAsync(int messageCount, int starts)
 {
     var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
     var dbPath = Path.Combine(data, "chat.db");
-    Console.WriteLine($"data: {data}");
+    Console.WriteLine($"data: {data}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
 
-    // 1. Seed straight through the storage adapter: users, and the history of one conversation.
+    // 1. Seed: users through the storage adapter, the history of one conversation in bulk on the file (HistorySeeder).
     var seedClock = Stopwatch.StartNew();
     var (users, historyIds) = await SeedAsync(dbPath, userCount, messageCount);
     var seedSeconds = seedClock.Elapsed.TotalSeconds;
     var databaseBytes = Directory.EnumerateFiles(data, "chat.db*").Sum(f => new FileInfo(f).Length);
 
     // 2. The host on that data, as a separate process, with limits out of the way.
-    var startClock = Stopwatch.StartNew();
-    await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+    var startTimes = new List<double>();
+    StandaloneHost? host = null;
+    for (var start = 0; start < Math.Max(1, starts); start++)
     {
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
-        ["RateLimiting__PermitsPerMinute"] = "1000000",
-        ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
-    }, data);
-    var startSeconds = startClock.Elapsed.TotalSeconds;
-    Console.WriteLine($"host: {host.BaseAddress}, listening {startSeconds:N2} s after its process started on {messageCount:N0} messages");
+        var startClock = Stopwatch.StartNew();
+        var next = host is null
+            ? await StandaloneHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                // All hosts stay up while the largest store is seeded: their tokens must outlive that.
+                ["Auth__AccessTokenMinutes"] = "240",
+                ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
+                ["RateLimiting__PermitsPerMinute"] = "1000000",
+                ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
+            }, data)
+            : await RestartAsync(host, startClock);
+        startTimes.Add(startClock.Elapsed.TotalSeconds);
+        host = next;
+    }
+
+    startTimes.Sort();
+    var startSeconds = startTimes[startTimes.Count / 2];
+    Console.WriteLine($"host: {host!.BaseAddress}, listening {string.Join(" / ", startTimes.Select(t => t.ToString("N2", CultureInfo.InvariantCulture)))} s after its process started on {messageCount:N0} messages");
 
     var tokens = new List<string>();
     foreach (var user in users)
@@ -130,63 +193,50 @@ async Task<ScaleRow> MeasureStoreAsync(int messageCount, bool printTable)
           return wrk.format("GET", "/api/messages?with={{users[1].Id}}&limit=50&before=" .. before, { ["Authorization"] = "Bearer " .. token })
         end
         """);
-
-    var health = Wrk(host.BaseAddress + "api/health", null, seconds, connections);
-    var sends = Wrk(host.BaseAddress + "api/messages", sendScript, seconds, connections);
-    var pages = messageCount == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Wrk(host.BaseAddress + "api/messages", historyScript, seconds, connections);
-    if (!printTable)
-    {
-        return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages);
-    }
-
-
-    Console.WriteLine();
-    Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine");
-    Console.WriteLine("| load | requests/s | p50 ms | p99 ms | non-2xx | of health |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-    foreach (var (name, result) in new[] { ("GET /api/health (floor)", health), ("POST /api/messages", sends), ("GET /api/messages, 50 a page", pages) })
-    {
-        Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
-    }
-
-    return new ScaleRow(messageCount, seedSeconds, databaseBytes, startSeconds, sends, pages);
+    return new BenchStore(messageCount, host, seedSeconds, databaseBytes, startSeconds, sendScript, historyScript);
 }
 
+// Stops the host cleanly (SIGTERM), then starts a new one on the same data; the clock restarts at the new process.
+static async Task<StandaloneHost> RestartAsync(StandaloneHost host, Stopwatch clock)
+{
+    await host.StopAsync();
+    clock.Restart();
+    var next = await host.StartAgainAsync();
+    await host.DisposeAsync();
+    return next;
+}
+
+// Each figure's median over the rounds (errors summed).
+static WrkResult Median(List<WrkResult> runs)
+{
+    static double Of(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+    return new WrkResult(Of(runs.Select(r => r.RequestsPerSecond)), Of(runs.Select(r => r.P50)), Of(runs.Select(r => r.P99)), runs.Sum(r => r.Errors));
+}
 
 static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(string dbPath, int userCount, int messageCount)
 {
-    using var store = await SeedStore.OpenAsync(dbPath);
-    var messages = store.Messages;
-    var conversations = store.Conversations;
-    var users = await store.CreateUsersAsync("bench", userCount, password);
-
-    var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
-    var ids = new string[messageCount];
-    var watch = Stopwatch.StartNew();
-    var next = -1;
-    await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+    List<UserRecord> users;
+    using (var store = await SeedStore.OpenAsync(dbPath))
     {
-        int index;
-        while ((index = Interlocked.Increment(ref next)) < messageCount)
-        {
-            var sender = index % 2 == 0 ? users[0] : users[1];
-            var receiver = index % 2 == 0 ? users[1] : users[0];
-            var message = new MessageRecord(ObjectId.GenerateNewId().ToString(), conversationId, sender.Id, receiver.Id, null,
-                $"seeded message {index}", DateTimeOffset.UtcNow, null, false, null);
-            ids[index] = (await messages.InsertAsync(message, CancellationToken.None)).Message.Id;
-        }
-    }));
+        users = await store.CreateUsersAsync("bench", userCount, password);
+    }
+
     if (messageCount == 0)
     {
         return (users, []);
     }
 
-    var last = ids.Max(StringComparer.Ordinal)!;
-    await conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, last, DateTimeOffset.UtcNow), CancellationToken.None);
-    Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / watch.Elapsed.TotalSeconds:N0}/s through IMessageStore, 32 writers)");
+    var watch = Stopwatch.StartNew();
+    var (cursors, last) = HistorySeeder.Seed(dbPath, ConversationIds.Direct(users[0].Id, users[1].Id), users[0].Id, users[1].Id, messageCount, 5000);
+    Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / watch.Elapsed.TotalSeconds:N0}/s, in bulk on the SQLite file: rows, search index and change log as the store writes them)");
 
-    var random = new Random(7);
-    return (users, Enumerable.Range(0, 5000).Select(_ => ids[random.Next(ids.Length)]).ToList());
+    using (var store = await SeedStore.OpenAsync(dbPath))
+    {
+        var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
+        await store.Conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, last, DateTimeOffset.UtcNow), CancellationToken.None);
+    }
+
+    return (users, cursors);
 }
 
 static WrkResult Wrk(string url, string? script, int seconds, int connections)
@@ -249,4 +299,6 @@ int IntArg(string name, int fallback)
 
 internal sealed record WrkResult(double RequestsPerSecond, double P50, double P99, long Errors);
 
-internal sealed record ScaleRow(int Messages, double SeedSeconds, long DatabaseBytes, double StartSeconds, WrkResult Sends, WrkResult Pages);
+internal sealed record BenchStore(int Messages, StandaloneHost Host, double SeedSeconds, long DatabaseBytes, double StartSeconds, string SendScript, string HistoryScript);
+
+internal sealed record ScaleRow(int Messages, double SeedSeconds, long DatabaseBytes, double StartSeconds, WrkResult Sends, WrkResult Pages, double HostPeakMegabytes);

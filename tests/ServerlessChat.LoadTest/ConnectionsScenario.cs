@@ -23,7 +23,7 @@ internal static class ConnectionsScenario
     public static async Task<int> RunAsync(
         int userCount, int groupSize, int concurrency, int hostOpenFiles, int holdSeconds, IReadOnlyDictionary<string, string?> extraSettings)
     {
-        RaiseOwnOpenFilesLimit(userCount * 2 + 1024);
+        LoadClients.RaiseOwnOpenFilesLimit(userCount * 2 + 1024);
         var data = Directory.CreateTempSubdirectory("serverlesschat-connections-").FullName;
         Console.WriteLine($"{Environment.ProcessorCount} cores; load average before start: {File.ReadAllText("/proc/loadavg").Trim()}; seeding {userCount:N0} users");
         List<Core.Domain.UserRecord> seeded;
@@ -58,46 +58,21 @@ internal static class ConnectionsScenario
 
         // 1. Everyone connects.
         var received = new Inbox(userCount);
-        var connections = new HubConnection?[userCount];
-        var refused = 0;
-        var failed = 0;
-        var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (user, ct) =>
-        {
-            for (var attempt = 0; attempt < 20; attempt++)
+        var outcome = await LoadClients.ConnectAsync(
+            users,
+            concurrency,
+            user => new HubConnectionBuilder().WithUrl(new Uri(host.BaseAddress, "api"), options =>
             {
-                var connection = new HubConnectionBuilder().WithUrl(new Uri(host.BaseAddress, "api"), options =>
-                {
-                    options.AccessTokenProvider = () => Task.FromResult<string?>(user.AccessToken);
-                    options.Transports = HttpTransportType.WebSockets;
-                }).Build();
-                connection.On<MessageEvent>(LoadClients.NewMessage, m => received.Arrive(user.Index, m.Content));
-                try
-                {
-                    await connection.StartAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
-                    await connection.InvokeAsync("Heartbeat", ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
-                    connections[user.Index] = connection;
-                    return;
-                }
-                catch (HttpRequestException error) when (error.StatusCode == HttpStatusCode.ServiceUnavailable)
-                {
-                    Interlocked.Increment(ref refused);
-                    await connection.DisposeAsync();
-                    await Task.Delay(TimeSpan.FromSeconds(5), ct);
-                }
-                catch (Exception error) when (error is HttpRequestException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException)
-                {
-                    if (Interlocked.Increment(ref failed) <= 5)
-                    {
-                        Console.WriteLine($"   connect of user {user.Index} failed: {error.GetType().Name}: {error.Message}");
-                    }
-
-                    await connection.DisposeAsync();
-                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                }
-            }
-        });
-        var connectSeconds = clock.Elapsed.TotalSeconds;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(user.AccessToken);
+                options.Transports = HttpTransportType.WebSockets;
+            }).Build(),
+            connection => connection.InvokeAsync("Heartbeat"),
+            received.Arrive);
+        var connections = outcome.Connections;
+        var refused = outcome.Refused;
+        var failed = outcome.Failed;
+        var clock = Stopwatch.StartNew();
+        var connectSeconds = outcome.Seconds;
         var connected = connections.Count(c => c is not null);
         var rssConnected = ProcStats.ResidentMegabytes(host.ProcessId);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -178,28 +153,6 @@ internal static class ConnectionsScenario
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sender.AccessToken);
         using var response = await api.SendAsync(request, ct);
         return response.StatusCode == HttpStatusCode.Created;
-    }
-
-    /// <summary>
-    /// Each client holds a WebSocket and, until the host's keep-alive timeout closes it, an idle HTTP socket. The
-    /// runtime raised this process's soft limit to its hard limit at start; raising the hard limit needs
-    /// CAP_SYS_RESOURCE, so this only tries when short, and never lowers it (the host started below inherits it).
-    /// </summary>
-    private static void RaiseOwnOpenFilesLimit(int needed)
-    {
-        var current = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal))
-            ["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
-        if (current == "unlimited" || long.Parse(current, CultureInfo.InvariantCulture) >= needed)
-        {
-            return;
-        }
-
-        using var prlimit = Process.Start(new ProcessStartInfo("prlimit", [$"--pid={Environment.ProcessId}", $"--nofile={needed}:{needed}"]) { RedirectStandardError = true });
-        prlimit!.WaitForExit();
-        if (prlimit.ExitCode != 0)
-        {
-            Console.WriteLine($"open-files limit {current}, could not raise it to {needed} ({prlimit.StandardError.ReadToEnd().Trim()}); clients may run short of descriptors");
-        }
     }
 
     /// <summary>Counts each (receiver, content) pair once; a second arrival is a duplicate.</summary>

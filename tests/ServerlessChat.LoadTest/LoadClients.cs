@@ -16,6 +16,9 @@ internal sealed record LoadGroup(string Id, int[] Members);
 /// <summary>The newMessage payload; only the content matters here (the app's Message has more fields).</summary>
 internal sealed record MessageEvent(string Content);
 
+/// <summary>What connecting everyone took: a connection per user (null where it never connected).</summary>
+internal sealed record ConnectOutcome(HubConnection?[] Connections, int Refused, int Failed, double Seconds);
+
 /// <summary>Where the load goes: the standalone host through its HTTP API, or the bare relay hub.</summary>
 internal interface IChatTarget : IAsyncDisposable
 {
@@ -34,20 +37,90 @@ internal static class LoadClients
 {
     public const string NewMessage = "newMessage";
 
-    /// <summary>Opens one hub connection per user, a bounded number at a time, each recording its newMessage events.</summary>
-    public static async Task<HubConnection[]> ConnectAsync(IReadOnlyList<LoadUser> users, Func<LoadUser, HubConnection> build, Func<HubConnection, Task> ready)
+    /// <summary>
+    /// Opens one hub connection per user, <paramref name="concurrency"/> at a time, each handing its newMessage
+    /// events to <paramref name="arrive"/> (receiver index, content). Each connection negotiates on its own
+    /// sockets, as a browser does. A connect refused with 503 is retried after 5 s (the host's Retry-After), as
+    /// the official clients do; other failures after 1 s; 20 attempts a user. A user that never connected is null.
+    /// </summary>
+    public static async Task<ConnectOutcome> ConnectAsync(
+        IReadOnlyList<LoadUser> users, int concurrency, Func<LoadUser, HubConnection> build, Func<HubConnection, Task> ready, Action<int, string> arrive)
     {
-        var connections = new HubConnection[users.Count];
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (user, ct) =>
+        var connections = new HubConnection?[users.Count];
+        var refused = 0;
+        var failed = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (user, ct) =>
         {
-            var connection = build(user);
-            var receiver = user.Index;
-            connection.On<MessageEvent>(NewMessage, message => LoadRun.Arrive(message.Content, receiver));
-            await connection.StartAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-            await ready(connection).WaitAsync(TimeSpan.FromSeconds(30), ct);
-            connections[user.Index] = connection;
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                var connection = build(user);
+                var receiver = user.Index;
+                connection.On<MessageEvent>(NewMessage, message => arrive(receiver, message.Content));
+                try
+                {
+                    await connection.StartAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                    await ready(connection).WaitAsync(TimeSpan.FromSeconds(60), ct);
+                    connections[user.Index] = connection;
+                    return;
+                }
+                catch (HttpRequestException error) when (error.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    Interlocked.Increment(ref refused);
+                    await connection.DisposeAsync();
+                    await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                }
+                catch (Exception error) when (error is HttpRequestException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException)
+                {
+                    if (Interlocked.Increment(ref failed) <= 5)
+                    {
+                        Console.WriteLine($"   connect of user {user.Index} failed: {error.GetType().Name}: {error.Message}");
+                    }
+
+                    await connection.DisposeAsync();
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
         });
-        return connections;
+        return new ConnectOutcome(connections, refused, failed, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary><see cref="ConnectAsync"/> for a load run: every user must connect, arrivals go to <see cref="LoadRun.Arrive"/>.</summary>
+    public static async Task<HubConnection[]> ConnectAllAsync(IReadOnlyList<LoadUser> users, int concurrency, Func<LoadUser, HubConnection> build, Func<HubConnection, Task> ready)
+    {
+        var outcome = await ConnectAsync(users, concurrency, build, ready, (receiver, content) => LoadRun.Arrive(content, receiver));
+        var missing = outcome.Connections.Count(c => c is null);
+        if (missing > 0)
+        {
+            await DisposeAllAsync(outcome.Connections.OfType<HubConnection>());
+            throw new InvalidOperationException($"{missing} of {users.Count} users could not connect ({outcome.Refused} refused with 503, {outcome.Failed} other failures).");
+        }
+
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"   {users.Count:N0} connected in {outcome.Seconds:N1} s ({outcome.Refused} refused with 503 and retried, {outcome.Failed} other failures)"));
+        return outcome.Connections!;
+    }
+
+    /// <summary>
+    /// Each client holds a WebSocket and, until the server's keep-alive timeout closes it, an idle HTTP socket. The
+    /// runtime raised this process's soft limit to its hard limit at start; raising the hard limit needs
+    /// CAP_SYS_RESOURCE, so this only tries when short, and never lowers it (a process started later inherits it).
+    /// </summary>
+    public static void RaiseOwnOpenFilesLimit(int needed)
+    {
+        var current = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            ["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        if (current == "unlimited" || long.Parse(current, System.Globalization.CultureInfo.InvariantCulture) >= needed)
+        {
+            return;
+        }
+
+        using var prlimit = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("prlimit", [$"--pid={Environment.ProcessId}", $"--nofile={needed}:{needed}"]) { RedirectStandardError = true });
+        prlimit!.WaitForExit();
+        if (prlimit.ExitCode != 0)
+        {
+            Console.WriteLine($"open-files limit {current}, could not raise it to {needed} ({prlimit.StandardError.ReadToEnd().Trim()}); clients may run short of descriptors");
+        }
     }
 
     public static async Task DisposeAllAsync(IEnumerable<HubConnection> connections)
@@ -87,11 +160,13 @@ internal sealed class AppTarget : IChatTarget
 
     public IReadOnlyList<LoadGroup> Groups { get; private set; } = [];
 
-    public static async Task<AppTarget> StartAsync(Uri baseAddress, int processId, IReadOnlyList<LoadUser> users, int groupSize, int maxInFlight)
+    public static async Task<AppTarget> StartAsync(
+        Uri baseAddress, int processId, IReadOnlyList<LoadUser> users, IReadOnlyList<int[]> groupMembers, int maxInFlight, int connectConcurrency = 16)
     {
         var target = new AppTarget(baseAddress, processId, users, maxInFlight);
-        target._connections = await LoadClients.ConnectAsync(
+        target._connections = await LoadClients.ConnectAllAsync(
             users,
+            connectConcurrency,
             user => new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "api"), options =>
             {
                 options.AccessTokenProvider = () => Task.FromResult<string?>(user.AccessToken);
@@ -102,7 +177,7 @@ internal sealed class AppTarget : IChatTarget
 
         // Created while everyone is connected: the members' open connections join at once, as API.md promises.
         var groups = new List<LoadGroup>();
-        foreach (var members in LoadClients.GroupMembers(users.Count, groupSize))
+        foreach (var members in groupMembers)
         {
             var creator = users[members[0]];
             using var request = new HttpRequestMessage(HttpMethod.Post, "api/groups")
@@ -149,31 +224,39 @@ internal sealed class AppTarget : IChatTarget
     }
 }
 
-/// <summary>The same users and groups on the bare relay: a message is a hub invocation on the sender's connection.</summary>
+/// <summary>
+/// The same users and groups on the bare relay. A message is a hub invocation on the sender's connection
+/// ("relay"), or with <c>httpIn</c> a group message is an HTTP POST like the app's ("relay-http").
+/// </summary>
 internal sealed class RelayTarget : IChatTarget
 {
     private readonly System.Diagnostics.Process _process;
     private readonly IReadOnlyList<LoadUser> _users;
+    private readonly HttpClient? _http;
     private HubConnection[] _connections = [];
 
-    private RelayTarget(System.Diagnostics.Process process, IReadOnlyList<LoadUser> users)
+    private RelayTarget(System.Diagnostics.Process process, IReadOnlyList<LoadUser> users, Uri address, bool httpIn, int maxInFlight)
     {
         _process = process;
         _users = users;
+        _http = httpIn
+            ? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = maxInFlight, UseCookies = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) }
+            : null;
     }
 
-    public string Name => "relay";
+    public string Name => _http is null ? "relay" : "relay-http";
 
     public int ProcessId => _process.Id;
 
     public IReadOnlyList<LoadGroup> Groups { get; private set; } = [];
 
-    public static async Task<RelayTarget> StartAsync(IReadOnlyList<LoadUser> users, int groupSize)
+    public static async Task<RelayTarget> StartAsync(
+        IReadOnlyList<LoadUser> users, IReadOnlyList<int[]> groupMembers, bool httpIn = false, int maxInFlight = 400, int connectConcurrency = 16)
     {
         var (process, address) = await RelayServer.StartAsync();
-        var target = new RelayTarget(process, users);
-        target._connections = await LoadClients.ConnectAsync(users, user => RelayServer.Connection(address, user.Id), _ => Task.CompletedTask);
-        var groups = LoadClients.GroupMembers(users.Count, groupSize).Select((members, g) => new LoadGroup($"group-{g}", members)).ToList();
+        var target = new RelayTarget(process, users, address, httpIn, maxInFlight);
+        target._connections = await LoadClients.ConnectAllAsync(users, connectConcurrency, user => RelayServer.Connection(address, user.Id), _ => Task.CompletedTask);
+        var groups = groupMembers.Select((members, g) => new LoadGroup($"group-{g}", members)).ToList();
         foreach (var group in groups)
         {
             await Task.WhenAll(group.Members.Select(m => target._connections[m].InvokeAsync(nameof(RelayHub.JoinGroup), group.Id)));
@@ -191,6 +274,14 @@ internal sealed class RelayTarget : IChatTarget
 
     public async Task<bool> SendGroupAsync(int sender, LoadGroup group, string content)
     {
+        if (_http is not null)
+        {
+            // Contents are plain ASCII without quotes or backslashes, as the app target's bodies.
+            using var body = new StringContent($$"""{"content":"{{content}}"}""", Encoding.UTF8, "application/json");
+            using var response = await _http.PostAsync(RelayServer.GroupPostPath.Replace("{group}", group.Id, StringComparison.Ordinal), body);
+            return response.StatusCode == HttpStatusCode.Created;
+        }
+
         await _connections[sender].InvokeAsync(nameof(RelayHub.SendToGroup), group.Id, content);
         return true;
     }
@@ -198,6 +289,7 @@ internal sealed class RelayTarget : IChatTarget
     public async ValueTask DisposeAsync()
     {
         await LoadClients.DisposeAllAsync(_connections.Where(c => c is not null));
+        _http?.Dispose();
         _process.StandardInput.Close();
         if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
         {

@@ -7,6 +7,9 @@ namespace ServerlessChat.LoadTest;
 /// One open-loop run: sends a fixed number of messages at a fixed rate whatever the answers do, and records every
 /// arrival. A message's content carries the run, its sequence number, its sender and its send timestamp, so the
 /// recipients (in this same process) measure send-to-arrival on the same <see cref="Stopwatch"/> clock.
+/// Given who each message is for (a slot per recipient), a run counts every (message, recipient) pair: a second
+/// arrival is a duplicate, an arrival at someone it is not for a misdelivery, a pair never reached a loss.
+/// Without it, only the number of arrivals per message is checked.
 /// </summary>
 internal sealed class LoadRun
 {
@@ -16,12 +19,15 @@ internal sealed class LoadRun
 
     private readonly Func<LoadRun, int, Task<bool>> _send;
     private readonly int[] _delivered;
+    private readonly Func<int, int, int>? _slot;
+    private readonly int[]? _receipts;
     private readonly bool[] _acknowledged;
     private readonly float[] _latencies;
     private readonly float[] _answers;
     private int _latencyCount;
     private int _deliveries;
     private int _duplicates;
+    private int _misdelivered;
     private int _acknowledgedCount;
     private int _errors;
     private int _skipped;
@@ -29,7 +35,11 @@ internal sealed class LoadRun
     private long _start;
     private long _lastArrival;
 
-    public LoadRun(double rate, TimeSpan duration, int fanout, int maxInFlight, Func<LoadRun, int, Task<bool>> send)
+    /// <param name="slot">
+    /// Optional: for message seq and a receiving user, the recipient's slot in [0, fanout), or -1 if the message
+    /// is not for that user.
+    /// </param>
+    public LoadRun(double rate, TimeSpan duration, int fanout, int maxInFlight, Func<LoadRun, int, Task<bool>> send, Func<int, int, int>? slot = null)
     {
         Id = Interlocked.Increment(ref s_lastId);
         Rate = rate;
@@ -41,6 +51,8 @@ internal sealed class LoadRun
         _delivered = new int[Total];
         _acknowledged = new bool[Total];
         _latencies = new float[Total * fanout];
+        _slot = slot;
+        _receipts = slot is null ? null : new int[Total * fanout];
         _answers = new float[Total];
         Runs[Id] = this;
     }
@@ -94,14 +106,39 @@ internal sealed class LoadRun
             return;
         }
 
-        if (Interlocked.Increment(ref run._delivered[seq]) > run.Fanout)
+        int index;
+        if (run._slot is { } slotOf)
         {
-            Interlocked.Increment(ref run._duplicates);
-            return;
+            var slot = slotOf(seq, receiver);
+            if (slot < 0)
+            {
+                Interlocked.Increment(ref run._misdelivered);
+                return;
+            }
+
+            // Latencies by (message, recipient), so that each recipient's own percentiles can be read.
+            index = seq * run.Fanout + slot;
+            if (Interlocked.Increment(ref run._receipts![index]) > 1)
+            {
+                Interlocked.Increment(ref run._duplicates);
+                return;
+            }
+
+            Interlocked.Increment(ref run._delivered[seq]);
+            Interlocked.Increment(ref run._latencyCount);
+        }
+        else
+        {
+            if (Interlocked.Increment(ref run._delivered[seq]) > run.Fanout)
+            {
+                Interlocked.Increment(ref run._duplicates);
+                return;
+            }
+
+            index = Interlocked.Increment(ref run._latencyCount) - 1;
         }
 
         Interlocked.Increment(ref run._deliveries);
-        var index = Interlocked.Increment(ref run._latencyCount) - 1;
         if (index < run._latencies.Length)
         {
             run._latencies[index] = (float)Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds;
@@ -150,8 +187,23 @@ internal sealed class LoadRun
             }
         }
 
-        var count = Math.Min(Volatile.Read(ref _latencyCount), _latencies.Length);
-        var latencies = _latencies.AsSpan(0, count).ToArray();
+        float[] latencies;
+        var worstRecipientP99 = double.NaN;
+        if (_receipts is not null)
+        {
+            latencies = _latencies.Where((_, k) => Volatile.Read(ref _receipts[k]) > 0).ToArray();
+            worstRecipientP99 = Enumerable.Range(0, Fanout).Select(slot =>
+            {
+                var mine = Enumerable.Range(0, Total).Where(seq => _receipts[seq * Fanout + slot] > 0).Select(seq => _latencies[seq * Fanout + slot]).ToArray();
+                Array.Sort(mine);
+                return Percentile(mine, 0.99);
+            }).Where(p => !double.IsNaN(p)).DefaultIfEmpty(double.NaN).Max();
+        }
+        else
+        {
+            latencies = _latencies.AsSpan(0, Math.Min(Volatile.Read(ref _latencyCount), _latencies.Length)).ToArray();
+        }
+
         Array.Sort(latencies);
         var answers = _answers.Where((_, seq) => _acknowledged[seq]).ToArray();
         Array.Sort(answers);
@@ -162,7 +214,7 @@ internal sealed class LoadRun
             _deliveries / active, Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(latencies, 1.0),
             Percentile(answers, 0.50), Percentile(answers, 0.99),
             wall, cpuBefore.Zip(cpuAfter, (before, after) => ProcStats.Seconds(after - before)).ToArray(),
-            ProcStats.Seconds(machineAfter.Busy - machineBefore.Busy));
+            ProcStats.Seconds(machineAfter.Busy - machineBefore.Busy), _misdelivered, worstRecipientP99);
     }
 
     private async Task PaceAsync(int k, int pacers)
@@ -232,11 +284,13 @@ internal sealed class LoadRun
 /// What a run measured. Latencies are send to arrival; <see cref="AnswerP50"/> and <see cref="AnswerP99"/> send to
 /// the sender's acknowledgement. <see cref="CpuSeconds"/> is per watched process (server, then this client),
 /// <see cref="MachineCpuSeconds"/> for everything running, over the <see cref="Wall"/> seconds of the run.
+/// <see cref="Misdelivered"/> and <see cref="WorstRecipientP99"/> (the highest of the recipients' own p99s) are
+/// known only for a run that knows each message's recipients.
 /// </summary>
 internal sealed record RunResult(
     double Rate, int Fanout, int Sent, int Acknowledged, int Errors, int Skipped, int Deliveries, int Duplicates, long Lost,
     double DeliveriesPerSecond, double P50, double P99, double Max, double AnswerP50, double AnswerP99,
-    double Wall, double[] CpuSeconds, double MachineCpuSeconds)
+    double Wall, double[] CpuSeconds, double MachineCpuSeconds, int Misdelivered = 0, double WorstRecipientP99 = double.NaN)
 {
     /// <summary>In percent of one core (200 is the whole of a 2-core machine).</summary>
     public double[] Cpu => CpuSeconds.Select(s => s / Wall * 100).ToArray();
@@ -247,7 +301,10 @@ internal sealed record RunResult(
     /// the other processes on the machine change far less than they change latency.</summary>
     public double ServerMicrosPerMessage => Acknowledged == 0 ? double.NaN : CpuSeconds[0] * 1e6 / Acknowledged;
 
+    /// <summary>Server CPU time per delivery to a recipient, in microseconds.</summary>
+    public double ServerMicrosPerDelivery => Deliveries == 0 ? double.NaN : CpuSeconds[0] * 1e6 / Deliveries;
+
     public bool Holds(double p99Limit) =>
-        Errors == 0 && Skipped == 0 && Lost == 0 && Duplicates == 0 && P99 <= p99Limit
+        Errors == 0 && Skipped == 0 && Lost == 0 && Duplicates == 0 && Misdelivered == 0 && P99 <= p99Limit
         && DeliveriesPerSecond >= 0.9 * Rate * Fanout;
 }

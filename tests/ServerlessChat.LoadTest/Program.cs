@@ -6,6 +6,11 @@
 // or N browser-like clients connecting at once, then direct and group messages counted exactly once:
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario connections [--users 10000] [--group-size 50]
 //     [--connect-concurrency 64] [--host-open-files 20000] [--hold-seconds 0] [--host-setting KEY=VALUE ...]
+// or one sender a group posting to 256-member groups while N users listen, every delivery counted, against the bare
+// relay that takes the message as an HTTP POST (and, with --relays http,hub, the one that takes a hub invocation):
+//   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario fanout [--users 2048] [--group-size 256] [--groups 1]
+//     [--start-rate 20] [--p99-ms 250] [--seconds 10] [--step-seconds 5] [--max-steps 8] [--relays http] [--connect-concurrency 64]
+//     [--host-open-files 20000] [--idle-seconds 10]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -27,6 +32,15 @@ if (StringArg("--scenario") == "connections")
         IntArg("--host-open-files", 20_000), IntArg("--hold-seconds", 0), hostSettings);
 }
 
+if (StringArg("--scenario") == "fanout")
+{
+    return await FanoutScenario.RunAsync(new FanoutScenario.Settings(
+        IntArg("--users", 2048), IntArg("--group-size", 256), IntArg("--groups", 1), IntArg("--connect-concurrency", 64),
+        IntArg("--host-open-files", 20_000), IntArg("--start-rate", 20), IntArg("--p99-ms", 250), IntArg("--step-seconds", 5),
+        IntArg("--max-steps", 8), IntArg("--seconds", 10), IntArg("--max-in-flight", 400),
+        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10)));
+}
+
 var userCount = IntArg("--users", 1000);
 var seconds = IntArg("--seconds", 20);
 var stepSeconds = IntArg("--step-seconds", 5);
@@ -38,7 +52,6 @@ var directStart = IntArg("--direct-start", 500);
 var groupStart = IntArg("--group-start", 100);
 var maxSteps = IntArg("--max-steps", 8);
 var grace = TimeSpan.FromSeconds(IntArg("--grace-seconds", 5));
-const double RampFactor = 1.5;
 const int Pacers = 4;
 const string Password = "load-test-password";
 
@@ -62,7 +75,7 @@ await using (var host = await StandaloneHost.StartAsync(new Dictionary<string, s
     Console.WriteLine($"host: {host.BaseAddress} (pid {host.ProcessId}); data {data}");
     users = await LoginAsync(host.Client, users);
     var started = DateTime.UtcNow;
-    await using (var app = await AppTarget.StartAsync(host.BaseAddress, host.ProcessId, users, groupSize, maxInFlight))
+    await using (var app = await AppTarget.StartAsync(host.BaseAddress, host.ProcessId, users, LoadClients.GroupMembers(users.Count, groupSize), maxInFlight))
     {
         Console.WriteLine($"app: {users.Count} users connected, {app.Groups.Count} groups of {groupSize} in {(DateTime.UtcNow - started).TotalSeconds:N1} s; host RSS {ProcStats.ResidentMegabytes(host.ProcessId):N0} MB");
         await WarmUpAsync(app);
@@ -72,7 +85,7 @@ await using (var host = await StandaloneHost.StartAsync(new Dictionary<string, s
 }
 
 // 2. The floor: the same users, groups and load through the bare relay; first at the app's rates, then ramped.
-await using (var relay = await RelayTarget.StartAsync(users, groupSize))
+await using (var relay = await RelayTarget.StartAsync(users, LoadClients.GroupMembers(users.Count, groupSize)))
 {
     Console.WriteLine($"relay: pid {relay.ProcessId}, {users.Count} users connected, {relay.Groups.Count} groups");
     await WarmUpAsync(relay);
@@ -102,42 +115,16 @@ async Task WarmUpAsync(IChatTarget target)
 // for the full duration.
 async Task<Row> MeasureAsync(IChatTarget target, Kind kind, int start, int p99Limit)
 {
-    Console.WriteLine($"-- {target.Name} {kind}: ramp from {start}/s x{RampFactor}, {stepSeconds} s steps, holds = p99 <= {p99Limit} ms, nothing lost or refused");
-    double? best = null;
-    var rate = (double)start;
-    var up = true;
-    for (var step = 0; step < maxSteps; step++)
+    Console.WriteLine($"-- {target.Name} {kind}: ramp from {start}/s x{RateRamp.Factor}, {stepSeconds} s steps, holds = p99 <= {p99Limit} ms, nothing lost or refused");
+    var best = await RateRamp.FindAsync(start, maxSteps, async rate =>
     {
         var result = await RunAsync(target, kind, rate, stepSeconds);
         var holds = result.Holds(p99Limit);
         Console.WriteLine($"   {Describe(result)} -> {(holds ? "holds" : "does not hold")}");
-        if (step == 0 && !holds)
-        {
-            up = false;
-        }
+        return holds;
+    });
 
-        if (holds)
-        {
-            best = Math.Max(best ?? 0, rate);
-            if (!up)
-            {
-                break;
-            }
-        }
-        else if (up)
-        {
-            break;
-        }
-
-        if (holds && step == maxSteps - 1)
-        {
-            Console.WriteLine("   (ramp stopped at --max-steps while still holding: the best rate is a lower bound)");
-        }
-
-        rate = Math.Round(up ? rate * RampFactor : rate / RampFactor);
-    }
-
-    var final = await RunAsync(target, kind, best ?? rate, seconds);
+    var final = await RunAsync(target, kind, best, seconds);
     Console.WriteLine($"   full {seconds} s: {Describe(final)} -> {(final.Holds(p99Limit) ? "holds" : "does not hold")}");
     return new Row($"{target.Name} {kind}, best rate", final, ProcStats.PeakMegabytes(target.ProcessId), kind, target.Name, final.Holds(p99Limit));
 }

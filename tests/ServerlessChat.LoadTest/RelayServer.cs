@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -12,7 +13,9 @@ namespace ServerlessChat.LoadTest;
 
 /// <summary>
 /// The floor: plain ASP.NET Core SignalR relaying what a client hands it, with no authentication, storage or
-/// validation. It runs as its own process (this program with <c>--relay-server</c>) so it competes for the CPU the
+/// validation. A message comes in either as a hub invocation on the sender's connection (<see cref="RelayHub"/>)
+/// or, as the app takes it, as an HTTP POST (<see cref="GroupPostPath"/>) that the relay fans out through the
+/// same hub's groups. It runs as its own process (this program with <c>--relay-server</c>) so it competes for the CPU the
 /// way the standalone host does, and its memory can be read the same way.
 /// </summary>
 internal static class RelayServer
@@ -20,6 +23,9 @@ internal static class RelayServer
     public const string Argument = "--relay-server";
 
     private const string HubPath = "/relay";
+
+    /// <summary>POST <c>{"content": "..."}</c> here sends it to the SignalR group {group}; answers 201 once handed to the group.</summary>
+    public const string GroupPostPath = "relay/groups/{group}/messages";
     private const string ListeningPrefix = "relay listening on: ";
 
     /// <summary>Runs the relay until its standard input closes (the load program exits or kills it).</summary>
@@ -33,6 +39,11 @@ internal static class RelayServer
         await using var app = builder.Build();
         app.UseWebSockets();
         app.MapHub<RelayHub>(HubPath);
+        app.MapPost(GroupPostPath, async (string group, RelayMessage message, IHubContext<RelayHub> hub) =>
+        {
+            await hub.Clients.Group(group).SendAsync(LoadClients.NewMessage, message);
+            return Results.StatusCode(StatusCodes.Status201Created);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.WriteLine(ListeningPrefix + address);

@@ -1,0 +1,175 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Auth;
+using ServerlessChat.Tests.Infrastructure;
+
+namespace ServerlessChat.LoadTest;
+
+/// <summary>
+/// <c>--scenario fanout</c>: N users connected over SignalR WebSockets (each negotiating on its own sockets), and
+/// one sender per group posting to its group of G members (256, the most a group may have) while the others
+/// only listen. Every (message, member) delivery is counted: missing, duplicated and misdelivered ones are
+/// reported, latency is send to arrival at every member. The same users, groups and messages go to the
+/// standalone host (POST /api/messages, stored, then pushed to the group) and to the bare relay floor that takes
+/// the message as an HTTP POST and fans it out over a plain ASP.NET Core SignalR hub ("relay-http"); optionally
+/// also to the relay that takes it as a hub invocation ("relay", the floor of the default scenario). Each target
+/// ramps its rate in short steps (after one unmeasured warm-up step) and is measured for the full duration at its
+/// best; the relays are then also measured at the app's best rate, where CPU per delivery compares like with like.
+/// </summary>
+internal static class FanoutScenario
+{
+    public sealed record Settings(
+        int Users, int GroupSize, int Groups, int ConnectConcurrency, int HostOpenFiles, int StartRate, int P99Limit,
+        int StepSeconds, int MaxSteps, int Seconds, int MaxInFlight, IReadOnlyList<string> Relays, int IdleSeconds);
+
+    public static async Task<int> RunAsync(Settings settings)
+    {
+        if (settings.Groups * settings.GroupSize > settings.Users)
+        {
+            Console.Error.WriteLine($"{settings.Groups} groups of {settings.GroupSize} need at least {settings.Groups * settings.GroupSize} users.");
+            return 2;
+        }
+
+        LoadClients.RaiseOwnOpenFilesLimit(settings.Users * 2 + 1024);
+        ThreadPool.SetMinThreads(64, 64);
+        Console.WriteLine($"{Environment.ProcessorCount} cores; load average before start: {File.ReadAllText("/proc/loadavg").Trim()}; seeding {settings.Users:N0} users");
+
+        var data = Directory.CreateTempSubdirectory("serverlesschat-fanout-").FullName;
+        List<Core.Domain.UserRecord> seeded;
+        using (var seed = await SeedStore.OpenAsync(Path.Combine(data, "chat.db")))
+        {
+            seeded = await seed.CreateUsersAsync("f", settings.Users, "fanout-password");
+        }
+
+        var tokens = new AccessTokens(Options.Create(new AuthOptions { JwtSigningKey = StandaloneHost.TestSigningKey, AccessTokenMinutes = 120 }), TimeProvider.System);
+        var users = seeded.Select((u, i) => new LoadUser(i, u.Id, u.Username, tokens.Issue(u.Id, u.Username))).ToList();
+
+        // Groups of consecutive users; the first member of each is its sender. Message seq goes to group seq % G.
+        var members = LoadClients.GroupMembers(settings.Users, settings.GroupSize).Take(settings.Groups).ToArray();
+        var groupOf = Enumerable.Repeat(-1, settings.Users).ToArray();
+        var slotOf = Enumerable.Repeat(-1, settings.Users).ToArray();
+        for (var g = 0; g < members.Length; g++)
+        {
+            for (var position = 1; position < members[g].Length; position++)
+            {
+                groupOf[members[g][position]] = g;
+                slotOf[members[g][position]] = position - 1;
+            }
+        }
+
+        int Slot(int seq, int receiver) => groupOf[receiver] == seq % members.Length ? slotOf[receiver] : -1;
+        var fanout = settings.GroupSize - 1;
+        var rows = new List<FanoutRow>();
+
+        Task<RunResult> RunAsync(IChatTarget target, double rate, int seconds) =>
+            new LoadRun(rate, TimeSpan.FromSeconds(seconds), fanout, settings.MaxInFlight, (run, seq) =>
+            {
+                var group = target.Groups[seq % target.Groups.Count];
+                return target.SendGroupAsync(group.Members[0], group, run.Content(seq, group.Members[0]));
+            }, Slot).ExecuteAsync(4, TimeSpan.FromSeconds(5), [target.ProcessId, Environment.ProcessId]);
+
+        async Task<double> MeasureAsync(IChatTarget target, int start, double? compareAt)
+        {
+            var warmUp = await RunAsync(target, start, settings.StepSeconds);
+            Console.WriteLine($"-- {target.Name} warm-up (not counted): {Describe(warmUp)}");
+
+            // What the server spends with everyone connected and nothing sent (keep-alives, presence sweeps,
+            // checkpoints): part of each run's CPU, which "above idle" takes out again.
+            var idleBefore = ProcStats.CpuTicks(target.ProcessId);
+            var idleClock = System.Diagnostics.Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(settings.IdleSeconds));
+            var idle = ProcStats.Seconds(ProcStats.CpuTicks(target.ProcessId) - idleBefore) / idleClock.Elapsed.TotalSeconds * 100;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"-- {target.Name} idle {settings.IdleSeconds} s: server CPU {idle:N1}%"));
+            Console.WriteLine($"-- {target.Name}: ramp from {start}/s x{RateRamp.Factor}, {settings.StepSeconds} s steps, holds = p99 <= {settings.P99Limit} ms, every delivery exactly once, nothing refused");
+            var best = await RateRamp.FindAsync(start, settings.MaxSteps, async rate =>
+            {
+                var result = await RunAsync(target, rate, settings.StepSeconds);
+                var holds = result.Holds(settings.P99Limit);
+                Console.WriteLine($"   {Describe(result)} -> {(holds ? "holds" : "does not hold")}");
+                return holds;
+            });
+            var final = await RunAsync(target, best, settings.Seconds);
+            var finalHolds = final.Holds(settings.P99Limit);
+            Console.WriteLine($"   full {settings.Seconds} s: {Describe(final)} -> {(finalHolds ? "holds" : "does not hold")}");
+            rows.Add(new FanoutRow(target.Name, "best rate", final, finalHolds, ProcStats.PeakMegabytes(target.ProcessId), idle));
+
+            // After the ramp, when the process is as warm as the app was at its best rate: a fresh process spends
+            // its first tens of seconds compiling hot paths again at a higher tier, on the same two cores.
+            if (compareAt is { } same)
+            {
+                var atSame = await RunAsync(target, same, settings.Seconds);
+                Console.WriteLine($"-- {target.Name} at the app's rate: {Describe(atSame)}");
+                rows.Add(new FanoutRow(target.Name, "at the app's best rate", atSame, null, ProcStats.PeakMegabytes(target.ProcessId), idle));
+            }
+
+            return best;
+        }
+
+        // 1. The standalone host, its own open-files limit, rate limits out of the way.
+        double appBest;
+        var hostSettings = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Auth__AccessTokenMinutes"] = "120",
+            ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
+            ["RateLimiting__PermitsPerMinute"] = "1000000",
+            ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
+        };
+        await using (var host = await StandaloneHost.StartAsync(hostSettings, data, settings.HostOpenFiles))
+        {
+            Console.WriteLine($"host: {host.BaseAddress} (pid {host.ProcessId}, open files {settings.HostOpenFiles}); connecting {settings.Users:N0} users, {settings.ConnectConcurrency} at a time");
+            await using var app = await AppTarget.StartAsync(host.BaseAddress, host.ProcessId, users, members, settings.MaxInFlight, settings.ConnectConcurrency);
+            Console.WriteLine($"app: {app.Groups.Count} group(s) of {settings.GroupSize}; host RSS {ProcStats.ResidentMegabytes(host.ProcessId):N0} MB");
+            appBest = await MeasureAsync(app, settings.StartRate, null);
+        }
+
+        // 2. The floors, on the same machine after the host has gone.
+        foreach (var relay in settings.Relays)
+        {
+            await using var target = await RelayTarget.StartAsync(users, members, httpIn: relay == "http", settings.MaxInFlight, settings.ConnectConcurrency);
+            Console.WriteLine($"{target.Name}: pid {target.ProcessId}, {target.Groups.Count} group(s)");
+            await MeasureAsync(target, (int)appBest, appBest);
+        }
+
+        PrintTable(settings, rows);
+        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var appRow = rows.First(r => r.Target == "app");
+        return appRow.Result is { Lost: 0, Duplicates: 0, Misdelivered: 0, Errors: 0 } ? 0 : 1;
+    }
+
+    private static string Describe(RunResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Rate:N0} msg/s offered, {r.Acknowledged:N0}/{r.Sent:N0} acked, {r.DeliveriesPerSecond:N0} deliveries/s, p50 {r.P50:N1} p99 {r.P99:N1} max {r.Max:N0} ms, worst member p99 {r.WorstRecipientP99:N1} ms, answer p99 {r.AnswerP99:N1} ms, missing {r.Lost}, dup {r.Duplicates}, misdelivered {r.Misdelivered}, errors {r.Errors}, skipped {r.Skipped}; CPU server {r.Cpu[0]:N0}% client {r.Cpu[1]:N0}% machine {r.MachineCpu:N0}%, server {r.ServerMicrosPerDelivery:N1} us a delivery");
+
+    private static void PrintTable(Settings settings, List<FanoutRow> rows)
+    {
+        var floorBest = rows.FirstOrDefault(r => r.Target == "relay-http" && r.Holds is not null);
+        var floorSame = rows.FirstOrDefault(r => r.Target == "relay-http" && r.Holds is null);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Fan-out: {settings.Users:N0} users connected over WebSockets, {settings.Groups} group(s) of {settings.GroupSize} ({settings.GroupSize - 1} deliveries a message, the sender's own echo not counted), one sender a group; full runs {settings.Seconds} s, ramp steps {settings.StepSeconds} s; {Environment.ProcessorCount} cores shared by server, client and anything else running."));
+        Console.WriteLine("relay-http = bare ASP.NET Core SignalR hub taking each message as an HTTP POST (the floor for the app); relay = the same hub taking it as a hub invocation. CPU in % of one core.");
+        Console.WriteLine("vs floor: deliveries/s against relay-http's best; CPU/delivery against relay-http at the app's rate.");
+        Console.WriteLine();
+        Console.WriteLine("| target | run | msg/s offered | acked / sent | deliveries/s | delivered / expected | missing | dup | misdelivered | p50 ms | p99 ms | max ms | worst member p99 ms | answer p99 ms | CPU % server / client / machine | server idle CPU % | server us/delivery (above idle) | deliveries/s vs floor | CPU/delivery vs floor (above idle) | server peak MB | holds |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var row in rows)
+        {
+            var r = row.Result;
+            var throughput = row.Target == "app" && floorBest is not null ? (r.DeliveriesPerSecond / floorBest.Result.DeliveriesPerSecond).ToString("P0", CultureInfo.InvariantCulture) : "";
+            var cpu = row.Target == "app" && floorSame is not null
+                ? string.Create(CultureInfo.InvariantCulture, $"{r.ServerMicrosPerDelivery / floorSame.Result.ServerMicrosPerDelivery:N2}x ({row.MicrosPerDeliveryAboveIdle / floorSame.MicrosPerDeliveryAboveIdle:N2}x)")
+                : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Target} | {row.Run} | {r.Rate:N0} | {r.Acknowledged:N0} / {r.Sent:N0} | {r.DeliveriesPerSecond:N0} | {r.Deliveries:N0} / {(long)r.Acknowledged * r.Fanout:N0} | {r.Lost} | {r.Duplicates} | {r.Misdelivered} | {r.P50:N1} | {r.P99:N1} | {r.Max:N0} | {r.WorstRecipientP99:N1} | {r.AnswerP99:N1} | {r.Cpu[0]:N0} / {r.Cpu[1]:N0} / {r.MachineCpu:N0} | {row.IdleCpu:N1} | {r.ServerMicrosPerDelivery:N1} ({row.MicrosPerDeliveryAboveIdle:N1}) | {throughput} | {cpu} | {row.PeakMegabytes:N0} | {(row.Holds is null ? "" : row.Holds.Value ? "yes" : "no")} |"));
+        }
+    }
+
+    private sealed record FanoutRow(string Target, string Run, RunResult Result, bool? Holds, double PeakMegabytes, double IdleCpu)
+    {
+        /// <summary>Server CPU per delivery once the idle share (<see cref="IdleCpu"/>, % of a core) is taken out.</summary>
+        public double MicrosPerDeliveryAboveIdle =>
+            Result.Deliveries == 0 ? double.NaN : Math.Max(0, Result.CpuSeconds[0] - IdleCpu / 100 * Result.Wall) * 1e6 / Result.Deliveries;
+    }
+}
