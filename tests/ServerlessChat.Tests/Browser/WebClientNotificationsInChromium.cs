@@ -111,7 +111,7 @@ public sealed partial class WebClientInChromium
                 }
             };
             await cdp.SendAsync("ServiceWorker.enable");
-            var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            var registrationId = await registration.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
             async Task<JsonElement> PushAsync(JsonObject payload, string expectedBody)
             {
@@ -130,7 +130,7 @@ public sealed partial class WebClientInChromium
                     }
                     """,
                     expectedBody,
-                    new() { Timeout = 15_000 });
+                    new() { Timeout = 30_000 });
                 return await shown.JsonValueAsync<JsonElement>();
             }
 

@@ -11,7 +11,8 @@ namespace ServerlessChat.Tests.Sync;
 /// <summary>
 /// A client that keeps its view as API.md tells clients to: it applies every live event and every sync answer
 /// through one place, once per change cursor, and syncs from the cursor of the last sync answer it applied
-/// whenever <c>ready</c> arrives (first connect and every reconnect).
+/// whenever <c>ready</c> arrives (first connect and every reconnect); live events that arrive while a sync is
+/// out are applied after its answer (README, "sync").
 /// </summary>
 public sealed class SyncingClient : IAsyncDisposable
 {
@@ -23,6 +24,8 @@ public sealed class SyncingClient : IAsyncDisposable
     private readonly string _accessToken;
     private TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, TaskCompletionSource> _awaited = [];
+    private readonly List<(string Type, JsonElement Data)> _held = [];
+    private bool _syncInFlight;
     private string _cursor;
 
     private SyncingClient(HubConnection connection, string userId, string accessToken, Func<HttpClient> http, string cursor)
@@ -34,7 +37,7 @@ public sealed class SyncingClient : IAsyncDisposable
         _cursor = cursor;
         foreach (var name in new[] { ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.GroupUpdated, ChatHub.ReactionsUpdated })
         {
-            connection.On<JsonElement>(name, payload => Apply(name, payload));
+            connection.On<JsonElement>(name, payload => OnLive(name, payload));
         }
 
         connection.On<JsonElement>(ChatHub.Ready, ready => { _ = SyncAsync(); });
@@ -132,9 +135,33 @@ public sealed class SyncingClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A live event that arrives while a sync is out waits for its answer: the answer may have been read before the
+    /// event's change and would otherwise overwrite it with the older state under a cursor not yet applied.
+    /// Applied after the answer, an event the answer covered is skipped by its cursor, and one it did not is newer.
+    /// </summary>
+    private void OnLive(string type, JsonElement data)
+    {
+        lock (_gate)
+        {
+            if (_syncInFlight)
+            {
+                _held.Add((type, data));
+                return;
+            }
+
+            Apply(type, data);
+        }
+    }
+
     private async Task SyncAsync()
     {
         await _syncing.WaitAsync();
+        lock (_gate)
+        {
+            _syncInFlight = true;
+        }
+
         try
         {
             while (true)
@@ -191,6 +218,17 @@ public sealed class SyncingClient : IAsyncDisposable
         }
         finally
         {
+            lock (_gate)
+            {
+                _syncInFlight = false;
+                foreach (var (type, data) in _held)
+                {
+                    Apply(type, data);
+                }
+
+                _held.Clear();
+            }
+
             _syncing.Release();
         }
     }
@@ -208,13 +246,7 @@ public sealed class SyncingClient : IAsyncDisposable
             switch (type)
             {
                 case ChatHub.NewMessage or ChatHub.MessageUpdated:
-                    var state = (data.Str("conversationId")!, data.Str("senderId")!, data.Str("content")!, data.Bool("deleted"), data.Str("editedAt"));
-                    // A sync answer read before a live edit or delete it crosses brings an older copy: it is not applied.
-                    if (!Messages.TryGetValue(data.Str("id")!, out var shown) || !IsOlder(state.Item4, state.Item5, shown.Deleted, shown.EditedAt))
-                    {
-                        Messages[data.Str("id")!] = state;
-                    }
-
+                    Messages[data.Str("id")!] = (data.Str("conversationId")!, data.Str("senderId")!, data.Str("content")!, data.Bool("deleted"), data.Str("editedAt"));
                     if (_awaited.Remove(data.Str("id")!, out var waiter))
                     {
                         waiter.TrySetResult();
@@ -248,11 +280,6 @@ public sealed class SyncingClient : IAsyncDisposable
             }
         }
     }
-
-    /// <summary>API.md's rule for crossing copies: a deleted message stays deleted, and an earlier editedAt is an older copy.</summary>
-    private static bool IsOlder(bool deleted, string? editedAt, bool shownDeleted, string? shownEditedAt) =>
-        (shownDeleted && !deleted) ||
-        (shownEditedAt is not null && (editedAt is null || DateTimeOffset.Parse(editedAt, System.Globalization.CultureInfo.InvariantCulture) < DateTimeOffset.Parse(shownEditedAt, System.Globalization.CultureInfo.InvariantCulture)));
 
     private static async Task<HttpResponseMessage> Get(HttpClient http, string accessToken, string path)
     {

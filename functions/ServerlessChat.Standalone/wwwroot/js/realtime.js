@@ -13,6 +13,8 @@ let hooks = { onConnected: () => {}, onSignal: () => {} };
 // true / false once GET /api/sync answered; null before.
 let syncAvailable = null;
 let syncing = null;
+// Stored-state events that arrived while a sync was out, applied after its answer (see sync()).
+let held = [];
 
 /**
  * Connects. `onConnected` runs after every (re)connect (to reload what the API has, when sync cannot tell),
@@ -31,7 +33,8 @@ export async function start(options) {
   // Handlers return nothing: a value returned would be taken for a client result the server never asked for.
   for (const name of STORED_EVENTS) {
     current.on(name, (data) => {
-      store.apply(name, data);
+      if (syncing && data && data.cursor != null) held.push([name, data]);
+      else store.apply(name, data);
     });
   }
   current.on("callSignal", (signal) => {
@@ -107,6 +110,9 @@ export async function primeSync() {
  * has applied). 404: this API has no sync, and the reload in onConnected is all there is. 410: the cursor is
  * older than the kept history; start again from now (onConnected has reloaded the conversations).
  * Without a cursor yet, the server's current one (from `ready`, or sync without since) is the start.
+ * An answer may have been read before a live event that reaches the page first, and would bring back the older
+ * state under a cursor not yet applied; so live events wait for the answer, and then the store skips those it
+ * covered (by cursor) and applies the newer ones.
  */
 export function sync(readyCursor) {
   if (syncAvailable === false) return Promise.resolve();
@@ -134,6 +140,9 @@ export function sync(readyCursor) {
       } else if (!(error instanceof ApiError && error.status === 401)) console.warn("Sync failed", error);
     } finally {
       syncing = null;
+      const waiting = held;
+      held = [];
+      for (const [name, data] of waiting) store.apply(name, data);
     }
   })();
   return syncing;
