@@ -125,8 +125,15 @@ public sealed partial class StandaloneHost : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The host exited during start:\n" + string.Join('\n', lines)));
+        // WaitForExitAsync completes only once both output streams are read to their end (the Exited event can come
+        // before the last lines), so the message carries everything the host printed.
+        _ = process.WaitForExitAsync().ContinueWith(_ =>
+        {
+            lock (lines)
+            {
+                listening.TrySetException(new InvalidOperationException("The host exited during start:\n" + string.Join('\n', lines)));
+            }
+        }, TaskScheduler.Default);
 
         Uri address;
         try
