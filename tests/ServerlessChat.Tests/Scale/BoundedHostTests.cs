@@ -114,16 +114,21 @@ public sealed partial class BoundedHostTests
             await Task.WhenAll(firstArrivals.Values.Select(a => a.Task)).WaitAsync(Timeout);
 
             // A sentinel behind every message: once it is in, nothing else is on its way, so a duplicate would show.
-            var sentinel = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            connections[0].Connection.On<JsonElement>(ChatHub.NewMessage, m =>
+            // It reaches the receiver and, as the echo, the sender: both are awaited.
+            var sentinels = connections.Take(2).Select(c =>
             {
-                if (m.GetProperty("content").GetString() == "sentinel")
+                var sentinel = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                c.Connection.On<JsonElement>(ChatHub.NewMessage, m =>
                 {
-                    sentinel.TrySetResult();
-                }
-            });
+                    if (m.GetProperty("content").GetString() == "sentinel")
+                    {
+                        sentinel.TrySetResult();
+                    }
+                });
+                return sentinel.Task;
+            }).ToList();
             await SendAsync(indexes[1], indexes[0], "sentinel");
-            await sentinel.Task.WaitAsync(Timeout);
+            await Task.WhenAll(sentinels).WaitAsync(Timeout);
             // Each got the message sent to it and the echo of its own (newMessage goes to the sender's connections too).
             for (var i = 0; i < indexes.Count; i++)
             {
