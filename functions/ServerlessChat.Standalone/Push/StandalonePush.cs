@@ -35,34 +35,12 @@ public sealed class InProcessPushQueue : IPushQueue
 }
 
 /// <summary>Pushes queued messages, several at a time so that one slow push service does not hold up the rest.</summary>
-public sealed partial class PushWorker(InProcessPushQueue queue, PushDispatcher dispatcher, ILogger<PushWorker> logger) : BackgroundService
+public sealed partial class PushWorker(InProcessPushQueue queue, PushDispatcher dispatcher, ILogger<PushWorker> logger)
+    : ChannelWorker<PushJob>(queue.Reader, concurrency: 8)
 {
-    private const int Concurrency = 8;
+    protected override Task HandleAsync(PushJob job, CancellationToken ct) => dispatcher.HandleAsync(job, ct);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => ConsumeAsync(stoppingToken)));
-
-    private async Task ConsumeAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var job in queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                try
-                {
-                    await dispatcher.HandleAsync(job, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    LogJobFailed(logger, e, job.MessageId);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override void OnFailed(PushJob job, Exception error) => LogJobFailed(logger, error, job.MessageId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Push job for message {MessageId} failed")]
     private static partial void LogJobFailed(ILogger logger, Exception exception, string messageId);
