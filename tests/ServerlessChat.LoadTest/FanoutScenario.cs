@@ -22,7 +22,8 @@ internal static class FanoutScenario
 {
     public sealed record Settings(
         int Users, int GroupSize, int Groups, int ConnectConcurrency, int HostOpenFiles, int StartRate, int P99Limit,
-        int StepSeconds, int MaxSteps, int Seconds, int MaxInFlight, IReadOnlyList<string> Relays, int IdleSeconds);
+        int StepSeconds, int MaxSteps, int Seconds, int MaxInFlight, IReadOnlyList<string> Relays, int IdleSeconds,
+        IReadOnlyDictionary<string, string?> HostSettings);
 
     public static async Task<int> RunAsync(Settings settings)
     {
@@ -109,6 +110,7 @@ internal static class FanoutScenario
 
         // 1. The standalone host, its own open-files limit, rate limits out of the way.
         double appBest;
+        string? appMessage;
         var hostSettings = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -117,18 +119,26 @@ internal static class FanoutScenario
             ["RateLimiting__PermitsPerMinute"] = "1000000",
             ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
         };
+        foreach (var (key, value) in settings.HostSettings)
+        {
+            hostSettings[key] = value;
+        }
+
         await using (var host = await StandaloneHost.StartAsync(hostSettings, data, settings.HostOpenFiles))
         {
             Console.WriteLine($"host: {host.BaseAddress} (pid {host.ProcessId}, open files {settings.HostOpenFiles}); connecting {settings.Users:N0} users, {settings.ConnectConcurrency} at a time");
             await using var app = await AppTarget.StartAsync(host.BaseAddress, host.ProcessId, users, members, settings.MaxInFlight, settings.ConnectConcurrency);
             Console.WriteLine($"app: {app.Groups.Count} group(s) of {settings.GroupSize}; host RSS {ProcStats.ResidentMegabytes(host.ProcessId):N0} MB");
             appBest = await MeasureAsync(app, settings.StartRate, null);
+            appMessage = app.SampleMessage;
         }
+
+        Console.WriteLine($"relay-http relays events shaped as the app's ({System.Text.Encoding.UTF8.GetByteCount(appMessage ?? "")} bytes before SignalR's framing): {appMessage}");
 
         // 2. The floors, on the same machine after the host has gone.
         foreach (var relay in settings.Relays)
         {
-            await using var target = await RelayTarget.StartAsync(users, members, httpIn: relay == "http", settings.MaxInFlight, settings.ConnectConcurrency);
+            await using var target = await RelayTarget.StartAsync(users, members, httpIn: relay == "http", settings.MaxInFlight, settings.ConnectConcurrency, appMessage);
             Console.WriteLine($"{target.Name}: pid {target.ProcessId}, {target.Groups.Count} group(s)");
             await MeasureAsync(target, (int)appBest, appBest);
         }
@@ -140,7 +150,7 @@ internal static class FanoutScenario
     }
 
     private static string Describe(RunResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Rate:N0} msg/s offered, {r.Acknowledged:N0}/{r.Sent:N0} acked, {r.DeliveriesPerSecond:N0} deliveries/s, p50 {r.P50:N1} p99 {r.P99:N1} max {r.Max:N0} ms, worst member p99 {r.WorstRecipientP99:N1} ms, answer p99 {r.AnswerP99:N1} ms, missing {r.Lost}, dup {r.Duplicates}, misdelivered {r.Misdelivered}, errors {r.Errors}, skipped {r.Skipped}; CPU server {r.Cpu[0]:N0}% client {r.Cpu[1]:N0}% machine {r.MachineCpu:N0}%, server {r.ServerMicrosPerDelivery:N1} us a delivery");
+        $"{r.Rate:N0} msg/s offered, {r.Acknowledged:N0}/{r.Sent:N0} acked, {r.DeliveriesPerSecond:N0} deliveries/s, p50 {r.P50:N1} p99 {r.P99:N1} max {r.Max:N0} ms, worst member p99 {r.WorstRecipientP99:N1} ms, answer p99 {r.AnswerP99:N1} ms, missing {r.Lost}, dup {r.Duplicates}, misdelivered {r.Misdelivered}, errors {r.Errors}, skipped {r.Skipped}; CPU server {r.Cpu[0]:N0}% client {r.Cpu[1]:N0}% machine {r.MachineCpu:N0}%, server {r.ServerMicrosPerDelivery:N1} us a delivery, client {r.ClientMicrosPerDelivery:N1}");
 
     private static void PrintTable(Settings settings, List<FanoutRow> rows)
     {
@@ -149,11 +159,11 @@ internal static class FanoutScenario
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Fan-out: {settings.Users:N0} users connected over WebSockets, {settings.Groups} group(s) of {settings.GroupSize} ({settings.GroupSize - 1} deliveries a message, the sender's own echo not counted), one sender a group; full runs {settings.Seconds} s, ramp steps {settings.StepSeconds} s; {Environment.ProcessorCount} cores shared by server, client and anything else running."));
-        Console.WriteLine("relay-http = bare ASP.NET Core SignalR hub taking each message as an HTTP POST (the floor for the app); relay = the same hub taking it as a hub invocation. CPU in % of one core.");
+        Console.WriteLine("relay-http = bare ASP.NET Core SignalR hub taking each message as an HTTP POST and relaying it as it is (the floor for the app), in the app's message shape and size; relay = the same hub taking just the content as a hub invocation. CPU in % of one core.");
         Console.WriteLine("vs floor: deliveries/s against relay-http's best; CPU/delivery against relay-http at the app's rate.");
         Console.WriteLine();
-        Console.WriteLine("| target | run | msg/s offered | acked / sent | deliveries/s | delivered / expected | missing | dup | misdelivered | p50 ms | p99 ms | max ms | worst member p99 ms | answer p99 ms | CPU % server / client / machine | server idle CPU % | server us/delivery (above idle) | deliveries/s vs floor | CPU/delivery vs floor (above idle) | server peak MB | holds |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        Console.WriteLine("| target | run | msg/s offered | acked / sent | deliveries/s | delivered / expected | missing | dup | misdelivered | p50 ms | p99 ms | max ms | worst member p99 ms | answer p99 ms | CPU % server / client / machine | server idle CPU % | server us/delivery (above idle) | client us/delivery | deliveries/s vs floor | CPU/delivery vs floor (above idle) | server peak MB | holds |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var row in rows)
         {
             var r = row.Result;
@@ -162,7 +172,7 @@ internal static class FanoutScenario
                 ? string.Create(CultureInfo.InvariantCulture, $"{r.ServerMicrosPerDelivery / floorSame.Result.ServerMicrosPerDelivery:N2}x ({row.MicrosPerDeliveryAboveIdle / floorSame.MicrosPerDeliveryAboveIdle:N2}x)")
                 : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Target} | {row.Run} | {r.Rate:N0} | {r.Acknowledged:N0} / {r.Sent:N0} | {r.DeliveriesPerSecond:N0} | {r.Deliveries:N0} / {(long)r.Acknowledged * r.Fanout:N0} | {r.Lost} | {r.Duplicates} | {r.Misdelivered} | {r.P50:N1} | {r.P99:N1} | {r.Max:N0} | {r.WorstRecipientP99:N1} | {r.AnswerP99:N1} | {r.Cpu[0]:N0} / {r.Cpu[1]:N0} / {r.MachineCpu:N0} | {row.IdleCpu:N1} | {r.ServerMicrosPerDelivery:N1} ({row.MicrosPerDeliveryAboveIdle:N1}) | {throughput} | {cpu} | {row.PeakMegabytes:N0} | {(row.Holds is null ? "" : row.Holds.Value ? "yes" : "no")} |"));
+                $"| {row.Target} | {row.Run} | {r.Rate:N0} | {r.Acknowledged:N0} / {r.Sent:N0} | {r.DeliveriesPerSecond:N0} | {r.Deliveries:N0} / {(long)r.Acknowledged * r.Fanout:N0} | {r.Lost} | {r.Duplicates} | {r.Misdelivered} | {r.P50:N1} | {r.P99:N1} | {r.Max:N0} | {r.WorstRecipientP99:N1} | {r.AnswerP99:N1} | {r.Cpu[0]:N0} / {r.Cpu[1]:N0} / {r.MachineCpu:N0} | {row.IdleCpu:N1} | {r.ServerMicrosPerDelivery:N1} ({row.MicrosPerDeliveryAboveIdle:N1}) | {r.ClientMicrosPerDelivery:N1} | {throughput} | {cpu} | {row.PeakMegabytes:N0} | {(row.Holds is null ? "" : row.Holds.Value ? "yes" : "no")} |"));
         }
     }
 

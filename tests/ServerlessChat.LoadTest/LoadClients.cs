@@ -142,6 +142,7 @@ internal sealed class AppTarget : IChatTarget
     private readonly HttpClient _http;
     private readonly IReadOnlyList<LoadUser> _users;
     private HubConnection[] _connections = [];
+    private string? _sampleMessage;
 
     private AppTarget(Uri baseAddress, int processId, IReadOnlyList<LoadUser> users, int maxInFlight)
     {
@@ -159,6 +160,12 @@ internal sealed class AppTarget : IChatTarget
     public int ProcessId { get; }
 
     public IReadOnlyList<LoadGroup> Groups { get; private set; } = [];
+
+    /// <summary>
+    /// The body of the first message the host created: the same message its newMessage event carries to every
+    /// member (the answer and the event are one DTO), so a floor can relay events of the same size.
+    /// </summary>
+    public string? SampleMessage => Volatile.Read(ref _sampleMessage);
 
     public static async Task<AppTarget> StartAsync(
         Uri baseAddress, int processId, IReadOnlyList<LoadUser> users, IReadOnlyList<int[]> groupMembers, int maxInFlight, int connectConcurrency = 16)
@@ -220,25 +227,39 @@ internal sealed class AppTarget : IChatTarget
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _users[sender].AccessToken);
         using var response = await _http.SendAsync(request);
-        return response.StatusCode == HttpStatusCode.Created;
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _sampleMessage) is null)
+        {
+            Interlocked.CompareExchange(ref _sampleMessage, await response.Content.ReadAsStringAsync(), null);
+        }
+
+        return true;
     }
 }
 
 /// <summary>
 /// The same users and groups on the bare relay. A message is a hub invocation on the sender's connection
-/// ("relay"), or with <c>httpIn</c> a group message is an HTTP POST like the app's ("relay-http").
+/// ("relay"), or with <c>httpIn</c> a group message is an HTTP POST like the app's ("relay-http"). Given the
+/// app's own message as a template, relay-http posts and relays events of that shape and size with only the
+/// content changed, so its members receive and parse the same bytes as the app's; without one, just the content.
 /// </summary>
 internal sealed class RelayTarget : IChatTarget
 {
     private readonly System.Diagnostics.Process _process;
     private readonly IReadOnlyList<LoadUser> _users;
     private readonly HttpClient? _http;
+    private readonly (string Before, string After) _event;
     private HubConnection[] _connections = [];
 
-    private RelayTarget(System.Diagnostics.Process process, IReadOnlyList<LoadUser> users, Uri address, bool httpIn, int maxInFlight)
+    private RelayTarget(System.Diagnostics.Process process, IReadOnlyList<LoadUser> users, Uri address, bool httpIn, int maxInFlight, string? template)
     {
         _process = process;
         _users = users;
+        _event = Template(template);
         _http = httpIn
             ? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = maxInFlight, UseCookies = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) }
             : null;
@@ -251,10 +272,11 @@ internal sealed class RelayTarget : IChatTarget
     public IReadOnlyList<LoadGroup> Groups { get; private set; } = [];
 
     public static async Task<RelayTarget> StartAsync(
-        IReadOnlyList<LoadUser> users, IReadOnlyList<int[]> groupMembers, bool httpIn = false, int maxInFlight = 400, int connectConcurrency = 16)
+        IReadOnlyList<LoadUser> users, IReadOnlyList<int[]> groupMembers, bool httpIn = false, int maxInFlight = 400, int connectConcurrency = 16,
+        string? template = null)
     {
         var (process, address) = await RelayServer.StartAsync();
-        var target = new RelayTarget(process, users, address, httpIn, maxInFlight);
+        var target = new RelayTarget(process, users, address, httpIn, maxInFlight, template);
         target._connections = await LoadClients.ConnectAllAsync(users, connectConcurrency, user => RelayServer.Connection(address, user.Id), _ => Task.CompletedTask);
         var groups = groupMembers.Select((members, g) => new LoadGroup($"group-{g}", members)).ToList();
         foreach (var group in groups)
@@ -277,13 +299,23 @@ internal sealed class RelayTarget : IChatTarget
         if (_http is not null)
         {
             // Contents are plain ASCII without quotes or backslashes, as the app target's bodies.
-            using var body = new StringContent($$"""{"content":"{{content}}"}""", Encoding.UTF8, "application/json");
+            using var body = new StringContent($"{_event.Before}\"{content}\"{_event.After}", Encoding.UTF8, "application/json");
             using var response = await _http.PostAsync(RelayServer.GroupPostPath.Replace("{group}", group.Id, StringComparison.Ordinal), body);
             return response.StatusCode == HttpStatusCode.Created;
         }
 
         await _connections[sender].InvokeAsync(nameof(RelayHub.SendToGroup), group.Id, content);
         return true;
+    }
+
+    /// <summary>The JSON of <paramref name="template"/> (or of just a content) split where the content's string goes.</summary>
+    private static (string Before, string After) Template(string? template)
+    {
+        const string Marker = "relay-content-goes-here";
+        var message = template is null ? new JsonObject() : JsonNode.Parse(template)!.AsObject();
+        message["content"] = Marker;
+        var parts = message.ToJsonString().Split($"\"{Marker}\"");
+        return (parts[0], parts[1]);
     }
 
     public async ValueTask DisposeAsync()

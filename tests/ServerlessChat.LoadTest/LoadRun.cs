@@ -304,6 +304,9 @@ internal sealed record RunResult(
     /// <summary>Server CPU time per delivery to a recipient, in microseconds.</summary>
     public double ServerMicrosPerDelivery => Deliveries == 0 ? double.NaN : CpuSeconds[0] * 1e6 / Deliveries;
 
+    /// <summary>This load client's CPU time per delivery, in microseconds: receiving and parsing each event (and sending).</summary>
+    public double ClientMicrosPerDelivery => Deliveries == 0 ? double.NaN : CpuSeconds[1] * 1e6 / Deliveries;
+
     public bool Holds(double p99Limit) =>
         Errors == 0 && Skipped == 0 && Lost == 0 && Duplicates == 0 && Misdelivered == 0 && P99 <= p99Limit
         && DeliveriesPerSecond >= 0.9 * Rate * Fanout;

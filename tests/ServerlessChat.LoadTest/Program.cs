@@ -10,7 +10,7 @@
 // relay that takes the message as an HTTP POST (and, with --relays http,hub, the one that takes a hub invocation):
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario fanout [--users 2048] [--group-size 256] [--groups 1]
 //     [--start-rate 20] [--p99-ms 250] [--seconds 10] [--step-seconds 5] [--max-steps 8] [--relays http] [--connect-concurrency 64]
-//     [--host-open-files 20000] [--idle-seconds 10]
+//     [--host-open-files 20000] [--idle-seconds 10] [--host-setting KEY=VALUE ...]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -23,11 +23,12 @@ if (args.Contains(RelayServer.Argument))
     return 0;
 }
 
+// Settings for the host process as KEY=VALUE (environment variables), e.g. --host-setting DOTNET_gcServer=0.
+var hostSettings = args.Select((a, i) => (a, i)).Where(x => x.a == "--host-setting" && x.i + 1 < args.Length)
+    .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
+
 if (StringArg("--scenario") == "connections")
 {
-    // Settings for the host process as KEY=VALUE (environment variables), e.g. --host-setting DOTNET_gcServer=0.
-    var hostSettings = args.Select((a, i) => (a, i)).Where(x => x.a == "--host-setting" && x.i + 1 < args.Length)
-        .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
     return await ConnectionsScenario.RunAsync(IntArg("--users", 10_000), IntArg("--group-size", 50), IntArg("--connect-concurrency", 64),
         IntArg("--host-open-files", 20_000), IntArg("--hold-seconds", 0), hostSettings);
 }
@@ -38,7 +39,7 @@ if (StringArg("--scenario") == "fanout")
         IntArg("--users", 2048), IntArg("--group-size", 256), IntArg("--groups", 1), IntArg("--connect-concurrency", 64),
         IntArg("--host-open-files", 20_000), IntArg("--start-rate", 20), IntArg("--p99-ms", 250), IntArg("--step-seconds", 5),
         IntArg("--max-steps", 8), IntArg("--seconds", 10), IntArg("--max-in-flight", 400),
-        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10)));
+        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10), hostSettings));
 }
 
 var userCount = IntArg("--users", 1000);

@@ -24,7 +24,7 @@ internal static class RelayServer
 
     private const string HubPath = "/relay";
 
-    /// <summary>POST <c>{"content": "..."}</c> here sends it to the SignalR group {group}; answers 201 once handed to the group.</summary>
+    /// <summary>POST a message (a JSON object with at least a content) here to send it as it is to the SignalR group {group}; answers 201 once handed to the group.</summary>
     public const string GroupPostPath = "relay/groups/{group}/messages";
     private const string ListeningPrefix = "relay listening on: ";
 
@@ -39,7 +39,7 @@ internal static class RelayServer
         await using var app = builder.Build();
         app.UseWebSockets();
         app.MapHub<RelayHub>(HubPath);
-        app.MapPost(GroupPostPath, async (string group, RelayMessage message, IHubContext<RelayHub> hub) =>
+        app.MapPost(GroupPostPath, async (string group, System.Text.Json.JsonElement message, IHubContext<RelayHub> hub) =>
         {
             await hub.Clients.Group(group).SendAsync(LoadClients.NewMessage, message);
             return Results.StatusCode(StatusCodes.Status201Created);
