@@ -10,7 +10,7 @@
 // relay that takes the message as an HTTP POST (and, with --relays http,hub, the one that takes a hub invocation):
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario fanout [--users 2048] [--group-size 256] [--groups 1]
 //     [--start-rate 20] [--p99-ms 250] [--seconds 10] [--step-seconds 5] [--max-steps 8] [--relays http] [--connect-concurrency 64]
-//     [--host-open-files 20000] [--idle-seconds 10] [--host-setting KEY=VALUE ...]
+//     [--host-open-files 20000] [--idle-seconds 10] [--host-setting KEY=VALUE ...] [--ramp-factor 1.5]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -21,6 +21,13 @@ if (args.Contains(RelayServer.Argument))
 {
     await RelayServer.RunAsync();
     return 0;
+}
+
+RateRamp.Factor = StringArg("--ramp-factor") is { } factor ? double.Parse(factor, CultureInfo.InvariantCulture) : RateRamp.Factor;
+if (RateRamp.Factor <= 1)
+{
+    Console.Error.WriteLine("--ramp-factor must be above 1.");
+    return 2;
 }
 
 // Settings for the host process as KEY=VALUE (environment variables), e.g. --host-setting DOTNET_gcServer=0.

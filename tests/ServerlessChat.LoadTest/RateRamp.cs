@@ -6,7 +6,8 @@ namespace ServerlessChat.LoadTest;
 /// </summary>
 internal static class RateRamp
 {
-    public const double Factor = 1.5;
+    /// <summary>The step between rates tried: 1.5 by default, <c>--ramp-factor</c> for a finer search (more steps).</summary>
+    public static double Factor { get; set; } = 1.5;
 
     /// <summary>The best rate that held, or the last one tried if none did; <paramref name="step"/> runs one rate and says whether it held.</summary>
     public static async Task<double> FindAsync(double start, int maxSteps, Func<double, Task<bool>> step)
