@@ -26,6 +26,7 @@ builder.Services.AddChatOpenApi();
 
 var app = builder.Build();
 
+app.UseHostLimits();
 app.UseHttpLogging();
 app.UseChatErrors();
 app.UseStatusCodePages();

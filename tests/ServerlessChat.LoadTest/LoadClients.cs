@@ -70,7 +70,9 @@ internal static class LoadClients
                     await connection.DisposeAsync();
                     await Task.Delay(TimeSpan.FromSeconds(5), ct);
                 }
-                catch (Exception error) when (error is HttpRequestException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException)
+                // AggregateException: the SignalR client's "no transport worked", e.g. a WebSocket request the host
+                // closed at accept because it was at its HTTP connection cap.
+                catch (Exception error) when (error is HttpRequestException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException or AggregateException)
                 {
                     if (Interlocked.Increment(ref failed) <= 5)
                     {

@@ -34,6 +34,26 @@ public static partial class HostLimits
         return builder;
     }
 
+    /// <summary>
+    /// Answers every negotiate (<c>POST /api/negotiate</c> and the hubs' own) with <c>Connection: close</c>. A
+    /// connecting client's negotiate is often the only request on its socket before the WebSocket opens on
+    /// another (each SignalR client owns its HTTP client; a fresh page has no idle socket to reuse). Kept alive,
+    /// every such socket held an HTTP slot for the keep-alive timeout: 10,000 clients connecting at about 270 a
+    /// second filled the HTTP budget with idle sockets, and Kestrel closed the WebSocket requests of the next ones
+    /// at accept. Closed after the answer, a storm holds only the requests in flight.
+    /// </summary>
+    public static IApplicationBuilder UseHostLimits(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method)
+                && context.Request.Path.Value?.EndsWith("/negotiate", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                context.Response.Headers.Connection = "close";
+            }
+
+            return next(context);
+        });
+
     [LoggerMessage(LogLevel.Information,
         "Limits: open files {OpenFilesLimit} ({OpenFiles} open at start), {AvailableMegabytes} MB available; at most {HttpConnections} HTTP connections and {HubConnections} hub connections")]
     private static partial void LogBudget(ILogger logger, long? openFilesLimit, int openFiles, long availableMegabytes, int httpConnections, int hubConnections);

@@ -43,6 +43,26 @@ public sealed class RealtimeEventsTests(RealtimeHostFixture fixture) : IAsyncLif
     }
 
     [Fact]
+    public async Task NegotiatesCloseTheirSocketAfterTheAnswerAndOtherRequestsKeepTheirsAlive()
+    {
+        var user = await RegisterAsync();
+        using var negotiated = await user.PostAsync("api/negotiate?negotiateVersion=1", null);
+        var answer = await ChatApiClient.ReadAsync(negotiated, HttpStatusCode.OK);
+        Assert.True(negotiated.Headers.ConnectionClose, "POST /api/negotiate answers Connection: close");
+
+        // The hub's own negotiate, as the SignalR client sends it after the redirect.
+        using var hubNegotiate = new HttpRequestMessage(HttpMethod.Post, "hubs/chat/negotiate?negotiateVersion=1");
+        hubNegotiate.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (string)answer["accessToken"]!);
+        using var hubAnswer = await Host.Client.SendAsync(hubNegotiate);
+        Assert.Equal(HttpStatusCode.OK, hubAnswer.StatusCode);
+        Assert.True(hubAnswer.Headers.ConnectionClose, "the hub's negotiate answers Connection: close");
+
+        using var me = await user.GetAsync("api/users/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.NotEqual(true, me.Headers.ConnectionClose);
+    }
+
+    [Fact]
     public async Task TheHubRefusesApiAccessTokensAndMissingTokens()
     {
         var user = await RegisterAsync();
