@@ -23,7 +23,7 @@ internal static class FanoutScenario
     public sealed record Settings(
         int Users, int GroupSize, int Groups, int ConnectConcurrency, int HostOpenFiles, int StartRate, int P99Limit,
         int StepSeconds, int MaxSteps, int Seconds, int MaxInFlight, IReadOnlyList<string> Relays, int IdleSeconds,
-        IReadOnlyDictionary<string, string?> HostSettings);
+        IReadOnlyDictionary<string, string?> HostSettings, int WarmupSeconds, int? WarmupRate);
 
     public static async Task<int> RunAsync(Settings settings)
     {
@@ -73,8 +73,12 @@ internal static class FanoutScenario
 
         async Task<double> MeasureAsync(IChatTarget target, int start, double? compareAt)
         {
-            var warmUp = await RunAsync(target, start, settings.StepSeconds);
-            Console.WriteLine($"-- {target.Name} warm-up (not counted): {Describe(warmUp)}");
+            // Long enough for the hot paths to reach their final tier: a fresh process compiles them again while it
+            // serves, on the same two cores, and the app has more of them than a relay.
+            // At a rate the cold process can take (--warmup-rate): an overload leaves a backlog in every member's
+            // buffer that the first measured steps would still be paying for.
+            var warmUp = await RunAsync(target, Math.Min(settings.WarmupRate ?? start, start), settings.WarmupSeconds);
+            Console.WriteLine($"-- {target.Name} warm-up {settings.WarmupSeconds} s (not counted): {Describe(warmUp)}");
 
             // What the server spends with everyone connected and nothing sent (keep-alives, presence sweeps,
             // checkpoints): part of each run's CPU, which "above idle" takes out again.

@@ -46,7 +46,8 @@ if (StringArg("--scenario") == "fanout")
         IntArg("--users", 2048), IntArg("--group-size", 256), IntArg("--groups", 1), IntArg("--connect-concurrency", 64),
         IntArg("--host-open-files", 20_000), IntArg("--start-rate", 20), IntArg("--p99-ms", 250), IntArg("--step-seconds", 5),
         IntArg("--max-steps", 8), IntArg("--seconds", 10), IntArg("--max-in-flight", 400),
-        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10), hostSettings));
+        (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10), hostSettings,
+        IntArg("--warmup-seconds", IntArg("--step-seconds", 5)), StringArg("--warmup-rate") is { } warmupRate ? int.Parse(warmupRate, CultureInfo.InvariantCulture) : null));
 }
 
 var userCount = IntArg("--users", 1000);

@@ -33,7 +33,7 @@ public static class RealtimeApi
 
     public static async Task<NoContent> PresenceHeartbeat(Caller caller, PresenceService presence, IRealtimePublisher realtime, CancellationToken ct)
     {
-        await realtime.PublishAsync(await presence.HeartbeatAsync(caller.UserId, ct), ct);
+        await realtime.PublishAsync(await presence.HeartbeatAsync([caller.UserId], ct), ct);
         return TypedResults.NoContent();
     }
 }

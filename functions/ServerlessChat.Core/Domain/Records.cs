@@ -59,7 +59,16 @@ public sealed record ConversationRecord(
     IReadOnlyList<string> Participants,
     string? GroupId,
     string LastMessageId,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The conversation as this message leaves it: its latest, updated when the message was sent.</summary>
+    public static ConversationRecord LatestOf(MessageRecord message) => new(
+        message.ConversationId,
+        message.GroupId is null ? [message.SenderId, message.ReceiverId!] : [],
+        message.GroupId,
+        message.Id,
+        message.CreatedAt);
+}
 
 public sealed record RefreshTokenRecord(
     string TokenHash,

@@ -109,9 +109,6 @@ public sealed class MessageService(
             await attachments.ReleaseAsync(messageId);
         }
 
-        // Also on a repeat: if the first attempt stopped between the two writes, this completes it.
-        await ChatTelemetry.StoreAsync("conversations.touch", () => conversations.TouchAsync(new ConversationRecord(conversation.Id, conversation.Participants, groupId, stored.Id, stored.CreatedAt), ct));
-
         if (!created)
         {
             // A repeat answers with the stored message as it stands now, read state included.

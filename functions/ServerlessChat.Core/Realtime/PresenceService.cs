@@ -25,12 +25,30 @@ public sealed class PresenceService(IPresenceStore store, ChatContacts contacts,
         ChangeAsync(userId, now => store.DisconnectedAsync(userId, now, ct), ct);
 
     /// <summary>
-    /// The client is still there. A user whose count was reset by <see cref="ExpireStaleAsync"/> (its heartbeats
-    /// were late) counts one connection again: a heartbeat comes from a live client, and with a lost count it
-    /// would stay offline until it reconnected.
+    /// The clients of these users are still there: one read and one write for all of them, so a host can vouch for
+    /// its thousands of connected users at once. A user whose count was reset by <see cref="ExpireStaleAsync"/> (its
+    /// heartbeats were late) counts one connection again: a heartbeat comes from a live client, and with a lost
+    /// count it would stay offline until it reconnected.
     /// </summary>
-    public Task<IReadOnlyList<RealtimeAction>> HeartbeatAsync(string userId, CancellationToken ct) =>
-        ChangeAsync(userId, async now => await store.HeartbeatAsync(userId, now, ct) ?? await store.ConnectedAsync(userId, now, ct), ct);
+    public async Task<IReadOnlyList<RealtimeAction>> HeartbeatAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var now = time.GetStoredNow();
+        var wasOnline = (await store.GetAsync(userIds, ct)).Where(r => IsOnline(r, now)).Select(r => r.UserId).ToHashSet(StringComparer.Ordinal);
+        var refreshed = await store.HeartbeatAsync(userIds, now, ct);
+        var actions = new List<RealtimeAction>();
+        foreach (var record in refreshed.Where(r => !wasOnline.Contains(r.UserId)))
+        {
+            actions.AddRange(await AnnounceAsync(ToDto(record, now), ct));
+        }
+
+        var counted = refreshed.Select(r => r.UserId).ToHashSet(StringComparer.Ordinal);
+        foreach (var userId in userIds.Distinct(StringComparer.Ordinal).Where(id => !counted.Contains(id)))
+        {
+            actions.AddRange(await ConnectedAsync(userId, ct));
+        }
+
+        return actions;
+    }
 
     /// <summary>
     /// Turns offline the users whose heartbeats stopped without a disconnect event (a crashed instance, a lost

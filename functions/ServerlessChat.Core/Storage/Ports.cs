@@ -26,7 +26,9 @@ public interface IMessageStore
     /// <summary>
     /// Stores the message, or, when the same sender already stored one with the same clientMessageId, stores
     /// nothing and returns that one with <c>Created = false</c>.
-    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write.
+    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write. Either way the
+    /// returned message becomes the latest of its conversation (as <see cref="IConversationStore.TouchAsync"/>,
+    /// never backwards), so a repeat completes a first attempt that stopped halfway.
     /// </summary>
     Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct);
     /// <summary>The messages of one conversation with these ids (one partition, no scan).</summary>
@@ -186,8 +188,12 @@ public interface IPresenceStore
     Task<PresenceRecord> ConnectedAsync(string userId, DateTimeOffset at, CancellationToken ct);
     /// <summary>Counts one connection fewer (never below zero); returns the record after the change.</summary>
     Task<PresenceRecord> DisconnectedAsync(string userId, DateTimeOffset at, CancellationToken ct);
-    /// <summary>Keeps lastSeenAt fresh for a user with open connections; returns null when the user has none.</summary>
-    Task<PresenceRecord?> HeartbeatAsync(string userId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Keeps lastSeenAt fresh for those of the users who have open connections, in one write however many are
+    /// given (a host vouches for all its connected users at once); returns their records after the change. Users
+    /// with no connection counted are left out.
+    /// </summary>
+    Task<IReadOnlyList<PresenceRecord>> HeartbeatAsync(IReadOnlyCollection<string> userIds, DateTimeOffset at, CancellationToken ct);
     Task<IReadOnlyList<PresenceRecord>> GetAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
     /// <summary>Sets to zero the connections of users not seen since <paramref name="cutoff"/> and returns them: their disconnect events were missed.</summary>
     Task<IReadOnlyList<PresenceRecord>> ExpireAsync(DateTimeOffset cutoff, CancellationToken ct);

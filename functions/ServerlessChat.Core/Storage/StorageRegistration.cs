@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
+using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Storage.Mongo;
 using ServerlessChat.Core.Storage.Sqlite;
 
@@ -58,7 +59,8 @@ public static class StorageRegistration
         services.AddSingleton<IConversationStore, SqliteConversationStore>();
         services.AddSingleton<IGroupStore, SqliteGroupStore>();
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
-        services.AddSingleton<IRateLimitCounterStore, SqliteRateLimitCounterStore>();
+        // The embedded store's host is one process: its counters stay in memory (see ProcessRateLimitCounterStore).
+        services.AddSingleton<IRateLimitCounterStore, ProcessRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
         services.AddSingleton<IAttachmentStore, SqliteAttachmentStore>();
         services.AddSingleton<SqliteChangeLog>();

@@ -12,6 +12,8 @@ public sealed partial class PresenceSweeper(
     IConnectionRegistry registry, PresenceService presence, IRealtimePublisher publisher, IOptions<PresenceOptions> options, TimeProvider time,
     ILogger<PresenceSweeper> logger) : BackgroundService
 {
+    private const int SweepChunk = 500;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
@@ -31,9 +33,10 @@ public sealed partial class PresenceSweeper(
     private async Task SweepAsync(CancellationToken ct)
     {
         await registry.RefreshAsync(ct);
-        foreach (var userId in registry.LocalUsers)
+        // In chunks: one read and one write each, and no single write long enough to hold up a burst of sends.
+        foreach (var users in registry.LocalUsers.Chunk(SweepChunk))
         {
-            await publisher.PublishAsync(await presence.HeartbeatAsync(userId, ct), ct);
+            await publisher.PublishAsync(await presence.HeartbeatAsync(users, ct), ct);
         }
 
         await publisher.PublishAsync(await presence.ExpireStaleAsync(ct), ct);

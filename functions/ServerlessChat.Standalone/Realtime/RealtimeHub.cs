@@ -86,7 +86,7 @@ public sealed partial class RealtimeHub(
     public async Task Heartbeat()
     {
         var userId = Context.UserIdentifier!;
-        await publisher.PublishAsync(await presence.HeartbeatAsync(userId, Context.ConnectionAborted), Context.ConnectionAborted);
+        await publisher.PublishAsync(await presence.HeartbeatAsync([userId], Context.ConnectionAborted), Context.ConnectionAborted);
     }
 
     [LoggerMessage(LogLevel.Warning, "Recording the disconnect of user {UserId} failed")]

@@ -128,5 +128,12 @@ public sealed class InstanceFailureTests
         await a.KillAsync();
         var offline = await bobOnB.WaitForAsync(ChatHub.Presence, p => p.Str("userId") == alice.UserId && !p.Bool("online"));
         Assert.NotNull(offline.Str("lastSeenAt"));
+
+        // Bob connected before Alice and is still online: the living instance vouched for him all along, in the
+        // same sweeps that found Alice stale.
+        var bobNow = (await ChatApiClient.ReadAsync(await bob.GetAsync($"api/presence?userIds={bob.UserId}"), HttpStatusCode.OK))["items"]![0]!;
+        Assert.True((bool)bobNow["online"]!);
+        Assert.True(DateTimeOffset.Parse((string)bobNow["lastSeenAt"]!, System.Globalization.CultureInfo.InvariantCulture)
+            > DateTimeOffset.Parse(offline.Str("lastSeenAt")!, System.Globalization.CultureInfo.InvariantCulture).AddSeconds(5));
     }
 }

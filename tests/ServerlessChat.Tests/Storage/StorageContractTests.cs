@@ -213,6 +213,35 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
     }
 
     [SkippableFact]
+    public async Task AnInsertedMessageBecomesTheLatestOfItsConversationAndAnOlderOneNeverTakesItsPlace()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (a, b, groupId) = (NewId(), NewId(), NewId());
+        var older = DirectMessage(a, b, "older");
+        var newer = DirectMessage(b, a, "newer", Unique("client"));
+        var group = GroupMessage(groupId, a);
+
+        await Store.Messages.InsertAsync(newer, default);
+        await Store.Messages.InsertAsync(older, default);
+        await Store.Messages.InsertAsync(group, default);
+
+        var direct = await Store.Conversations.FindAsync(newer.ConversationId, default);
+        Assert.Equal(newer.Id, direct!.LastMessageId);
+        Assert.Equal(newer.CreatedAt, direct.UpdatedAt);
+        Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), direct.Participants.Order(StringComparer.Ordinal));
+        Assert.Equal([newer.Id], (await Store.Conversations.ListAsync(a, [], 10, default)).Select(c => c.LastMessageId));
+        Assert.Equal([newer.Id], (await Store.Conversations.ListAsync(b, [], 10, default)).Select(c => c.LastMessageId));
+        var groupConversation = await Store.Conversations.FindAsync(group.ConversationId, default);
+        Assert.Equal((group.Id, groupId), (groupConversation!.LastMessageId, groupConversation.GroupId));
+        Assert.Equal([group.Id], (await Store.Conversations.ListAsync(NewId(), [groupId], 10, default)).Select(c => c.LastMessageId));
+
+        // A repeat of the newer message stores nothing and leaves the conversation as it is.
+        Assert.False((await Store.Messages.InsertAsync(newer with { Id = NewId(), Content = "again" }, default)).Created);
+        var after = await Store.Conversations.FindAsync(newer.ConversationId, default);
+        Assert.Equal((newer.Id, newer.CreatedAt), (after!.LastMessageId, after.UpdatedAt));
+    }
+
+    [SkippableFact]
     public async Task InsertingAClientMessageIdAgainReturnsTheStoredMessageAndStoresNothingNew()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
@@ -675,13 +704,13 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
 
         Assert.Equal(new PresenceRecord(user, 1, t), await Store.Presence.ConnectedAsync(user, t, default));
         Assert.Equal(new PresenceRecord(user, 2, t.AddSeconds(1)), await Store.Presence.ConnectedAsync(user, t.AddSeconds(1), default));
-        Assert.Equal(new PresenceRecord(user, 2, t.AddSeconds(2)), await Store.Presence.HeartbeatAsync(user, t.AddSeconds(2), default));
+        Assert.Equal([new PresenceRecord(user, 2, t.AddSeconds(2))], await Store.Presence.HeartbeatAsync([user], t.AddSeconds(2), default));
         Assert.Equal(new PresenceRecord(user, 1, t.AddSeconds(3)), await Store.Presence.DisconnectedAsync(user, t.AddSeconds(3), default));
         Assert.Equal(new PresenceRecord(user, 0, t.AddSeconds(4)), await Store.Presence.DisconnectedAsync(user, t.AddSeconds(4), default));
 
         // A disconnect the store never saw connect (or one after expiry) stays at zero.
         Assert.Equal(new PresenceRecord(user, 0, t.AddSeconds(5)), await Store.Presence.DisconnectedAsync(user, t.AddSeconds(5), default));
-        Assert.Null(await Store.Presence.HeartbeatAsync(user, t.AddSeconds(6), default));
+        Assert.Empty(await Store.Presence.HeartbeatAsync([user], t.AddSeconds(6), default));
         Assert.Equal([new PresenceRecord(user, 0, t.AddSeconds(5))], await Store.Presence.GetAsync([user, NewId()], default));
 
         var stranger = NewId();
@@ -703,6 +732,33 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
     }
 
     [SkippableFact]
+    public async Task OneHeartbeatRefreshesEveryConnectedUserGivenAndLeavesOutTheRest()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (first, second, gone, never, other) = (NewId(), NewId(), NewId(), NewId(), NewId());
+        var t = Now();
+        await Store.Presence.ConnectedAsync(first, t, default);
+        await Store.Presence.ConnectedAsync(second, t, default);
+        await Store.Presence.ConnectedAsync(second, t, default);
+        await Store.Presence.ConnectedAsync(gone, t, default);
+        await Store.Presence.DisconnectedAsync(gone, t, default);
+        await Store.Presence.ConnectedAsync(other, t, default);
+
+        var refreshed = await Store.Presence.HeartbeatAsync([first, second, gone, never, second, "not-an-id"], t.AddSeconds(30), default);
+
+        Assert.Equal(
+            [new PresenceRecord(first, 1, t.AddSeconds(30)), new PresenceRecord(second, 2, t.AddSeconds(30))],
+            refreshed.OrderBy(r => r.UserId == first ? 0 : 1));
+        var after = (await Store.Presence.GetAsync([gone, never, other], default)).ToDictionary(p => p.UserId);
+        Assert.Equal(new PresenceRecord(gone, 0, t), after[gone]);
+        Assert.False(after.ContainsKey(never));
+        Assert.Equal(new PresenceRecord(other, 1, t), after[other]);
+
+        // lastSeenAt never goes back, as with every other presence write.
+        Assert.Equal([new PresenceRecord(first, 1, t.AddSeconds(30))], await Store.Presence.HeartbeatAsync([first], t, default));
+    }
+
+    [SkippableFact]
     public async Task ExpiryZeroesOnlyUsersNotSeenSinceTheCutoff()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
@@ -711,7 +767,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         await Store.Presence.ConnectedAsync(stale, now.AddMinutes(-10), default);
         await Store.Presence.ConnectedAsync(stale, now.AddMinutes(-9), default);
         await Store.Presence.ConnectedAsync(fresh, now.AddMinutes(-10), default);
-        await Store.Presence.HeartbeatAsync(fresh, now, default);
+        await Store.Presence.HeartbeatAsync([fresh], now, default);
         await Store.Presence.DisconnectedAsync(offline, now.AddMinutes(-10), default);
 
         var expired = await Store.Presence.ExpireAsync(now.AddMinutes(-5), default);
@@ -753,7 +809,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         Assert.Null(await Store.Groups.FindByIdAsync(id, default));
         Assert.Empty(await Store.Groups.ListForMemberAsync(id, default));
         Assert.Null(await Store.Groups.UpdateMembersAsync(id, 1, [a], [a], t, default));
-        Assert.Null(await Store.Presence.HeartbeatAsync(id, t, default));
+        Assert.Empty(await Store.Presence.HeartbeatAsync([id], t, default));
         Assert.Empty(await Store.Presence.GetAsync([id], default));
         await Store.Tokens.RevokeAllRefreshTokensAsync(id, t, default);
     }

@@ -10,7 +10,10 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
     private static readonly FindOneAndUpdateOptions<BsonDocument> UpsertReturnBefore =
         new() { IsUpsert = true, ReturnDocument = ReturnDocument.Before };
 
-    public async Task TouchAsync(ConversationRecord conversation, CancellationToken ct)
+    public Task TouchAsync(ConversationRecord conversation, CancellationToken ct) => TouchAsync(db, conversation, ct);
+
+    /// <summary>The write of <see cref="TouchAsync"/>; the message store runs it after each insert.</summary>
+    internal static async Task TouchAsync(MongoChatDatabase db, ConversationRecord conversation, CancellationToken ct)
     {
         var participants = StorageGuards.Participants(conversation);
         var lastMessageId = StorageIds.RequireObjectId(conversation.LastMessageId, nameof(conversation));

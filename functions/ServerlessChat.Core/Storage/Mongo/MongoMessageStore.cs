@@ -48,10 +48,15 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             {
                 throw;
             }
-            return (Map(existing), false, null);
+            // Completes a first attempt that stopped before its conversation was touched.
+            var repeated = Map(existing);
+            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(repeated), ct).ConfigureAwait(false);
+            return (repeated, false, null);
         }
         var change = await changes.AppendAsync(message.ConversationId, ChatHub.NewMessage, id.ToString(), ct).ConfigureAwait(false);
-        return (Map(document), true, change);
+        var stored = Map(document);
+        await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(stored), ct).ConfigureAwait(false);
+        return (stored, true, change);
     }
 
     public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)

@@ -46,17 +46,25 @@ internal sealed class MongoPresenceStore(MongoChatDatabase db) : IPresenceStore
         return Map(document);
     }
 
-    public async Task<PresenceRecord?> HeartbeatAsync(string userId, DateTimeOffset at, CancellationToken ct)
+    public async Task<IReadOnlyList<PresenceRecord>> HeartbeatAsync(IReadOnlyCollection<string> userIds, DateTimeOffset at, CancellationToken ct)
     {
-        if (!StorageIds.TryParse(userId, out var user))
+        var ids = StorageIds.NormalizeAll(userIds);
+        if (ids.Count == 0)
         {
-            return null;
+            return [];
         }
-        var document = await db.Presence.FindOneAndUpdateAsync(
-            new BsonDocument { { "_id", user }, { "connections", new BsonDocument("$gt", 0) } },
-            new BsonDocument("$max", new BsonDocument("lastSeenAt", MongoBson.Time(at))),
-            ReturnAfter, ct).ConfigureAwait(false);
-        return document is null ? null : Map(document);
+
+        // One update for all, then their records: a user who disconnected in between is left out, as if the
+        // disconnect had come first.
+        var connected = new BsonDocument
+        {
+            { "_id", new BsonDocument("$in", MongoBson.Oids(ids)) },
+            { "connections", new BsonDocument("$gt", 0) },
+        };
+        await db.Presence.UpdateManyAsync(connected, new BsonDocument("$max", new BsonDocument("lastSeenAt", MongoBson.Time(at))), cancellationToken: ct)
+            .ConfigureAwait(false);
+        var documents = await db.Presence.Find(connected).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
     }
 
     public async Task<IReadOnlyList<PresenceRecord>> GetAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)

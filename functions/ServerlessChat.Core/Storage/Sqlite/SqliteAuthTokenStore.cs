@@ -72,13 +72,8 @@ internal sealed class SqliteAuthTokenStore(SqliteConnectionFactory factory, Sqli
 
     public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken ct) =>
         writer.ExecuteAtomicAsync(w =>
-        {
-            var purged = w.Execute("DELETE FROM refresh_tokens WHERE expires_at < @now", p => p.BindTime("@now", now))
-                + w.Execute("DELETE FROM reset_tokens WHERE expires_at < @now", p => p.BindTime("@now", now));
-            // Past windows are never read again; MongoDB drops them by TTL, SQLite here. Not counted: they are not tokens.
-            w.Execute("DELETE FROM rate_limits WHERE window_end < @now", p => p.BindTime("@now", now));
-            return purged;
-        }, ct);
+            w.Execute("DELETE FROM refresh_tokens WHERE expires_at < @now", p => p.BindTime("@now", now))
+            + w.Execute("DELETE FROM reset_tokens WHERE expires_at < @now", p => p.BindTime("@now", now)), ct);
 
     private static RefreshTokenRecord MapRefresh(SqliteDataReader r) => new(
         r.GetString(0),

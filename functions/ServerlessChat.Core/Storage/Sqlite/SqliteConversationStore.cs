@@ -38,16 +38,23 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
 
     public Task TouchAsync(ConversationRecord conversation, CancellationToken ct)
     {
+        var touch = Touch(conversation);
+        return writer.ExecuteAsync(w => touch(w), ct);
+    }
+
+    /// <summary>The write of <see cref="TouchAsync"/>, checked now and run in the writer: the message store runs it in the insert's transaction.</summary>
+    internal static Func<SqliteWriteContext, int> Touch(ConversationRecord conversation)
+    {
         var participants = StorageGuards.Participants(conversation);
         var groupId = StorageIds.RequireOptional(conversation.GroupId, nameof(conversation));
         var lastMessageId = StorageIds.Require(conversation.LastMessageId, nameof(conversation));
-        return writer.ExecuteAsync(w => w.Execute(TouchSql, p => p
+        return w => w.Execute(TouchSql, p => p
             .Bind("@conversationId", conversation.ConversationId)
             .Bind("@participantA", participants.ElementAtOrDefault(0))
             .Bind("@participantB", participants.ElementAtOrDefault(1))
             .Bind("@groupId", groupId)
             .Bind("@lastMessageId", lastMessageId)
-            .BindTime("@updatedAt", conversation.UpdatedAt)), ct);
+            .BindTime("@updatedAt", conversation.UpdatedAt));
     }
 
     public Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken ct) =>

@@ -66,7 +66,8 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         };
         var mentions = MentionsJson(stored.Mentions);
         var words = stored.Deleted ? null : SearchText.IndexDocument(stored.Content);
-        // The message, its search entry and its mentions land together, in the writer's batch.
+        var touch = SqliteConversationStore.Touch(ConversationRecord.LatestOf(stored));
+        // The message, its search entry, its mentions and its conversation's latest land together, in the writer's batch.
         return writer.ExecuteAtomicAsync<(MessageRecord, bool, ChangeRecord?)>(w =>
         {
             var inserted = w.Execute(InsertSql, p => p
@@ -93,13 +94,19 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                     w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@id", stored.Id).Bind("@mentions", mentions));
                 }
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
+                touch(w);
                 return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true, change);
             }
             var existing = w.QuerySingle(FindByClientIdSql, p => p
                 .Bind("@conversationId", stored.ConversationId)
                 .Bind("@senderId", stored.SenderId)
                 .Bind("@clientMessageId", stored.ClientMessageId), Map);
-            return (existing ?? throw new InvalidOperationException("A conflicting message vanished inside its transaction."), false, null);
+            if (existing is null)
+            {
+                throw new InvalidOperationException("A conflicting message vanished inside its transaction.");
+            }
+            SqliteConversationStore.Touch(ConversationRecord.LatestOf(existing))(w);
+            return (existing, false, null);
         }, ct);
     }
 

@@ -27,7 +27,7 @@ internal sealed class SqlitePresenceStore(SqliteConnectionFactory factory, Sqlit
 
     private const string HeartbeatSql = $"""
         UPDATE presence SET last_seen_at = max(last_seen_at, @at)
-        WHERE user_id = @userId AND connections > 0
+        WHERE user_id IN (SELECT value FROM json_each(@userIds)) AND connections > 0
         RETURNING {Columns}
         """;
 
@@ -49,13 +49,14 @@ internal sealed class SqlitePresenceStore(SqliteConnectionFactory factory, Sqlit
         return writer.ExecuteAsync(w => w.QuerySingle(DisconnectedSql, p => p.Bind("@userId", user).BindTime("@at", at), Map)!, ct);
     }
 
-    public Task<PresenceRecord?> HeartbeatAsync(string userId, DateTimeOffset at, CancellationToken ct)
+    public async Task<IReadOnlyList<PresenceRecord>> HeartbeatAsync(IReadOnlyCollection<string> userIds, DateTimeOffset at, CancellationToken ct)
     {
-        if (!StorageIds.TryNormalize(userId, out var user))
+        var ids = StorageIds.NormalizeAll(userIds);
+        if (ids.Count == 0)
         {
-            return Task.FromResult<PresenceRecord?>(null);
+            return [];
         }
-        return writer.ExecuteAsync(w => w.QuerySingle(HeartbeatSql, p => p.Bind("@userId", user).BindTime("@at", at), Map), ct);
+        return await writer.ExecuteAsync(w => w.Query(HeartbeatSql, p => p.BindList("@userIds", ids).BindTime("@at", at), Map), ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<PresenceRecord>> GetAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)

@@ -199,6 +199,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             PRIMARY KEY (user_id, conversation_id)
         ) WITHOUT ROWID;
         """,
+        """
+        -- Rate-limit windows moved to the process's memory (ProcessRateLimitCounterStore).
+        DROP TABLE rate_limits;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
