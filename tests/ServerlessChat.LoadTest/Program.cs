@@ -11,6 +11,7 @@
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario fanout [--users 2048] [--group-size 256] [--groups 1]
 //     [--start-rate 20] [--p99-ms 250] [--seconds 10] [--step-seconds 5] [--max-steps 8] [--relays http] [--connect-concurrency 64]
 //     [--host-open-files 20000] [--idle-seconds 10] [--host-setting KEY=VALUE ...] [--ramp-factor 1.5]
+//     [--warmup-seconds <step seconds>] [--warmup-rate <start rate>]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;

@@ -36,19 +36,16 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
         RETURNING up_to
         """;
 
-    public Task TouchAsync(ConversationRecord conversation, CancellationToken ct)
-    {
-        var touch = Touch(conversation);
-        return writer.ExecuteAsync(w => touch(w), ct);
-    }
+    public Task TouchAsync(ConversationRecord conversation, CancellationToken ct) =>
+        writer.ExecuteAsync(w => Touch(w, conversation), ct);
 
-    /// <summary>The write of <see cref="TouchAsync"/>, checked now and run in the writer: the message store runs it in the insert's transaction.</summary>
-    internal static Func<SqliteWriteContext, int> Touch(ConversationRecord conversation)
+    /// <summary>The write of <see cref="TouchAsync"/>; the message store runs it in the insert's transaction.</summary>
+    internal static int Touch(SqliteWriteContext w, ConversationRecord conversation)
     {
         var participants = StorageGuards.Participants(conversation);
         var groupId = StorageIds.RequireOptional(conversation.GroupId, nameof(conversation));
         var lastMessageId = StorageIds.Require(conversation.LastMessageId, nameof(conversation));
-        return w => w.Execute(TouchSql, p => p
+        return w.Execute(TouchSql, p => p
             .Bind("@conversationId", conversation.ConversationId)
             .Bind("@participantA", participants.ElementAtOrDefault(0))
             .Bind("@participantB", participants.ElementAtOrDefault(1))

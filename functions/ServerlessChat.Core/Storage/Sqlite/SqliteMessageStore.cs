@@ -66,7 +66,6 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         };
         var mentions = MentionsJson(stored.Mentions);
         var words = stored.Deleted ? null : SearchText.IndexDocument(stored.Content);
-        var touch = SqliteConversationStore.Touch(ConversationRecord.LatestOf(stored));
         // The message, its search entry, its mentions and its conversation's latest land together, in the writer's batch.
         return writer.ExecuteAtomicAsync<(MessageRecord, bool, ChangeRecord?)>(w =>
         {
@@ -94,7 +93,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                     w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@id", stored.Id).Bind("@mentions", mentions));
                 }
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
-                touch(w);
+                SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(stored));
                 return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true, change);
             }
             var existing = w.QuerySingle(FindByClientIdSql, p => p
@@ -105,7 +104,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             {
                 throw new InvalidOperationException("A conflicting message vanished inside its transaction.");
             }
-            SqliteConversationStore.Touch(ConversationRecord.LatestOf(existing))(w);
+            SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(existing));
             return (existing, false, null);
         }, ct);
     }
