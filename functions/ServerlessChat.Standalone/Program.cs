@@ -11,6 +11,8 @@ using ServerlessChat.Standalone.Push;
 using ServerlessChat.Standalone.LocalSignalRService;
 using ServerlessChat.Standalone.Realtime;
 
+// Before anything rents from the shared array pool: the runtime reads the setting on first use.
+FanOutBufferPool.Configure();
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddChatCore();

@@ -63,6 +63,9 @@ internal static class RelayServer
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        // The host's own runtime setting for its fan-out buffers, so the floor is measured like for like (as the
+        // collector and the pool's spin limit, which this program's runtimeconfig gives both).
+        start.Environment[ServerlessChat.Standalone.Realtime.FanOutBufferPool.Variable] = ServerlessChat.Standalone.Realtime.FanOutBufferPool.Value;
         start.ArgumentList.Add(typeof(RelayServer).Assembly.Location);
         start.ArgumentList.Add(Argument);
         var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("The relay did not start.");
