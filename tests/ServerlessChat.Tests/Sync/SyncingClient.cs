@@ -79,6 +79,9 @@ public sealed class SyncingClient : IAsyncDisposable
 
     public int SyncRequests { get; private set; }
 
+    /// <summary>Sync requests that got no answer or not a 200 (the status), each tried again while connected.</summary>
+    public List<string> FailedSyncs { get; } = [];
+
     public static async Task<SyncingClient> ConnectAsync(Uri hubBase, ChatApiClient user, Func<HttpClient> http)
     {
         // Before anything happens: the cursor to start from (a client that loaded its conversations would take it then).
@@ -98,11 +101,21 @@ public sealed class SyncingClient : IAsyncDisposable
     }
 
     /// <summary>Completes once the sync started by the latest <c>ready</c> has been applied.</summary>
-    public Task SyncedAsync()
+    public async Task SyncedAsync()
     {
+        Task synced;
         lock (_gate)
         {
-            return _synced.Task.WaitAsync(RealtimeClient.Timeout * 2);
+            synced = _synced.Task;
+        }
+
+        try
+        {
+            await synced.WaitAsync(RealtimeClient.Timeout * 2);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"User {UserId} never finished a sync; connection {Connection.State}, failed sync requests: {string.Join(", ", FailedSyncs)}.");
         }
     }
 
@@ -172,20 +185,30 @@ public sealed class SyncingClient : IAsyncDisposable
                     since = _cursor;
                 }
 
-                HttpResponseMessage response;
+                HttpResponseMessage? response;
                 try
                 {
                     response = await Get(_http(), _accessToken, $"api/sync?since={Uri.EscapeDataString(since)}&limit=50");
                 }
-                catch (HttpRequestException)
+                catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
                 {
-                    // The host is down (restart); the next ready syncs.
-                    return;
+                    // No answer: the host went down, or stopped answering while it shut down (the client's timeout).
+                    response = null;
                 }
 
-                if (response.StatusCode != HttpStatusCode.OK)
+                if (response?.StatusCode != HttpStatusCode.OK)
                 {
-                    return;
+                    // A sync that failed (the host going down for a restart, or not yet answering after it) is tried
+                    // again while this connection is up: no other ready may come. One that went down syncs on its
+                    // next ready.
+                    FailedSyncs.Add(response is null ? "no answer" : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    await Task.Delay(TimeSpan.FromMilliseconds(100));
+                    if (Connection.State != HubConnectionState.Connected)
+                    {
+                        return;
+                    }
+
+                    continue;
                 }
 
                 SyncRequests++;
