@@ -11,7 +11,7 @@
 //   dotnet run -c Release --project tests/ServerlessChat.LoadTest -- --scenario fanout [--users 2048] [--group-size 256] [--groups 1]
 //     [--start-rate 20] [--p99-ms 250] [--seconds 10] [--step-seconds 5] [--max-steps 8] [--relays http] [--connect-concurrency 64]
 //     [--host-open-files 20000] [--idle-seconds 10] [--host-setting KEY=VALUE ...] [--ramp-factor 1.5]
-//     [--warmup-seconds <step seconds>] [--warmup-rate <start rate>]
+//     [--warmup-seconds <step seconds>] [--warmup-rate <start rate>] [--rounds 1]
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -48,7 +48,8 @@ if (StringArg("--scenario") == "fanout")
         IntArg("--host-open-files", 20_000), IntArg("--start-rate", 20), IntArg("--p99-ms", 250), IntArg("--step-seconds", 5),
         IntArg("--max-steps", 8), IntArg("--seconds", 10), IntArg("--max-in-flight", 400),
         (StringArg("--relays") ?? "http").Split(',', StringSplitOptions.RemoveEmptyEntries), IntArg("--idle-seconds", 10), hostSettings,
-        IntArg("--warmup-seconds", IntArg("--step-seconds", 5)), StringArg("--warmup-rate") is { } warmupRate ? int.Parse(warmupRate, CultureInfo.InvariantCulture) : null));
+        IntArg("--warmup-seconds", IntArg("--step-seconds", 5)), StringArg("--warmup-rate") is { } warmupRate ? int.Parse(warmupRate, CultureInfo.InvariantCulture) : null,
+        IntArg("--rounds", 1)));
 }
 
 var userCount = IntArg("--users", 1000);

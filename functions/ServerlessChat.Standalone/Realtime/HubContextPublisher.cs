@@ -22,7 +22,9 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
     // together are answered together, and each started writing to the same few hundred connections at once: the
     // writers queued on every connection's write lock, and that contention was the largest share of the server's
     // CPU in a 256-member group at 2,048 users. Only the start is serialized: SignalR hands the message to every
-    // member's buffer before it returns, and a slow member's flush is awaited outside the lane.
+    // member's buffer before it returns, and a slow member's flush is awaited outside the lane. Waiters take turns
+    // in arrival order, and each member's writes in the order they started: every member sees a group's messages
+    // in the same order.
     private readonly SemaphoreSlim[] _groupLanes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public async Task PublishAsync(IReadOnlyList<RealtimeAction> actions, CancellationToken ct)

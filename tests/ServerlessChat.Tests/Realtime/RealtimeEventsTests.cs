@@ -192,6 +192,43 @@ public sealed class RealtimeEventsTests(RealtimeHostFixture fixture) : IAsyncLif
     }
 
     [Fact]
+    public async Task GroupMessagesSentAtOnceReachEveryMemberInTheSameOrder()
+    {
+        var users = new List<ChatApiClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            users.Add(await RegisterAsync());
+        }
+
+        var connections = new List<RealtimeClient>();
+        foreach (var user in users)
+        {
+            connections.Add(await ConnectAsync(user));
+        }
+
+        var groupId = (string)(await users[0].CreateGroupAsync("at once", users.Skip(1).Select(u => u.UserId).ToArray()))["id"]!;
+        foreach (var connection in connections.Skip(1))
+        {
+            await connection.WaitForAsync(ChatHub.GroupUpdated, g => g.Str("id") == groupId);
+        }
+
+        // Every member sends at once, so that messages commit together and their sends race for the group.
+        var sends = users.SelectMany(user => Enumerable.Range(0, 10).Select(k => user.SendMessageAsync(new { groupId, content = $"burst {k}" })));
+        var ids = (await Task.WhenAll(sends)).Select(m => (string)m["id"]!).ToList();
+        foreach (var connection in connections)
+        {
+            foreach (var id in ids)
+            {
+                await connection.WaitForAsync(ChatHub.NewMessage, m => m.Str("id") == id);
+            }
+        }
+
+        var orders = connections.Select(c => c.Received(ChatHub.NewMessage, m => m.Str("groupId") == groupId).Select(m => m.Str("id")).ToList()).ToList();
+        Assert.All(orders, order => Assert.Equal(ids.Count, order.Count));
+        Assert.All(orders.Skip(1), order => Assert.Equal(orders[0], order));
+    }
+
+    [Fact]
     public async Task TypingReachesTheOthersInTheConversationOnly()
     {
         var (alice, bob, carol, dave) = (await RegisterAsync(), await RegisterAsync(), await RegisterAsync(), await RegisterAsync());
