@@ -18,7 +18,7 @@ namespace ServerlessChat.LoadTest;
 /// ramps its rate in short steps (after one unmeasured warm-up step) and is measured for the full duration at its
 /// best; the relays are then also measured at the app's best rate, where CPU per delivery compares like with like.
 /// With <c>--rounds N</c> the whole comparison runs N times on fresh processes (the load client stays warm after the
-/// first), since the best rate of either target moves by a fifth from one run to the next on a shared 2-core box.
+/// first), since the best rate of either target can double or halve from one run to the next on a shared 2-core box.
 /// </summary>
 internal static class FanoutScenario
 {
