@@ -72,7 +72,6 @@ internal static class FanoutScenario
         int Slot(int seq, int receiver) => groupOf[receiver] == seq % members.Length ? slotOf[receiver] : -1;
         var fanout = settings.GroupSize - 1;
         var rows = new List<FanoutRow>();
-        var round = 1;
 
         Task<RunResult> RunAsync(IChatTarget target, double rate, int seconds) =>
             new LoadRun(rate, TimeSpan.FromSeconds(seconds), fanout, settings.MaxInFlight, (run, seq) =>
@@ -81,7 +80,7 @@ internal static class FanoutScenario
                 return target.SendGroupAsync(group.Members[0], group, run.Content(seq, group.Members[0]));
             }, Slot).ExecuteAsync(4, TimeSpan.FromSeconds(5), [target.ProcessId, Environment.ProcessId]);
 
-        async Task<double> MeasureAsync(IChatTarget target, int start, double? compareAt)
+        async Task<double> MeasureAsync(int round, IChatTarget target, int start, double? compareAt)
         {
             // Long enough for the hot paths to reach their final tier: a fresh process compiles them again while it
             // serves, on the same two cores, and the app has more of them than a relay.
@@ -136,7 +135,7 @@ internal static class FanoutScenario
             hostSettings[key] = value;
         }
 
-        for (; round <= settings.Rounds; round++)
+        for (var round = 1; round <= settings.Rounds; round++)
         {
             if (settings.Rounds > 1)
             {
@@ -151,7 +150,7 @@ internal static class FanoutScenario
                 Console.WriteLine($"host: {host.BaseAddress} (pid {host.ProcessId}, open files {settings.HostOpenFiles}); connecting {settings.Users:N0} users, {settings.ConnectConcurrency} at a time");
                 await using var app = await AppTarget.StartAsync(host.BaseAddress, host.ProcessId, users, members, settings.MaxInFlight, settings.ConnectConcurrency);
                 Console.WriteLine($"app: {app.Groups.Count} group(s) of {settings.GroupSize}; host RSS {ProcStats.ResidentMegabytes(host.ProcessId):N0} MB");
-                appBest = await MeasureAsync(app, settings.StartRate, null);
+                appBest = await MeasureAsync(round, app, settings.StartRate, null);
                 appMessage = app.SampleMessage;
             }
 
@@ -162,7 +161,7 @@ internal static class FanoutScenario
             {
                 await using var target = await RelayTarget.StartAsync(users, members, httpIn: relay == "http", settings.MaxInFlight, settings.ConnectConcurrency, appMessage);
                 Console.WriteLine($"{target.Name}: pid {target.ProcessId}, {target.Groups.Count} group(s)");
-                await MeasureAsync(target, (int)appBest, appBest);
+                await MeasureAsync(round, target, (int)appBest, appBest);
             }
         }
 

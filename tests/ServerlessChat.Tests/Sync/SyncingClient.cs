@@ -115,7 +115,13 @@ public sealed class SyncingClient : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"User {UserId} never finished a sync; connection {Connection.State}, failed sync requests: {string.Join(", ", FailedSyncs)}.");
+            string failed;
+            lock (_gate)
+            {
+                failed = string.Join(", ", FailedSyncs);
+            }
+
+            throw new TimeoutException($"User {UserId} never finished a sync; connection {Connection.State}, failed sync requests: {failed}.");
         }
     }
 
@@ -201,7 +207,12 @@ public sealed class SyncingClient : IAsyncDisposable
                     // A sync that failed (the host going down for a restart, or not yet answering after it) is tried
                     // again while this connection is up: no other ready may come. One that went down syncs on its
                     // next ready.
-                    FailedSyncs.Add(response is null ? "no answer" : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    lock (_gate)
+                    {
+                        FailedSyncs.Add(response is null ? "no answer" : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    response?.Dispose();
                     await Task.Delay(TimeSpan.FromMilliseconds(100));
                     if (Connection.State != HubConnectionState.Connected)
                     {
