@@ -51,6 +51,18 @@ public sealed class HubAdmission(ConnectionBudget budget, IOptions<HostLimitsOpt
     /// <summary>Whether <see cref="TryAdmit"/> let the connection in, for its <c>OnDisconnectedAsync</c>.</summary>
     public static bool WasAdmitted(HubCallerContext context) => context.Items.ContainsKey(AdmittedKey);
 
+    /// <summary>
+    /// Takes back a connection whose setup failed after <see cref="TryAdmit"/>: counted out, unmarked (so its
+    /// <c>OnDisconnectedAsync</c> has nothing to undo) and aborted. An abort, not an error close, as when draining:
+    /// the client's automatic reconnect tries again.
+    /// </summary>
+    public void Revoke(HubCallerContext context)
+    {
+        Disconnected();
+        context.Items.Remove(AdmittedKey);
+        context.Abort();
+    }
+
     public bool TryReserve()
     {
         lock (_reservations)

@@ -49,12 +49,19 @@ public sealed partial class RealtimeHub(
             // before OnConnectedAsync ran, and its groups are joined above: nothing sent from now on can miss it.
             await Clients.Caller.SendAsync(ChatHub.Ready, new ReadyDto(sync.CurrentCursor()), ct);
         }
-        catch
+        catch (Exception error)
         {
-            // SignalR does not call OnDisconnectedAsync after a failed OnConnectedAsync.
-            admission.Disconnected();
+            // Thrown, the error would close the connection for good: SignalR tells the client not to reconnect. A
+            // host that is stopping (its store closing under this setup) or a store that failed for a moment must
+            // not strand clients, so the connection is taken back and aborted, and the client tries again.
+            if (!ct.IsCancellationRequested)
+            {
+                LogSetupFailed(logger, error, userId);
+            }
+
             await registry.RemoveAsync(userId, Context.ConnectionId);
-            throw;
+            admission.Revoke(Context);
+            return;
         }
 
         ChatTelemetry.ConnectionOpened("hub");
@@ -88,6 +95,9 @@ public sealed partial class RealtimeHub(
         var userId = Context.UserIdentifier!;
         await publisher.PublishAsync(await presence.HeartbeatAsync([userId], Context.ConnectionAborted), Context.ConnectionAborted);
     }
+
+    [LoggerMessage(LogLevel.Warning, "Setting up a hub connection of user {UserId} failed; aborted so that the client reconnects")]
+    private static partial void LogSetupFailed(ILogger logger, Exception error, string userId);
 
     [LoggerMessage(LogLevel.Warning, "Recording the disconnect of user {UserId} failed")]
     private static partial void LogDisconnectFailed(ILogger logger, Exception error, string userId);
