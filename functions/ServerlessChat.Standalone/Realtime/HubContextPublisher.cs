@@ -9,7 +9,8 @@ namespace ServerlessChat.Standalone.Realtime;
 /// connections of all instances. Never throws: the data behind an action is stored already, and a client that
 /// missed an event catches up from the API.
 /// </summary>
-public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IConnectionRegistry registry, ILogger<HubContextPublisher> logger)
+public sealed partial class HubContextPublisher(
+    IHubContext<RealtimeHub> hub, HubLifetimeManager<RealtimeHub> lifetime, IConnectionRegistry registry, ILogger<HubContextPublisher> logger)
     : IRealtimePublisher
 {
     // Longer than any healthy backplane round trip, far shorter than the backplane's own 30-second wait for an
@@ -18,13 +19,10 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
 
     private const string Transport = "hub";
 
-    // Sends to one group start one at a time (a group always takes the same lane). Group messages that commit
-    // together are answered together, and each started writing to the same few hundred connections at once: the
-    // writers queued on every connection's write lock, and that contention was the largest share of the server's
-    // CPU in a 256-member group at 2,048 users. Only the start is serialized: SignalR hands the message to every
-    // member's buffer before it returns, and a slow member's flush is awaited outside the lane. Waiters take turns
-    // in arrival order, and each member's writes in the order they started: every member sees a group's messages
-    // in the same order.
+    // With the Redis backplane, sends to one group start one at a time (a group always takes the same lane), in
+    // arrival order: the backplane publishes a group's messages in that order, so every member sees the same
+    // order. Only the start is serialized; the publish is awaited outside the lane. In one process the lifetime
+    // manager (LocalHubLifetimeManager) orders and batches group sends itself.
     private readonly SemaphoreSlim[] _groupLanes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public async Task PublishAsync(IReadOnlyList<RealtimeAction> actions, CancellationToken ct)
@@ -85,6 +83,12 @@ public sealed partial class HubContextPublisher(IHubContext<RealtimeHub> hub, IC
 
     private async Task SendToGroupAsync(string group, string target, object? payload)
     {
+        if (lifetime is LocalHubLifetimeManager)
+        {
+            await hub.Clients.Group(group).SendAsync(target, payload, CancellationToken.None);
+            return;
+        }
+
         var lane = _groupLanes[(uint)StringComparer.Ordinal.GetHashCode(group) % (uint)_groupLanes.Length];
         await lane.WaitAsync();
         Task sent;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
@@ -43,6 +44,7 @@ public static class StandaloneRealtime
         else
         {
             services.AddSingleton<IConnectionRegistry, LocalConnectionRegistry>();
+            services.AddSingleton<HubLifetimeManager<RealtimeHub>, LocalHubLifetimeManager>();
         }
 
         return builder;
