@@ -108,6 +108,12 @@ var plainCollections = [
     indexKeys: [['familyId'], ['userId']]
     ttlSeconds: refreshTokenTtlSeconds
   }
+  // Login chains: by user, by end (every instance's revocation list); idle ones expire with their refresh tokens.
+  {
+    name: 'sessions'
+    indexKeys: [['userId', 'lastUsedAt'], ['endedAt']]
+    ttlSeconds: refreshTokenTtlSeconds
+  }
   {
     name: 'resetTokens'
     indexKeys: []

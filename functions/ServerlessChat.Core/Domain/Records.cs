@@ -79,6 +79,23 @@ public sealed record RefreshTokenRecord(
     DateTimeOffset? UsedAt,
     DateTimeOffset? RevokedAt);
 
+/// <summary>
+/// A session: one login chain. <see cref="CurrentTokenHash"/> is the hash of the one refresh token that may be
+/// traded next; a refresh swaps it in one conditional write, so exactly one trade of a token wins, and a chain
+/// ended once (<see cref="EndedAt"/>) takes no further trade, whatever tokens were issued concurrently.
+/// </summary>
+public sealed record SessionRecord(
+    string Id,
+    string UserId,
+    string CurrentTokenHash,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUsedAt,
+    DateTimeOffset ExpiresAt,
+    string? UserAgent,
+    DateTimeOffset? EndedAt);
+
+public sealed record EndedSession(string Id, string UserId, DateTimeOffset EndedAt);
+
 public sealed record ResetTokenRecord(
     string TokenHash,
     string UserId,

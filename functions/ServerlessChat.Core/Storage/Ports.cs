@@ -175,6 +175,28 @@ public interface IAuthTokenStore
     Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken ct);
 }
 
+public interface ISessionStore
+{
+    Task CreateAsync(SessionRecord session, CancellationToken ct);
+    Task<SessionRecord?> FindAsync(string id, CancellationToken ct);
+    /// <summary>
+    /// Makes <paramref name="newTokenHash"/> the session's current refresh token if the current one is still
+    /// <paramref name="expectedTokenHash"/> and the session has not ended: one atomic write, so of two trades of
+    /// one token exactly one returns true.
+    /// </summary>
+    Task<bool> TryRotateAsync(string id, string expectedTokenHash, string newTokenHash, DateTimeOffset at, DateTimeOffset expiresAt, string? userAgent, CancellationToken ct);
+    /// <summary>Ends the session; false when it was ended already or is unknown.</summary>
+    Task<bool> EndAsync(string id, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Ends every live session of the user except <paramref name="exceptId"/>; returns the ids it ended.</summary>
+    Task<IReadOnlyList<string>> EndAllAsync(string userId, string? exceptId, DateTimeOffset at, CancellationToken ct);
+    /// <summary>The user's sessions that have neither ended nor expired, most recently used first.</summary>
+    Task<IReadOnlyList<SessionRecord>> ListLiveAsync(string userId, DateTimeOffset now, int limit, CancellationToken ct);
+    /// <summary>Sessions ended at or after <paramref name="since"/>, oldest end first (what every instance's revocation list is built from).</summary>
+    Task<IReadOnlyList<EndedSession>> ListEndedSinceAsync(DateTimeOffset since, int limit, CancellationToken ct);
+    /// <summary>Removes sessions that expired before <paramref name="before"/> (MongoDB also has a TTL for this).</summary>
+    Task<int> PurgeExpiredAsync(DateTimeOffset before, CancellationToken ct);
+}
+
 /// <summary>Fixed-window counters shared by every instance of the app.</summary>
 public interface IRateLimitCounterStore
 {

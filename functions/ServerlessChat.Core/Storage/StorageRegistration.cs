@@ -59,6 +59,7 @@ public static class StorageRegistration
         services.AddSingleton<IConversationStore, SqliteConversationStore>();
         services.AddSingleton<IGroupStore, SqliteGroupStore>();
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
+        services.AddSingleton<ISessionStore, SqliteSessionStore>();
         // The embedded store's host is one process: its counters stay in memory (see ProcessRateLimitCounterStore).
         services.AddSingleton<IRateLimitCounterStore, ProcessRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
@@ -86,6 +87,7 @@ public static class StorageRegistration
         AddThrottled<IConversationStore, MongoConversationStore>(services);
         AddThrottled<IGroupStore, MongoGroupStore>(services);
         AddThrottled<IAuthTokenStore, MongoAuthTokenStore>(services);
+        AddThrottled<ISessionStore, MongoSessionStore>(services);
         AddThrottled<IRateLimitCounterStore, MongoRateLimitCounterStore>(services);
         AddThrottled<IPresenceStore, MongoPresenceStore>(services);
         AddThrottled<IAttachmentStore, MongoAttachmentStore>(services);

@@ -12,6 +12,7 @@ namespace ServerlessChat.Core.Storage;
 internal sealed partial class StorageStartup(
     IStorageInitializer initializer,
     IAuthTokenStore tokens,
+    ISessionStore sessions,
     IOptions<StorageOptions> options,
     TimeProvider time,
     ILogger<StorageStartup> logger) : IHostedService, IDisposable
@@ -46,7 +47,9 @@ internal sealed partial class StorageStartup(
             {
                 try
                 {
-                    var purged = await tokens.PurgeExpiredAsync(time.GetUtcNow(), ct).ConfigureAwait(false);
+                    var now = time.GetUtcNow();
+                    var purged = await tokens.PurgeExpiredAsync(now, ct).ConfigureAwait(false)
+                        + await sessions.PurgeExpiredAsync(now, ct).ConfigureAwait(false);
                     LogPurged(purged);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -232,7 +232,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     private const string KeyVaultReference = "@Microsoft.KeyVault(SecretUri=";
 
     private static readonly string[] ExpectedCollections =
-        ["attachments", "blocks", "changes", "conversations", "groups", "messages", "mutes", "presence", "pushSubscriptions", "rateLimits", "reactions", "readMarkers", "refreshTokens", "resetTokens", "users"];
+        ["attachments", "blocks", "changes", "conversations", "groups", "messages", "mutes", "presence", "pushSubscriptions", "rateLimits", "reactions", "readMarkers", "refreshTokens", "resetTokens", "sessions", "users"];
 
     [Fact]
     public void MainTemplateBuildsWithoutWarningsOrErrors()
@@ -582,6 +582,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     [Theory]
     [InlineData("refreshTokens")]
     [InlineData("resetTokens")]
+    [InlineData("sessions")]
     [InlineData("rateLimits")]
     public void ExpiringCollectionHasTtlOnTheCosmosTimestampField(string name)
     {

@@ -21,6 +21,7 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IConversationStore Conversations => Get<IConversationStore>();
     public IGroupStore Groups => Get<IGroupStore>();
     public IAuthTokenStore Tokens => Get<IAuthTokenStore>();
+    public ISessionStore Sessions => Get<ISessionStore>();
     public IRateLimitCounterStore RateLimits => Get<IRateLimitCounterStore>();
     public IPresenceStore Presence => Get<IPresenceStore>();
     public IStorageHealth Health => Get<IStorageHealth>();

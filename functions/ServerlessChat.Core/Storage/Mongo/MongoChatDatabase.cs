@@ -26,6 +26,7 @@ internal sealed class MongoChatDatabase
     public const string BlocksName = "blocks";
     public const string PushSubscriptionsName = "pushSubscriptions";
     public const string MutesName = "mutes";
+    public const string SessionsName = "sessions";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -45,6 +46,7 @@ internal sealed class MongoChatDatabase
         Blocks = Database.GetCollection<BsonDocument>(BlocksName);
         PushSubscriptions = Database.GetCollection<BsonDocument>(PushSubscriptionsName);
         Mutes = Database.GetCollection<BsonDocument>(MutesName);
+        Sessions = Database.GetCollection<BsonDocument>(SessionsName);
     }
 
     public IMongoDatabase Database { get; }
@@ -63,4 +65,5 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Blocks { get; }
     public IMongoCollection<BsonDocument> PushSubscriptions { get; }
     public IMongoCollection<BsonDocument> Mutes { get; }
+    public IMongoCollection<BsonDocument> Sessions { get; }
 }

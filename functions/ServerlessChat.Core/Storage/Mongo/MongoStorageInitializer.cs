@@ -44,6 +44,10 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("familyId"), null),
             (keys.Ascending("userId"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
+        await EnsureAsync(db.Sessions, ct,
+            (keys.Ascending("userId").Descending("lastUsedAt"), null),
+            (keys.Ascending("endedAt"), null),
+            (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.ResetTokens, ct,
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.RateLimits, ct,

@@ -203,6 +203,23 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Rate-limit windows moved to the process's memory (ProcessRateLimitCounterStore).
         DROP TABLE rate_limits;
         """,
+        """
+        -- Sessions (login chains): the refresh token that may be traded next, and when the chain ended. A refresh
+        -- is one conditional UPDATE on the row, so a reuse ends the whole chain, tokens issued concurrently too.
+        CREATE TABLE sessions (
+            id TEXT NOT NULL PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            current_token_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            user_agent TEXT,
+            ended_at INTEGER
+        );
+        CREATE INDEX ix_sessions_user_id ON sessions (user_id, last_used_at);
+        CREATE INDEX ix_sessions_ended_at ON sessions (ended_at) WHERE ended_at IS NOT NULL;
+        CREATE INDEX ix_sessions_expires_at ON sessions (expires_at);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
