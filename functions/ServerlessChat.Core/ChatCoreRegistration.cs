@@ -19,6 +19,7 @@ using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Search;
+using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
 using StackExchange.Redis;
@@ -48,6 +49,9 @@ public static class ChatCoreRegistration
 
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<IEmailSender, EmailSender>();
+        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SessionRevocations>();
+        services.AddSingleton<SessionService>();
         services.AddSingleton<AuthService>();
         services.AddSingleton<ChatDirectory>();
         services.AddSingleton<MessageService>();

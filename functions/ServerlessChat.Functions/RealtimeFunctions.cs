@@ -6,7 +6,8 @@ using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Functions;
 
-public sealed class RealtimeFunctions(ChatEndpointInvoker invoker, AzureSignalRUpstream upstream, PresenceService presence, IRealtimePublisher realtime)
+public sealed class RealtimeFunctions(
+    ChatEndpointInvoker invoker, AzureSignalRUpstream upstream, PresenceService presence, IRealtimePublisher realtime, AzureSignalRSessionConnections sessionConnections)
 {
     /// <summary>
     /// Where Azure SignalR Service posts connection events: infra/app/signalr.bicep's upstream URL template is
@@ -39,6 +40,11 @@ public sealed class RealtimeFunctions(ChatEndpointInvoker invoker, AzureSignalRU
     public Task SignalRUpstream(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = UpstreamRoute)] HttpRequest request, string hub, string category, string @event) =>
         upstream.HandleAsync(request.HttpContext, hub, category, @event);
+
+    /// <summary>Closes the connections whose token has expired (plus their spread); see <see cref="AzureSignalRSessionConnections"/>.</summary>
+    [Function("HubConnectionExpiry")]
+    public Task HubConnectionExpiry([TimerTrigger(AzureSignalRSessionConnections.SweepSchedule)] TimerInfo timer, CancellationToken ct) =>
+        sessionConnections.CloseExpiredAsync(ct);
 
     [Function("PresenceSweep")]
     public async Task PresenceSweep([TimerTrigger(SweepSchedule)] TimerInfo timer, CancellationToken ct) =>

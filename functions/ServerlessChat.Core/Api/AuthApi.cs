@@ -18,14 +18,14 @@ public static class AuthApi
         new(nameof(ConfirmPasswordReset), HttpMethods.Post, ChatRoutes.PasswordResetConfirm, ConfirmPasswordReset, RateLimitPolicy.PerClientAddress, "Set a new password with a reset token"),
     ];
 
-    public static async Task<Created<SessionDto>> Register(JsonBody<RegisterRequest> body, AuthService auth, CancellationToken ct) =>
-        TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Me}", await auth.RegisterAsync(body.Value, ct));
+    public static async Task<Created<SessionDto>> Register(JsonBody<RegisterRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>
+        TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Me}", await auth.RegisterAsync(body.Value, request.Headers.UserAgent, ct));
 
-    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, AuthService auth, CancellationToken ct) =>
-        TypedResults.Ok(await auth.LoginAsync(body.Value, ct));
+    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>
+        TypedResults.Ok(await auth.LoginAsync(body.Value, request.Headers.UserAgent, ct));
 
-    public static async Task<Ok<SessionDto>> Refresh(JsonBody<RefreshRequest> body, AuthService auth, CancellationToken ct) =>
-        TypedResults.Ok(await auth.RefreshAsync(body.Value, ct));
+    public static async Task<Ok<SessionDto>> Refresh(JsonBody<RefreshRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>
+        TypedResults.Ok(await auth.RefreshAsync(body.Value, request.Headers.UserAgent, ct));
 
     public static async Task<NoContent> Logout(Caller caller, JsonBody<RefreshRequest> body, AuthService auth, CancellationToken ct)
     {

@@ -11,6 +11,7 @@ public static class ChatApi
     [
         .. HealthApi.Endpoints,
         .. AuthApi.Endpoints,
+        .. SessionsApi.Endpoints,
         .. UsersApi.Endpoints,
         .. MessagesApi.Endpoints,
         .. AttachmentsApi.Endpoints,

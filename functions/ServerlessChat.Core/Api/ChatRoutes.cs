@@ -16,6 +16,9 @@ public static class ChatRoutes
     public const string Logout = "auth/logout";
     public const string PasswordReset = "auth/password-reset";
     public const string PasswordResetConfirm = "auth/password-reset/confirm";
+    public const string Sessions = "auth/sessions";
+    public const string SessionById = "auth/sessions/{id}";
+    public const string Password = "auth/password";
 
     public const string Me = "users/me";
     public const string Users = "users";

@@ -11,11 +11,18 @@ public sealed class AccessTokens(IOptions<AuthOptions> options, TimeProvider tim
 
     public TimeSpan Lifetime { get; } = TimeSpan.FromMinutes(options.Value.AccessTokenMinutes);
 
-    public string Issue(string userId, string username) =>
+    /// <summary>An access token of session <paramref name="sessionId"/> (claim <c>sid</c>), which ends with it.</summary>
+    public string Issue(string userId, string username, string? sessionId = null) =>
         _jwt.Issue(userId, Lifetime,
-            new Claim(JwtRegisteredClaimNames.UniqueName, username),
-            new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")));
+            [
+                new Claim(JwtRegisteredClaimNames.UniqueName, username),
+                new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
+                .. sessionId is null ? Array.Empty<Claim>() : [new Claim(JwtRegisteredClaimNames.Sid, sessionId)],
+            ]);
 
     /// <summary>The user id of a valid access token, or null for anything else.</summary>
     public string? Validate(string? token) => _jwt.Validate(token);
+
+    /// <summary>A valid access token's user and session, or null for anything else.</summary>
+    public ValidToken? Read(string? token) => _jwt.Read(token);
 }

@@ -6,6 +6,7 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Auth;
@@ -13,6 +14,8 @@ namespace ServerlessChat.Core.Auth;
 public sealed partial class AuthService(
     IUserStore users,
     IAuthTokenStore tokens,
+    ISessionStore sessions,
+    SessionService sessionService,
     AccessTokens accessTokens,
     IEmailSender email,
     IOptions<AuthOptions> authOptions,
@@ -23,7 +26,7 @@ public sealed partial class AuthService(
     // Verified against when the account does not exist, so a wrong username costs the same time as a wrong password.
     private readonly Lazy<string> _absentUserHash = new(() => BCrypt.Net.BCrypt.HashPassword(SecretTokens.Create(), authOptions.Value.BcryptWorkFactor));
 
-    public async Task<SessionDto> RegisterAsync(RegisterRequest request, CancellationToken ct)
+    public async Task<SessionDto> RegisterAsync(RegisterRequest request, string? userAgent, CancellationToken ct)
     {
         var rules = new InputRules();
         var username = rules.Username("username", request.Username);
@@ -50,10 +53,10 @@ public sealed partial class AuthService(
         }
 
         LogRegistered(logger, user.Id);
-        return await StartSessionAsync(user, familyId: null, ct);
+        return await StartSessionAsync(user, userAgent, ct);
     }
 
-    public async Task<SessionDto> LoginAsync(LoginRequest request, CancellationToken ct)
+    public async Task<SessionDto> LoginAsync(LoginRequest request, string? userAgent, CancellationToken ct)
     {
         var rules = new InputRules();
         rules.ExactlyOne("email", request.Email, "username", request.Username);
@@ -75,10 +78,16 @@ public sealed partial class AuthService(
             throw ProblemException.Unauthorized("The username or email and password do not match.");
         }
 
-        return await StartSessionAsync(user, familyId: null, ct);
+        return await StartSessionAsync(user, userAgent, ct);
     }
 
-    public async Task<SessionDto> RefreshAsync(RefreshRequest request, CancellationToken ct)
+    /// <summary>
+    /// Trades a refresh token for a new one in the same session. The session row names the one token that may be
+    /// traded next and the swap is a single conditional write, so of concurrent trades of one token exactly one
+    /// wins; any other trade of a token of the chain (a copy, or the loser of that race) ends the session, and
+    /// with it every token it issued, including one issued a moment ago.
+    /// </summary>
+    public async Task<SessionDto> RefreshAsync(RefreshRequest request, string? userAgent, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.RefreshToken) || request.RefreshToken.Length > 200)
         {
@@ -93,16 +102,25 @@ public sealed partial class AuthService(
             throw ProblemException.Unauthorized("The refresh token is not valid.");
         }
 
-        if (stored.UsedAt is not null || !await tokens.TryUseRefreshTokenAsync(hash, now, ct))
+        var sessionId = stored.FamilyId;
+        var user = await users.FindByIdAsync(stored.UserId, ct) ?? throw ProblemException.Unauthorized("The refresh token is not valid.");
+        // Stored before the swap: the moment the swap succeeds, the new token can be traded.
+        var (refreshToken, newHash, expiresAt) = await InsertRefreshTokenAsync(user.Id, sessionId, now, ct);
+        if (!await sessions.TryRotateAsync(sessionId, hash, newHash, now, expiresAt, SessionService.UserAgentOf(userAgent), ct))
         {
-            // A used token presented again means it was copied: whoever holds the chain now is not trusted.
-            await tokens.RevokeRefreshFamilyAsync(stored.FamilyId, now, ct);
-            LogRefreshReuse(logger, stored.UserId);
+            var session = await sessions.FindAsync(sessionId, ct);
+            if (session is { EndedAt: null })
+            {
+                // A token of this chain that is no longer its current one: it was copied, or traded twice at once.
+                // Whoever holds the chain now is not trusted.
+                await sessionService.EndAsync(sessionId, ct);
+                LogRefreshReuse(logger, stored.UserId);
+            }
+
             throw ProblemException.Unauthorized("The refresh token is not valid.");
         }
 
-        var user = await users.FindByIdAsync(stored.UserId, ct) ?? throw ProblemException.Unauthorized("The refresh token is not valid.");
-        return await StartSessionAsync(user, stored.FamilyId, ct);
+        return Session(user, sessionId, refreshToken);
     }
 
     public async Task LogoutAsync(Caller caller, RefreshRequest request, CancellationToken ct)
@@ -115,7 +133,7 @@ public sealed partial class AuthService(
         var stored = await tokens.FindRefreshTokenAsync(SecretTokens.Hash(request.RefreshToken), ct);
         if (stored is not null && stored.UserId == caller.UserId)
         {
-            await tokens.RevokeRefreshFamilyAsync(stored.FamilyId, time.GetUtcNow(), ct);
+            await sessionService.EndAsync(stored.FamilyId, ct);
         }
     }
 
@@ -174,42 +192,38 @@ public sealed partial class AuthService(
         }
 
         await users.UpdatePasswordAsync(stored.UserId, BCrypt.Net.BCrypt.HashPassword(password, authOptions.Value.BcryptWorkFactor), now, ct);
-        await tokens.RevokeAllRefreshTokensAsync(stored.UserId, now, ct);
+        // Every session ends: whoever had the old password, or a token taken with it, is out.
+        await sessionService.EndAllAsync(stored.UserId, exceptSessionId: null, ct);
         LogPasswordReset(logger, stored.UserId);
     }
 
-    private async Task<SessionDto> StartSessionAsync(UserRecord user, string? familyId, CancellationToken ct)
+    private async Task<SessionDto> StartSessionAsync(UserRecord user, string? userAgent, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var refreshToken = SecretTokens.Create();
-        await tokens.InsertRefreshTokenAsync(
-            new RefreshTokenRecord(
-                SecretTokens.Hash(refreshToken),
-                user.Id,
-                familyId ?? ObjectId.GenerateNewId().ToString(),
-                now,
-                now.AddDays(authOptions.Value.RefreshTokenDays),
-                null,
-                null),
-            ct);
-        return new SessionDto(
-            UserDto.From(user, includeEmail: true),
-            accessTokens.Issue(user.Id, user.Username),
-            refreshToken,
-            (int)accessTokens.Lifetime.TotalSeconds);
+        var sessionId = ObjectId.GenerateNewId().ToString();
+        var (refreshToken, hash, expiresAt) = await InsertRefreshTokenAsync(user.Id, sessionId, now, ct);
+        await sessions.CreateAsync(new SessionRecord(sessionId, user.Id, hash, now, now, expiresAt, SessionService.UserAgentOf(userAgent), null), ct);
+        return Session(user, sessionId, refreshToken);
     }
 
-    private static bool Verify(string password, string hash)
+    /// <summary>A refresh token of the session (its family): the token to hand out, its stored hash and expiry.</summary>
+    private async Task<(string Token, string Hash, DateTimeOffset ExpiresAt)> InsertRefreshTokenAsync(
+        string userId, string sessionId, DateTimeOffset now, CancellationToken ct)
     {
-        try
-        {
-            return BCrypt.Net.BCrypt.Verify(password, hash);
-        }
-        catch (BCrypt.Net.SaltParseException)
-        {
-            return false;
-        }
+        var token = SecretTokens.Create();
+        var hash = SecretTokens.Hash(token);
+        var expiresAt = now.AddDays(authOptions.Value.RefreshTokenDays);
+        await tokens.InsertRefreshTokenAsync(new RefreshTokenRecord(hash, userId, sessionId, now, expiresAt, null, null), ct);
+        return (token, hash, expiresAt);
     }
+
+    private SessionDto Session(UserRecord user, string sessionId, string refreshToken) => new(
+        UserDto.From(user, includeEmail: true),
+        accessTokens.Issue(user.Id, user.Username, sessionId),
+        refreshToken,
+        (int)accessTokens.Lifetime.TotalSeconds);
+
+    private static bool Verify(string password, string hash) => PasswordHashes.Verify(password, hash);
 
     [LoggerMessage(LogLevel.Information, "Registered user {UserId}")]
     private static partial void LogRegistered(ILogger logger, string userId);

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Sessions;
 
 namespace ServerlessChat.Core.Auth;
 
@@ -11,6 +12,9 @@ namespace ServerlessChat.Core.Auth;
 /// </summary>
 public sealed record Caller(string UserId)
 {
+    /// <summary>The session (login chain) the access token belongs to; null for a token that names none.</summary>
+    public string? SessionId { get; init; }
+
     public static ValueTask<Caller?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
         var header = context.Request.Headers.Authorization.ToString();
@@ -20,9 +24,27 @@ public sealed record Caller(string UserId)
             throw ProblemException.Unauthorized();
         }
 
-        var userId = context.RequestServices.GetRequiredService<AccessTokens>().Validate(header[scheme.Length..].Trim())
+        var token = context.RequestServices.GetRequiredService<AccessTokens>().Read(header[scheme.Length..].Trim())
             ?? throw ProblemException.Unauthorized("The access token is malformed, forged or expired.");
-        var caller = new Caller(userId);
+        var caller = new Caller(token.UserId) { SessionId = token.SessionId };
+        if (token.SessionId is null)
+        {
+            return Accept(context, caller);
+        }
+
+        // Fresh lists answer without waiting; a stale one is read again from the store first.
+        var ended = context.RequestServices.GetRequiredService<SessionRevocations>().IsEndedAsync(token.SessionId, context.RequestAborted);
+        return ended.IsCompletedSuccessfully ? Check(context, caller, ended.Result) : CheckAsync(context, caller, ended);
+
+        static async ValueTask<Caller?> CheckAsync(HttpContext context, Caller caller, ValueTask<bool> ended) =>
+            await Check(context, caller, await ended);
+    }
+
+    private static ValueTask<Caller?> Check(HttpContext context, Caller caller, bool ended) =>
+        ended ? throw ProblemException.Unauthorized("The session of this access token has ended.") : Accept(context, caller);
+
+    private static ValueTask<Caller?> Accept(HttpContext context, Caller caller)
+    {
         context.Items[typeof(Caller)] = caller;
         return ValueTask.FromResult<Caller?>(caller);
     }

@@ -57,7 +57,10 @@ public sealed class HmacJwt
     }
 
     /// <summary>The user id of a valid token, or null for anything else (malformed, forged, expired, alg none, other audience).</summary>
-    public string? Validate(string? token)
+    public string? Validate(string? token) => Read(token)?.UserId;
+
+    /// <summary>A valid token's subject, session (claim <c>sid</c>, if any) and expiry; null for anything else.</summary>
+    public ValidToken? Read(string? token)
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > 4096)
         {
@@ -66,8 +69,11 @@ public sealed class HmacJwt
 
         try
         {
-            var subject = _handler.ValidateToken(token, _validation, out _).FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
-            return string.IsNullOrEmpty(subject) ? null : subject;
+            var principal = _handler.ValidateToken(token, _validation, out var validated);
+            var subject = principal.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+            return string.IsNullOrEmpty(subject)
+                ? null
+                : new ValidToken(subject, principal.FindFirst(JwtRegisteredClaimNames.Sid)?.Value, new DateTimeOffset(validated.ValidTo, TimeSpan.Zero));
         }
         catch (Exception error) when (error is SecurityTokenException or ArgumentException or FormatException)
         {
@@ -84,3 +90,6 @@ public sealed class HmacJwt
             && (notBefore is null || notBefore.Value.ToUniversalTime() - skew <= now);
     }
 }
+
+/// <summary>What a valid token says: its user, its session (null for a token that names none) and when it expires.</summary>
+public sealed record ValidToken(string UserId, string? SessionId, DateTimeOffset ExpiresAt);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.AzureSignalR;
@@ -14,7 +15,8 @@ public sealed class AzureSignalRNegotiator(AzureSignalRAuthorization authorizati
         var url = ClientUrl(authorization.Connection.ClientEndpoint);
         var connection = authorization.Connection;
         var token = connection.AuthType == AzureSignalRAuthType.AccessKey
-            ? AzureSignalRTokens.Sign(connection.AccessKey!, url, authorization.Now, authorization.ClientTokenLifetime, userId)
+            // The session rides in the token; the service hands it to the upstream, which ties the connection to it.
+            ? AzureSignalRTokens.Sign(connection.AccessKey!, url, authorization.Now, authorization.ClientTokenLifetime, userId, Caller.Of(request.HttpContext)?.SessionId)
             : await rest.GenerateClientTokenAsync(userId, authorization.ClientTokenLifetime, ct);
         return new NegotiateDto(url, token);
     }

@@ -29,6 +29,7 @@ public static class AzureSignalRRegistration
         services.AddSingleton<IRealtimePublisher, AzureSignalRPublisher>();
         services.AddSingleton<INegotiator, AzureSignalRNegotiator>();
         services.AddSingleton<AzureSignalRUpstream>();
+        services.AddSingleton<AzureSignalRSessionConnections>();
         return builder;
     }
 }

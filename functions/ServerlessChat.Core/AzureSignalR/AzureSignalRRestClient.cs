@@ -28,10 +28,30 @@ public sealed class AzureSignalRRestClient(IHttpClientFactory clients, AzureSign
             SendToConnection send => (HttpMethod.Post, $"connections/{Segment(send.ConnectionId)}/:send", Payload(send.Target, send.Payload)),
             AddUserToGroup add => (HttpMethod.Put, $"users/{Segment(add.UserId)}/groups/{Segment(add.GroupName)}", null),
             RemoveUserFromGroup remove => (HttpMethod.Delete, $"users/{Segment(remove.UserId)}/groups/{Segment(remove.GroupName)}", null),
+            CloseSessionConnections close => (HttpMethod.Post, $"groups/{Segment(ChatHub.SessionGroup(close.SessionId))}/:closeConnections", null),
             _ => throw new ArgumentOutOfRangeException(nameof(action), action.GetType().Name, "Unknown realtime action."),
         };
         using var request = await CreateAsync(method, path, string.Empty, ct);
         request.Content = body;
+        using var response = await clients.CreateClient(HttpClientName).SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Adds one connection to a group (<c>PUT groups/{group}/connections/{connectionId}</c>).</summary>
+    public Task AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct) =>
+        CallAsync(HttpMethod.Put, $"groups/{Segment(group)}/connections/{Segment(connectionId)}", string.Empty, ct);
+
+    /// <summary>Closes every connection in a group (<c>POST groups/{group}/:closeConnections</c>); none is fine.</summary>
+    public Task CloseGroupConnectionsAsync(string group, string reason, CancellationToken ct) =>
+        CallAsync(HttpMethod.Post, $"groups/{Segment(group)}/:closeConnections", $"&reason={Segment(reason)}", ct);
+
+    /// <summary>Closes one connection (<c>DELETE connections/{connectionId}</c>).</summary>
+    public Task CloseConnectionAsync(string connectionId, string reason, CancellationToken ct) =>
+        CallAsync(HttpMethod.Delete, $"connections/{Segment(connectionId)}", $"&reason={Segment(reason)}", ct);
+
+    private async Task CallAsync(HttpMethod method, string path, string extraQuery, CancellationToken ct)
+    {
+        using var request = await CreateAsync(method, path, extraQuery, ct);
         using var response = await clients.CreateClient(HttpClientName).SendAsync(request, ct);
         response.EnsureSuccessStatusCode();
     }

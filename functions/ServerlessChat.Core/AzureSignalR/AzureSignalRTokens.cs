@@ -22,13 +22,26 @@ public static class AzureSignalRTokens
 
     private static readonly JwtSecurityTokenHandler Handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
 
-    public static string Sign(string accessKey, string audience, DateTimeOffset now, TimeSpan lifetime, string? userId = null)
+    /// <summary>The claim naming the chat session a client connection belongs to; the service passes it to the upstream.</summary>
+    public const string SessionClaim = "sid";
+
+    public static string Sign(string accessKey, string audience, DateTimeOffset now, TimeSpan lifetime, string? userId = null, string? sessionId = null)
     {
         var credentials = new SigningCredentials(Key(accessKey), SecurityAlgorithms.HmacSha256);
-        var claims = userId is null ? null : new[] { new Claim(UserIdClaim, userId) };
+        List<Claim> claims = [];
+        if (userId is not null)
+        {
+            claims.Add(new Claim(UserIdClaim, userId));
+        }
+
+        if (sessionId is not null)
+        {
+            claims.Add(new Claim(SessionClaim, sessionId));
+        }
+
         var token = new JwtSecurityToken(
             audience: audience,
-            claims: claims,
+            claims: claims.Count == 0 ? null : claims,
             notBefore: null,
             expires: now.UtcDateTime.Add(lifetime),
             signingCredentials: credentials);

@@ -11,7 +11,8 @@ namespace ServerlessChat.Core.AzureSignalR;
 /// Only genuine calls count: the signature must match a key we hold, or the answer is 401 before anything is read.
 /// Connected and disconnected events feed presence; the heartbeat covers events that never arrive.
 /// </summary>
-public sealed class AzureSignalRUpstream(AzureSignalRAuthorization authorization, PresenceService presence, SyncService sync, IRealtimePublisher realtime)
+public sealed class AzureSignalRUpstream(
+    AzureSignalRAuthorization authorization, PresenceService presence, SyncService sync, IRealtimePublisher realtime, AzureSignalRSessionConnections sessions)
 {
     public const string ConnectionIdHeader = "X-ASRS-Connection-Id";
     public const string UserIdHeader = "X-ASRS-User-Id";
@@ -49,6 +50,13 @@ public sealed class AzureSignalRUpstream(AzureSignalRAuthorization authorization
 
         var userId = headers[UserIdHeader].ToString();
         var ct = context.RequestAborted;
+        if (string.Equals(category, ConnectionsCategory, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(@event, ConnectedEvent, StringComparison.OrdinalIgnoreCase))
+        {
+            // Before anything else: a connection of a session that has ended is closed, not set up.
+            await sessions.ConnectedAsync(headers[ConnectionIdHeader].ToString(), AzureSignalRSessionConnections.SessionIdOf(headers[AzureSignalRSessionConnections.ClaimsHeader]), ct);
+        }
+
         IReadOnlyList<RealtimeAction> actions = (category.ToLowerInvariant(), @event.ToLowerInvariant(), userId) switch
         {
             // An anonymous connection has no presence; ours always carry a user id, but the service allows them.

@@ -18,6 +18,12 @@ public sealed record AddUserToGroup(string UserId, string GroupName) : RealtimeA
 
 public sealed record RemoveUserFromGroup(string UserId, string GroupName) : RealtimeAction;
 
+/// <summary>
+/// Closes every hub connection of a session that ended (SignalR Service: the connections of the session's group,
+/// see <see cref="ChatHub.SessionGroup"/>). The clients' reconnect then fails at negotiate.
+/// </summary>
+public sealed record CloseSessionConnections(string SessionId) : RealtimeAction;
+
 /// <summary>Hub and event names shared by the hosts and the clients.</summary>
 public static class ChatHub
 {
@@ -38,6 +44,9 @@ public static class ChatHub
 
     /// <summary>The SignalR group that carries a chat group's traffic.</summary>
     public static string GroupFor(string groupId) => $"group-{groupId}";
+
+    /// <summary>The SignalR Service group that holds the connections of one session (no events are sent to it).</summary>
+    public static string SessionGroup(string sessionId) => $"session-{sessionId}";
 }
 
 /// <summary>Carries out realtime actions. Implemented by each host; never throws for a delivery failure, because the data behind an action is already stored.</summary>

@@ -45,9 +45,19 @@ public sealed class LocalSignalRClientAuthenticationHandler(
         }
 
         // NameIdentifier is what SignalR's Context.UserIdentifier and Clients.User read.
-        var identity = AzureSignalRTokens.UserIdOf(principal) is { } userId
-            ? new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId)], SchemeName)
-            : new ClaimsIdentity(SchemeName);
+        // The session claim is kept to be passed upstream, as the service passes a token's own claims.
+        List<Claim> claims = [];
+        if (AzureSignalRTokens.UserIdOf(principal) is { } userId)
+        {
+            claims.Add(new Claim(ClaimTypes.NameIdentifier, userId));
+        }
+
+        if (principal.FindFirst(AzureSignalRTokens.SessionClaim)?.Value is { Length: > 0 } sessionId)
+        {
+            claims.Add(new Claim(AzureSignalRTokens.SessionClaim, sessionId));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 }

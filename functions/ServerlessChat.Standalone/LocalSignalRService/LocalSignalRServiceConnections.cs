@@ -13,8 +13,15 @@ public sealed class LocalSignalRServiceConnections(IHubContext<LocalSignalRServi
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _groups = new(StringComparer.Ordinal);
 
-    public async Task ConnectedAsync(string? userId, string connectionId)
+    // Connection-level groups (the service's PUT groups/{group}/connections/{id}), kept to close a group's
+    // connections; and each open connection, to abort it.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connectionGroups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HubCallerContext> _contexts = new(StringComparer.Ordinal);
+
+    public async Task ConnectedAsync(string? userId, HubCallerContext context)
     {
+        var connectionId = context.ConnectionId;
+        _contexts[connectionId] = context;
         if (string.IsNullOrEmpty(userId))
         {
             return;
@@ -30,6 +37,12 @@ public sealed class LocalSignalRServiceConnections(IHubContext<LocalSignalRServi
 
     public void Disconnected(string? userId, string connectionId)
     {
+        _contexts.TryRemove(connectionId, out _);
+        foreach (var members in _connectionGroups.Values)
+        {
+            members.TryRemove(connectionId, out _);
+        }
+
         if (!string.IsNullOrEmpty(userId) && _connections.TryGetValue(userId, out var connections))
         {
             connections.TryRemove(connectionId, out _);
@@ -60,6 +73,32 @@ public sealed class LocalSignalRServiceConnections(IHubContext<LocalSignalRServi
         foreach (var connection in Set(_connections, userId).Keys)
         {
             await hub.Groups.RemoveFromGroupAsync(connection, group, ct);
+        }
+    }
+
+    public async Task AddConnectionToGroupAsync(string connectionId, string group, CancellationToken ct)
+    {
+        Set(_connectionGroups, group).TryAdd(connectionId, 0);
+        await hub.Groups.AddToGroupAsync(connectionId, group, ct);
+    }
+
+    /// <summary>Aborts every connection added to the group (the client sees the connection drop and reconnects).</summary>
+    public void CloseGroup(string group)
+    {
+        if (_connectionGroups.TryRemove(group, out var members))
+        {
+            foreach (var connectionId in members.Keys)
+            {
+                Close(connectionId);
+            }
+        }
+    }
+
+    public void Close(string connectionId)
+    {
+        if (_contexts.TryGetValue(connectionId, out var context))
+        {
+            context.Abort();
         }
     }
 

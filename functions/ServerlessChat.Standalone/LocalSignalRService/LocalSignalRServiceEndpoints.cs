@@ -67,6 +67,9 @@ public static class LocalSignalRServiceEndpoints
         versioned.MapPut("users/{user}/groups/{group}", AddUserToGroup);
         versioned.MapDelete("users/{user}/groups/{group}", RemoveUserFromGroup);
         versioned.MapPost(":generateToken", GenerateClientToken);
+        versioned.MapPut("groups/{group}/connections/{connectionId}", AddConnectionToGroup);
+        versioned.MapPost("groups/{group}/:closeConnections", CloseGroupConnections);
+        versioned.MapDelete("connections/{connectionId}", CloseConnection);
         return app;
     }
 
@@ -112,6 +115,25 @@ public static class LocalSignalRServiceEndpoints
     {
         await connections.RemoveUserFromGroupAsync(user, group, context.RequestAborted);
         return TypedResults.Ok();
+    }
+
+    private static async Task<IResult> AddConnectionToGroup(string group, string connectionId, HttpContext context, LocalSignalRServiceConnections connections)
+    {
+        await connections.AddConnectionToGroupAsync(connectionId, group, context.RequestAborted);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>Like the service: 204 whether or not the group has connections.</summary>
+    private static IResult CloseGroupConnections(string group, LocalSignalRServiceConnections connections)
+    {
+        connections.CloseGroup(group);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult CloseConnection(string connectionId, LocalSignalRServiceConnections connections)
+    {
+        connections.Close(connectionId);
+        return TypedResults.NoContent();
     }
 
     /// <summary>A client token for <c>userId</c> (optional: anonymous), valid <c>minutesToExpire</c> (default 60).</summary>

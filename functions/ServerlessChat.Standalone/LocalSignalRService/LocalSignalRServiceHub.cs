@@ -17,8 +17,8 @@ public sealed class LocalSignalRServiceHub(LocalSignalRServiceConnections connec
             return;
         }
 
-        await connections.ConnectedAsync(Context.UserIdentifier, Context.ConnectionId);
-        upstream.Connected(Hub(), Context.ConnectionId, Context.UserIdentifier, ClientQuery());
+        await connections.ConnectedAsync(Context.UserIdentifier, Context);
+        upstream.Connected(Hub(), Context.ConnectionId, Context.UserIdentifier, ClientQuery(), UserClaims());
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
@@ -34,6 +34,13 @@ public sealed class LocalSignalRServiceHub(LocalSignalRServiceConnections connec
     }
 
     private string Hub() => Context.GetHttpContext()?.Request.Query["hub"].ToString() is { Length: > 0 } hub ? hub : Core.Realtime.ChatHub.Name;
+
+    /// <summary>The token's own claims as the service passes them upstream: <c>type= value, type= value</c>.</summary>
+    private string? UserClaims()
+    {
+        var claims = Context.User?.Claims.Where(c => c.Type is not (System.Security.Claims.ClaimTypes.NameIdentifier)).Select(c => $"{c.Type}= {c.Value}").ToList();
+        return claims is { Count: > 0 } ? string.Join(", ", claims) : null;
+    }
 
     private string? ClientQuery() => Context.GetHttpContext()?.Request.QueryString.Value?.TrimStart('?');
 }

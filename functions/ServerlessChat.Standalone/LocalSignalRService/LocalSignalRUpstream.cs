@@ -34,7 +34,7 @@ public sealed partial class LocalSignalRUpstream(
         .Replace("{category}", Uri.EscapeDataString(category), StringComparison.OrdinalIgnoreCase)
         .Replace("{event}", Uri.EscapeDataString(@event), StringComparison.OrdinalIgnoreCase);
 
-    public void Connected(string hub, string connectionId, string? userId, string? clientQuery)
+    public void Connected(string hub, string connectionId, string? userId, string? clientQuery, string? userClaims = null)
     {
         if (string.IsNullOrEmpty(options.Value.UpstreamUrl))
         {
@@ -42,7 +42,7 @@ public sealed partial class LocalSignalRUpstream(
         }
 
         var body = JsonSerializer.Serialize(new { type = OpenConnectionType });
-        _connected[connectionId] = Task.Run(() => DeliverAsync(hub, AzureSignalRUpstream.ConnectedEvent, connectionId, userId, clientQuery, body));
+        _connected[connectionId] = Task.Run(() => DeliverAsync(hub, AzureSignalRUpstream.ConnectedEvent, connectionId, userId, clientQuery, body, userClaims));
     }
 
     public void Disconnected(string hub, string connectionId, string? userId, string? clientQuery, string? error)
@@ -68,7 +68,7 @@ public sealed partial class LocalSignalRUpstream(
     }
 
     /// <summary>Never throws: an event that cannot be delivered is logged and dropped, as the service does.</summary>
-    private async Task DeliverAsync(string hub, string @event, string connectionId, string? userId, string? clientQuery, string body)
+    private async Task DeliverAsync(string hub, string @event, string connectionId, string? userId, string? clientQuery, string body, string? userClaims = null)
     {
         var settings = options.Value;
         var url = Expand(settings.UpstreamUrl!, hub, AzureSignalRUpstream.ConnectionsCategory, @event);
@@ -86,6 +86,11 @@ public sealed partial class LocalSignalRUpstream(
                 request.Headers.Add(CategoryHeader, AzureSignalRUpstream.ConnectionsCategory);
                 request.Headers.Add(EventHeader, @event);
                 request.Headers.Add(UpstreamSignature.Header, UpstreamSignature.Compute(settings.AccessKey!, connectionId));
+                if (!string.IsNullOrEmpty(userClaims))
+                {
+                    request.Headers.Add(AzureSignalRSessionConnections.ClaimsHeader, userClaims);
+                }
+
                 if (!string.IsNullOrEmpty(clientQuery))
                 {
                     request.Headers.Add(ClientQueryHeader, clientQuery);

@@ -10,7 +10,8 @@ namespace ServerlessChat.Standalone.Realtime;
 /// missed an event catches up from the API.
 /// </summary>
 public sealed partial class HubContextPublisher(
-    IHubContext<RealtimeHub> hub, HubLifetimeManager<RealtimeHub> lifetime, IConnectionRegistry registry, ILogger<HubContextPublisher> logger)
+    IHubContext<RealtimeHub> hub, HubLifetimeManager<RealtimeHub> lifetime, IConnectionRegistry registry, HubSessions sessions,
+    ILogger<HubContextPublisher> logger)
     : IRealtimePublisher
 {
     // Longer than any healthy backplane round trip, far shorter than the backplane's own 30-second wait for an
@@ -63,6 +64,10 @@ public sealed partial class HubContextPublisher(
                         break;
                     case RemoveUserFromGroup remove:
                         await ForEachConnectionAsync(remove.UserId, connection => hub.Groups.RemoveFromGroupAsync(connection, remove.GroupName));
+                        break;
+                    case CloseSessionConnections close:
+                        // This instance's at once; other instances' within their sweep period (HubSessionSweeper).
+                        sessions.Close(close.SessionId);
                         break;
                     default:
                         LogUnknownAction(logger, action.GetType().Name);

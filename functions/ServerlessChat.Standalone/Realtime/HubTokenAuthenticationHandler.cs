@@ -17,6 +17,8 @@ public sealed class HubTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ChatHubToken";
+    public const string SessionClaim = "sid";
+    public const string ExpiresClaim = "exp";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,13 +35,24 @@ public sealed class HubTokenAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var userId = tokens.Validate(token);
-        if (userId is null)
+        var valid = tokens.Read(token);
+        if (valid is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("The hub token is malformed, forged or expired."));
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId)], SchemeName);
+        // The session and the expiry go with the connection: it is closed when either ends (HubSessions).
+        List<Claim> claims =
+        [
+            new(ClaimTypes.NameIdentifier, valid.UserId),
+            new(ExpiresClaim, valid.ExpiresAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+        if (valid.SessionId is not null)
+        {
+            claims.Add(new Claim(SessionClaim, valid.SessionId));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Auth;
 
@@ -28,8 +30,13 @@ public sealed class HubTokens(IOptions<AuthOptions> auth, IOptions<HubTokenOptio
 
     public string Audience => auth.Value.Audience + "/realtime";
 
-    public string Issue(string userId) => _jwt.Issue(userId, _lifetime);
+    /// <summary>A hub token of the user's session (claim <c>sid</c>): its connection is closed when the session ends.</summary>
+    public string Issue(string userId, string? sessionId = null) =>
+        _jwt.Issue(userId, _lifetime, sessionId is null ? [] : [new Claim(JwtRegisteredClaimNames.Sid, sessionId)]);
 
     /// <summary>The user id of a valid hub token; null for anything else.</summary>
     public string? Validate(string? token) => _jwt.Validate(token);
+
+    /// <summary>A valid hub token's user, session and expiry; null for anything else.</summary>
+    public ValidToken? Read(string? token) => _jwt.Read(token);
 }

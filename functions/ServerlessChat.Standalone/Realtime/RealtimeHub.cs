@@ -15,7 +15,7 @@ namespace ServerlessChat.Standalone.Realtime;
 /// </summary>
 public sealed partial class RealtimeHub(
     IConnectionRegistry registry, IGroupStore groups, PresenceService presence, SyncService sync, IRealtimePublisher publisher, HubAdmission admission,
-    ILogger<RealtimeHub> logger) : Hub
+    HubSessions sessions, ILogger<RealtimeHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -33,6 +33,8 @@ public sealed partial class RealtimeHub(
 
         var ct = Context.ConnectionAborted;
         admission.Connected();
+        // Tracked first: the sweep closes it when its session ends or its token expires, even if setup fails later.
+        sessions.Add(Context, Context.User?.FindFirst(HubTokenAuthenticationHandler.SessionClaim)?.Value, TokenExpiry());
         // Registered before the groups are read: a member added in between is then added through the registry,
         // and one added before is in the list.
         await registry.AddAsync(userId, Context.ConnectionId);
@@ -60,6 +62,7 @@ public sealed partial class RealtimeHub(
             }
 
             await registry.RemoveAsync(userId, Context.ConnectionId);
+            sessions.Remove(Context.ConnectionId);
             admission.Revoke(Context);
             return;
         }
@@ -76,6 +79,7 @@ public sealed partial class RealtimeHub(
         }
 
         admission.Disconnected();
+        sessions.Remove(Context.ConnectionId);
         ChatTelemetry.ConnectionClosed("hub");
         try
         {
@@ -88,6 +92,11 @@ public sealed partial class RealtimeHub(
             LogDisconnectFailed(logger, error, userId);
         }
     }
+
+    private DateTimeOffset TokenExpiry() =>
+        long.TryParse(Context.User?.FindFirst(HubTokenAuthenticationHandler.ExpiresClaim)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : DateTimeOffset.MaxValue;
 
     /// <summary>Optional over the hub, as <c>POST /api/presence/heartbeat</c> is over HTTP.</summary>
     public async Task Heartbeat()

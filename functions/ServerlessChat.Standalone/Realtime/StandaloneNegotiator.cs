@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Extensions;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Standalone.Limits;
@@ -33,6 +34,6 @@ public sealed class StandaloneNegotiator(HubTokens tokens, HubAdmission admissio
 
         // The address the client used, so the redirect works behind whatever name or port it reached us by.
         var url = UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, StandaloneRealtime.HubPath);
-        return Task.FromResult(new NegotiateDto(url, tokens.Issue(userId)));
+        return Task.FromResult(new NegotiateDto(url, tokens.Issue(userId, Caller.Of(request.HttpContext)?.SessionId)));
     }
 }

@@ -27,6 +27,8 @@ public static class StandaloneRealtime
         services.AddSingleton<INegotiator, StandaloneNegotiator>();
         services.AddSingleton<IRealtimePublisher, HubContextPublisher>();
         services.AddHostedService<PresenceSweeper>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService<HubSessionSweeper>();
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, HubTokenAuthenticationHandler>(HubTokenAuthenticationHandler.SchemeName, null);

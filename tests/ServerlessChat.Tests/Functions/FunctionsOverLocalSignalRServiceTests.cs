@@ -81,6 +81,34 @@ public sealed class FunctionsOverLocalSignalRServiceTests : IAsyncLifetime
         Assert.Contains(changes, c => (string)c!["type"]! == ChatHub.NewMessage && (string)c["data"]!["id"]! == (string)sent["id"]!);
     }
 
+    [Fact]
+    public async Task APasswordChangeClosesTheOtherSessionsServiceConnectionAndKeepsTheCallersOpen()
+    {
+        var user = await ChatApiClient.RegisterAsync(_functions.Client, "fsess");
+        var login = await ChatApiClient.LoginAsync(_functions.Client, new { username = user.Username, password = user.Password });
+        var other = user.WithTokens((string)login["accessToken"]!, (string)login["refreshToken"]!);
+        await using var mine = await RealtimeClient.ConnectAsync(_functions.BaseAddress, user.UserId, user.AccessToken, serverless: true);
+        await mine.WaitForAsync(ChatHub.Ready);
+        await using var theirs = await RealtimeClient.ConnectAsync(_functions.BaseAddress, user.UserId, other.AccessToken, serverless: true);
+        // Ready comes after the upstream has tied the connection to its session.
+        await theirs.WaitForAsync(ChatHub.Ready);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        theirs.Connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        var changed = await user.PostAsync("api/auth/password", new { currentPassword = user.Password, newPassword = "another long passphrase" });
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+
+        // Through the service's REST API (POST groups/{session}/:closeConnections), at once.
+        await closed.Task.WaitAsync(RealtimeClient.Timeout);
+        Assert.Equal(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected, mine.Connection.State);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await other.PostAsync("api/negotiate", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.PostAsync("api/negotiate", null)).StatusCode);
+    }
+
     private static async Task<bool> IsOnlineAsync(ChatApiClient viewer, string userId)
     {
         var presence = await ChatApiClient.ReadAsync(await viewer.GetAsync($"/api/presence?userIds={userId}"), HttpStatusCode.OK);
