@@ -4,6 +4,9 @@ import { api, apiBase, ApiError, freshAccessToken } from "./api.js";
 import * as store from "./state.js";
 
 const HEARTBEAT_MS = 30000;
+// The server closes every connection when its token expires (plus up to a minute) and the client reconnects at
+// once; the "reconnecting" label shows only when that takes longer than this.
+const QUIET_RECONNECT_MS = 3000;
 const SYNC_PAGE = 200;
 const STORED_EVENTS = ["newMessage", "messageUpdated", "messageDeleted", "messagesRead", "reactionsUpdated", "typing", "presence", "groupUpdated"];
 
@@ -44,8 +47,17 @@ export async function start(options) {
     sync(ready && ready.cursor);
   });
 
-  current.onreconnecting(() => store.setConnectionState("reconnecting"));
-  current.onreconnected(() => connected(current));
+  let reconnectingLabel = null;
+  current.onreconnecting(() => {
+    clearTimeout(reconnectingLabel);
+    reconnectingLabel = setTimeout(() => {
+      if (connection === current && current.state === signalR.HubConnectionState.Reconnecting) store.setConnectionState("reconnecting");
+    }, QUIET_RECONNECT_MS);
+  });
+  current.onreconnected(() => {
+    clearTimeout(reconnectingLabel);
+    connected(current);
+  });
   current.onclose(() => {
     if (connection !== current) return;
     store.setConnectionState("disconnected");
