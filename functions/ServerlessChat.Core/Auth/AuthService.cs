@@ -106,6 +106,19 @@ public sealed partial class AuthService(
         var user = await users.FindByIdAsync(stored.UserId, ct) ?? throw ProblemException.Unauthorized("The refresh token is not valid.");
         // Stored before the swap: the moment the swap succeeds, the new token can be traded.
         var (refreshToken, newHash, expiresAt) = await InsertRefreshTokenAsync(user.Id, sessionId, now, ct);
+        if (await sessions.FindAsync(sessionId, ct) is null)
+        {
+            // A chain from before sessions were stored: its one unused token becomes the start of a session (the
+            // token's own single-use mark decides a race), and any other token of the chain is then a reuse.
+            if (stored.UsedAt is not null || !await tokens.TryUseRefreshTokenAsync(hash, now, ct))
+            {
+                throw ProblemException.Unauthorized("The refresh token is not valid.");
+            }
+
+            await sessions.CreateAsync(new SessionRecord(sessionId, user.Id, newHash, stored.CreatedAt, now, expiresAt, SessionService.UserAgentOf(userAgent), null), ct);
+            return Session(user, sessionId, refreshToken);
+        }
+
         if (!await sessions.TryRotateAsync(sessionId, hash, newHash, now, expiresAt, SessionService.UserAgentOf(userAgent), ct))
         {
             var session = await sessions.FindAsync(sessionId, ct);

@@ -18,6 +18,7 @@ public sealed class SessionRevocations(ISessionStore sessions, IOptions<Sessions
     private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(10);
 
     private readonly Lock _gate = new();
+    // Replaced, never changed in place: every request reads it without a lock.
     private Dictionary<string, DateTimeOffset> _ended = new(StringComparer.Ordinal);
     private long _readAtTicks = DateTimeOffset.MinValue.UtcTicks;
     private DateTimeOffset _watermark = DateTimeOffset.MinValue;
@@ -50,10 +51,7 @@ public sealed class SessionRevocations(ISessionStore sessions, IOptions<Sessions
     /// <summary>The ended sessions known now (for a sweep that closes their connections).</summary>
     public IReadOnlySet<string> Snapshot()
     {
-        lock (_gate)
-        {
-            return _ended.Keys.ToHashSet(StringComparer.Ordinal);
-        }
+        return Volatile.Read(ref _ended).Keys.ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Records sessions this instance ended itself, so it refuses them at once.</summary>
@@ -62,10 +60,13 @@ public sealed class SessionRevocations(ISessionStore sessions, IOptions<Sessions
         var now = time.GetUtcNow();
         lock (_gate)
         {
+            var copy = new Dictionary<string, DateTimeOffset>(_ended, StringComparer.Ordinal);
             foreach (var id in sessionIds)
             {
-                _ended[id] = now;
+                copy[id] = now;
             }
+
+            Volatile.Write(ref _ended, copy);
         }
     }
 
@@ -79,13 +80,7 @@ public sealed class SessionRevocations(ISessionStore sessions, IOptions<Sessions
         }
     }
 
-    private bool Contains(string sessionId)
-    {
-        lock (_gate)
-        {
-            return _ended.ContainsKey(sessionId);
-        }
-    }
+    private bool Contains(string sessionId) => Volatile.Read(ref _ended).ContainsKey(sessionId);
 
     private async Task ReadAsync()
     {
@@ -123,7 +118,7 @@ public sealed class SessionRevocations(ISessionStore sessions, IOptions<Sessions
                     kept[ended.Id] = ended.EndedAt;
                 }
 
-                _ended = kept;
+                Volatile.Write(ref _ended, kept);
                 _watermark = now;
                 Volatile.Write(ref _readAtTicks, now.UtcTicks);
             }
