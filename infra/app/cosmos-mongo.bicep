@@ -108,9 +108,10 @@ var plainCollections = [
     indexKeys: [['familyId'], ['userId']]
     ttlSeconds: refreshTokenTtlSeconds
   }
+  // A user's reset tokens: a new one ends the older ones.
   {
     name: 'resetTokens'
-    indexKeys: []
+    indexKeys: [['userId', 'createdAt']]
     ttlSeconds: resetTokenTtlSeconds
   }
   {

@@ -45,6 +45,7 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("userId"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.ResetTokens, ct,
+            (keys.Ascending("userId").Ascending("createdAt"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.RateLimits, ct,
             (keys.Ascending("windowEnd"), expireAtTheDate)).ConfigureAwait(false);

@@ -203,6 +203,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Rate-limit windows moved to the process's memory (ProcessRateLimitCounterStore).
         DROP TABLE rate_limits;
         """,
+        """
+        -- A user has one live reset token: a new one ends the older ones, found by user.
+        CREATE INDEX ix_reset_tokens_user_id ON reset_tokens (user_id, created_at);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
