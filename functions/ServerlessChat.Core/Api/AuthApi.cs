@@ -21,8 +21,8 @@ public static class AuthApi
     public static async Task<Created<SessionDto>> Register(JsonBody<RegisterRequest> body, AuthService auth, CancellationToken ct) =>
         TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Me}", await auth.RegisterAsync(body.Value, ct));
 
-    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, AuthService auth, CancellationToken ct) =>
-        TypedResults.Ok(await auth.LoginAsync(body.Value, ct));
+    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, HttpRequest request, RequestRateLimiter limiter, AuthService auth, CancellationToken ct) =>
+        TypedResults.Ok(await auth.LoginAsync(body.Value, limiter.NetworkOf(request.HttpContext), ct));
 
     public static async Task<Ok<SessionDto>> Refresh(JsonBody<RefreshRequest> body, AuthService auth, CancellationToken ct) =>
         TypedResults.Ok(await auth.RefreshAsync(body.Value, ct));
