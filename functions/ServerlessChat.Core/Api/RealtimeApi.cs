@@ -18,8 +18,11 @@ public static class RealtimeApi
     ];
 
     // The SignalR clients POST here with an empty body and ?negotiateVersion=1, so nothing but the token is read.
-    public static async Task<Ok<NegotiateDto>> Negotiate(Caller caller, HttpRequest request, INegotiator negotiator, CancellationToken ct) =>
-        TypedResults.Ok(await negotiator.NegotiateAsync(caller.UserId, request, ct));
+    public static async Task<Ok<NegotiateDto>> Negotiate(Caller caller, HttpRequest request, HubConnectionCap cap, INegotiator negotiator, CancellationToken ct)
+    {
+        await cap.ReserveAsync(caller.UserId, ct);
+        return TypedResults.Ok(await negotiator.NegotiateAsync(caller.UserId, request, ct));
+    }
 
     public static async Task<Accepted> Typing(
         Caller caller, JsonBody<TypingRequest> body, TypingService typing, IRealtimePublisher realtime, CancellationToken ct)
