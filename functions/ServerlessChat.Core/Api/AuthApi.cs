@@ -11,7 +11,7 @@ public static class AuthApi
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
         new(nameof(Register), HttpMethods.Post, ChatRoutes.Register, Register, RateLimitPolicy.PerClientAddress, "Create an account and start a session") { Problems = [StatusCodes.Status409Conflict] },
-        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password") { Problems = [StatusCodes.Status401Unauthorized] },
+        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password; after repeated wrong passwords 429 with Retry-After") { Problems = [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests] },
         new(nameof(Refresh), HttpMethods.Post, ChatRoutes.Refresh, Refresh, RateLimitPolicy.PerClientAddress, "Trade a refresh token for a new session") { Problems = [StatusCodes.Status401Unauthorized] },
         new(nameof(Logout), HttpMethods.Post, ChatRoutes.Logout, Logout, RateLimitPolicy.PerUser, "End the session chain of a refresh token"),
         new(nameof(RequestPasswordReset), HttpMethods.Post, ChatRoutes.PasswordReset, RequestPasswordReset, RateLimitPolicy.PerClientAddress, "Email a password reset link"),

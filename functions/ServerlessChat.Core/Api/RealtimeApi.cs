@@ -11,7 +11,7 @@ public static class RealtimeApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(Negotiate), HttpMethods.Post, ChatRoutes.Negotiate, Negotiate, RateLimitPolicy.PerUser, "Where and with which token the SignalR client connects"),
+        new(nameof(Negotiate), HttpMethods.Post, ChatRoutes.Negotiate, Negotiate, RateLimitPolicy.PerUser, "Where and with which token the SignalR client connects; 429 with Retry-After beyond the user's connection cap") { Problems = [StatusCodes.Status429TooManyRequests] },
         new(nameof(Typing), HttpMethods.Post, ChatRoutes.Typing, Typing, RateLimitPolicy.PerUser, "Tell the others in a conversation that the caller is typing") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(GetPresence), HttpMethods.Get, ChatRoutes.Presence, GetPresence, RateLimitPolicy.PerUser, "Online state of the caller's contacts"),
         new(nameof(PresenceHeartbeat), HttpMethods.Post, ChatRoutes.PresenceHeartbeat, PresenceHeartbeat, RateLimitPolicy.PerUser, "Keep the caller online; send every 30 seconds"),
