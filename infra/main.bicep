@@ -90,8 +90,8 @@ param refreshTokenTtlSeconds int = 2592000
 param resetTokenTtlSeconds int = 86400
 
 @minValue(1)
-@description('Seconds after its last write that a rate limit counter document is removed by Cosmos DB TTL.')
-param rateLimitTtlSeconds int = 86400
+@description('Seconds after its last write that a rate limit counter document is removed by Cosmos DB TTL. Past the longest record it holds (a known sign-in network, 30 days); the app purges past windows itself.')
+param rateLimitTtlSeconds int = 2678400
 
 @minValue(30)
 @maxValue(3650)

@@ -42,6 +42,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, DevelopmentSigningKey>();
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PasswordThrottleOptions>().BindConfiguration(PasswordThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
 
         builder.AddChatStorage();
@@ -53,6 +54,9 @@ public static class ChatCoreRegistration
         services.AddSingleton<SessionRevocations>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<AuthService>();
+        services.AddSingleton<PasswordAttemptThrottle>();
+        // The host adds the IPasswordResetQueue that drains into it.
+        services.AddSingleton<PasswordResetMailer>();
         services.AddSingleton<ChatDirectory>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<BlockDirectory>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Push;
@@ -25,5 +26,6 @@ builder.AddStorageAssistantQueue();
 builder.AddStoragePushQueue();
 builder.AddFunctionsTelemetry();
 builder.AddStorageAttachmentQueue();
+builder.AddStoragePasswordResetQueue();
 
 builder.Build().Run();

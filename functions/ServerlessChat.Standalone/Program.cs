@@ -6,6 +6,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Assistant;
 using ServerlessChat.Standalone.Attachments;
+using ServerlessChat.Standalone.Auth;
 using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.Push;
 using ServerlessChat.Standalone.LocalSignalRService;
@@ -23,6 +24,7 @@ builder.AddStandaloneAssistant();
 builder.AddStandalonePush();
 builder.AddStandaloneTelemetry();
 builder.AddStandaloneAttachments();
+builder.AddStandalonePasswordReset();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
 

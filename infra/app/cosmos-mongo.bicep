@@ -114,9 +114,10 @@ var plainCollections = [
     indexKeys: [['userId', 'lastUsedAt'], ['endedAt']]
     ttlSeconds: refreshTokenTtlSeconds
   }
+  // A user's reset tokens: a new one ends the older ones.
   {
     name: 'resetTokens'
-    indexKeys: []
+    indexKeys: [['userId', 'createdAt']]
     ttlSeconds: resetTokenTtlSeconds
   }
   {

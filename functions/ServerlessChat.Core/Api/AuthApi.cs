@@ -11,7 +11,7 @@ public static class AuthApi
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
         new(nameof(Register), HttpMethods.Post, ChatRoutes.Register, Register, RateLimitPolicy.PerClientAddress, "Create an account and start a session") { Problems = [StatusCodes.Status409Conflict] },
-        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password") { Problems = [StatusCodes.Status401Unauthorized] },
+        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password; after repeated wrong passwords 429 with Retry-After") { Problems = [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests] },
         new(nameof(Refresh), HttpMethods.Post, ChatRoutes.Refresh, Refresh, RateLimitPolicy.PerClientAddress, "Trade a refresh token for a new session") { Problems = [StatusCodes.Status401Unauthorized] },
         new(nameof(Logout), HttpMethods.Post, ChatRoutes.Logout, Logout, RateLimitPolicy.PerUser, "End the session chain of a refresh token"),
         new(nameof(RequestPasswordReset), HttpMethods.Post, ChatRoutes.PasswordReset, RequestPasswordReset, RateLimitPolicy.PerClientAddress, "Email a password reset link"),
@@ -21,8 +21,8 @@ public static class AuthApi
     public static async Task<Created<SessionDto>> Register(JsonBody<RegisterRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>
         TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Me}", await auth.RegisterAsync(body.Value, request.Headers.UserAgent, ct));
 
-    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>
-        TypedResults.Ok(await auth.LoginAsync(body.Value, request.Headers.UserAgent, ct));
+    public static async Task<Ok<SessionDto>> Login(JsonBody<LoginRequest> body, HttpRequest request, RequestRateLimiter limiter, AuthService auth, CancellationToken ct) =>
+        TypedResults.Ok(await auth.LoginAsync(body.Value, limiter.NetworkOf(request.HttpContext), request.Headers.UserAgent, ct));
 
     public static async Task<Ok<SessionDto>> Refresh(JsonBody<RefreshRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>
         TypedResults.Ok(await auth.RefreshAsync(body.Value, request.Headers.UserAgent, ct));

@@ -33,9 +33,9 @@ public static class SessionsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<NoContent> ChangePassword(Caller caller, JsonBody<ChangePasswordRequest> body, SessionService sessions, CancellationToken ct)
+    public static async Task<NoContent> ChangePassword(Caller caller, JsonBody<ChangePasswordRequest> body, HttpRequest request, RequestRateLimiter limiter, SessionService sessions, CancellationToken ct)
     {
-        await sessions.ChangePasswordAsync(caller, body.Value, ct);
+        await sessions.ChangePasswordAsync(caller, body.Value, limiter.NetworkOf(request.HttpContext), ct);
         return TypedResults.NoContent();
     }
 }

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Domain;
-using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 
@@ -17,9 +17,9 @@ public sealed partial class AuthService(
     ISessionStore sessions,
     SessionService sessionService,
     AccessTokens accessTokens,
-    IEmailSender email,
+    PasswordAttemptThrottle passwordAttempts,
+    IPasswordResetQueue resetQueue,
     IOptions<AuthOptions> authOptions,
-    IOptions<EmailOptions> emailOptions,
     TimeProvider time,
     ILogger<AuthService> logger)
 {
@@ -56,7 +56,8 @@ public sealed partial class AuthService(
         return await StartSessionAsync(user, userAgent, ct);
     }
 
-    public async Task<SessionDto> LoginAsync(LoginRequest request, string? userAgent, CancellationToken ct)
+    /// <summary><paramref name="sourceNetwork"/>: where the request came from, for <see cref="PasswordAttemptThrottle"/>.</summary>
+    public async Task<SessionDto> LoginAsync(LoginRequest request, string sourceNetwork, string? userAgent, CancellationToken ct)
     {
         var rules = new InputRules();
         rules.ExactlyOne("email", request.Email, "username", request.Username);
@@ -72,7 +73,11 @@ public sealed partial class AuthService(
             ? await users.FindByEmailAsync(request.Email.Trim(), ct)
             : await users.FindByUsernameAsync(request.Username!, ct);
         var hash = user is { IsAssistant: false } ? user.PasswordHash : _absentUserHash.Value;
-        var matches = Verify(request.Password!, hash);
+        // A name without an account is throttled as one, so 429s come alike whether or not it exists.
+        var account = user is { IsAssistant: false }
+            ? user.Id
+            : request.Email is not null ? PasswordAttemptThrottle.UnknownAccount("email", request.Email) : PasswordAttemptThrottle.UnknownAccount("username", request.Username!);
+        var matches = await passwordAttempts.VerifyAsync(account, sourceNetwork, () => Verify(request.Password!, hash), ct);
         if (user is null || user.IsAssistant || !matches)
         {
             throw ProblemException.Unauthorized("The username or email and password do not match.");
@@ -150,39 +155,32 @@ public sealed partial class AuthService(
         }
     }
 
+    /// <summary>
+    /// Queues the work (the lookup, the token, the email) and returns: the answer takes the same time whether or
+    /// not the address has an account (see <see cref="PasswordResetMailer"/>).
+    /// </summary>
     public async Task RequestPasswordResetAsync(PasswordResetRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
         var address = rules.Email("email", request.Email);
         rules.ThrowIfAny();
 
-        var user = await users.FindByEmailAsync(address!, ct);
-        if (user is null || user.IsAssistant)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        var token = SecretTokens.Create();
-        await tokens.InsertResetTokenAsync(
-            new ResetTokenRecord(SecretTokens.Hash(token), user.Id, now, now.AddMinutes(authOptions.Value.PasswordResetMinutes), null), ct);
-        var link = $"{emailOptions.Value.ResetUrlBase}?token={Uri.EscapeDataString(token)}";
+        bool queued;
         try
         {
-            await email.SendAsync(
-                user.Email,
-                "Reset your ServerlessChat password",
-                $"Hello {user.DisplayName},\n\nTo choose a new password, open this link within {authOptions.Value.PasswordResetMinutes} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays as it is.\n",
-                ct);
+            queued = await resetQueue.EnqueueAsync(new PasswordResetJob(address!), ct);
         }
         catch (Exception error) when (!ct.IsCancellationRequested)
         {
-            // Still 202: an error only for known addresses would tell a caller which emails have accounts.
-            LogResetEmailFailed(logger, error, user.Id);
+            // Still 202: the failure is the same for every address, and the caller may simply ask again.
+            LogResetNotQueued(logger, error);
             return;
         }
 
-        LogResetRequested(logger, user.Id);
+        if (!queued)
+        {
+            LogResetNotQueued(logger, null);
+        }
     }
 
     public async Task ConfirmPasswordResetAsync(PasswordResetConfirmRequest request, CancellationToken ct)
@@ -205,7 +203,9 @@ public sealed partial class AuthService(
         }
 
         await users.UpdatePasswordAsync(stored.UserId, BCrypt.Net.BCrypt.HashPassword(password, authOptions.Value.BcryptWorkFactor), now, ct);
-        // Every session ends: whoever had the old password, or a token taken with it, is out.
+        // No older link may set the password again, and every session ends: whoever had the old password, or a
+        // token taken with it, is out.
+        await tokens.UseAllResetTokensAsync(stored.UserId, now, ct);
         await sessionService.EndAllAsync(stored.UserId, exceptSessionId: null, ct);
         LogPasswordReset(logger, stored.UserId);
     }
@@ -244,11 +244,8 @@ public sealed partial class AuthService(
     [LoggerMessage(LogLevel.Warning, "A used refresh token was presented again for user {UserId}; its chain is revoked")]
     private static partial void LogRefreshReuse(ILogger logger, string userId);
 
-    [LoggerMessage(LogLevel.Information, "Password reset requested for user {UserId}")]
-    private static partial void LogResetRequested(ILogger logger, string userId);
-
-    [LoggerMessage(LogLevel.Error, "The password reset email for user {UserId} could not be sent")]
-    private static partial void LogResetEmailFailed(ILogger logger, Exception error, string userId);
+    [LoggerMessage(LogLevel.Error, "A password reset request could not be queued; no email goes out for it")]
+    private static partial void LogResetNotQueued(ILogger logger, Exception? error);
 
     [LoggerMessage(LogLevel.Information, "Password reset completed for user {UserId}")]
     private static partial void LogPasswordReset(ILogger logger, string userId);

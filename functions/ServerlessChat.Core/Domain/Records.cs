@@ -103,6 +103,9 @@ public sealed record ResetTokenRecord(
     DateTimeOffset ExpiresAt,
     DateTimeOffset? UsedAt);
 
+/// <summary>How many strikes a key has taken and when the last one fell (see <c>IRateLimitCounterStore.StrikeAsync</c>).</summary>
+public sealed record StrikeRecord(long Count, DateTimeOffset LastAt, DateTimeOffset ExpiresAt);
+
 public sealed record PresenceRecord(string UserId, int Connections, DateTimeOffset LastSeenAt);
 
 public enum AttachmentState

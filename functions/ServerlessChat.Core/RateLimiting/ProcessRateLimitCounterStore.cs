@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.RateLimiting;
@@ -8,12 +9,14 @@ namespace ServerlessChat.Core.RateLimiting;
 /// (instances that share a database also share Redis, whose counters replace these). A window lasts a minute, so a
 /// restart forgets at most a minute of counts; in return counting costs no write to the database, where a write per
 /// request was a tenth of the SQLite writer's work in the fan-out benchmark. Past windows are dropped as time passes.
+/// Strike records live here too, for the same reason, and are dropped once they expire.
 /// </summary>
 public sealed class ProcessRateLimitCounterStore(TimeProvider time) : IRateLimitCounterStore
 {
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrikeRecord> _strikes = new(StringComparer.Ordinal);
     private long _nextPruneTicks;
 
     public Task<long> IncrementAsync(string key, DateTimeOffset windowEnd, CancellationToken ct)
@@ -34,6 +37,38 @@ public sealed class ProcessRateLimitCounterStore(TimeProvider time) : IRateLimit
         }
     }
 
+    public Task<StrikeRecord?> StrikeAsync(string key, DateTimeOffset at, DateTimeOffset expiresAt, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        PruneWhenDue();
+        while (true)
+        {
+            if (_strikes.TryGetValue(key, out var before))
+            {
+                var live = before.ExpiresAt > at ? before : null;
+                var after = new StrikeRecord((live?.Count ?? 0) + 1, at, expiresAt);
+                // Compare and swap: a concurrent strike that got there first makes this one read again.
+                if (_strikes.TryUpdate(key, after, before))
+                {
+                    return Task.FromResult(live);
+                }
+            }
+            else if (_strikes.TryAdd(key, new StrikeRecord(1, at, expiresAt)))
+            {
+                return Task.FromResult<StrikeRecord?>(null);
+            }
+        }
+    }
+
+    public Task<StrikeRecord?> FindStrikesAsync(string key, DateTimeOffset now, CancellationToken ct) =>
+        Task.FromResult(_strikes.TryGetValue(key, out var record) && record.ExpiresAt > now ? record : null);
+
+    public Task ClearStrikesAsync(string key, CancellationToken ct)
+    {
+        _strikes.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
     private void PruneWhenDue()
     {
         var now = time.GetUtcNow();
@@ -49,6 +84,14 @@ public sealed class ProcessRateLimitCounterStore(TimeProvider time) : IRateLimit
             {
                 // Only if still the same window: a concurrent increment may have just started a new one.
                 _windows.TryRemove(entry);
+            }
+        }
+
+        foreach (var entry in _strikes)
+        {
+            if (entry.Value.ExpiresAt <= now)
+            {
+                _strikes.TryRemove(entry);
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Auth;
@@ -11,7 +10,7 @@ namespace ServerlessChat.Core.RateLimiting;
 public enum RateLimitPolicy
 {
     None,
-    /// <summary>Anonymous auth routes: counted per client address.</summary>
+    /// <summary>Anonymous auth routes: counted per source network (an IPv4 address, an IPv6 /64).</summary>
     PerClientAddress,
     /// <summary>Everything behind a token: counted per user.</summary>
     PerUser,
@@ -48,7 +47,7 @@ public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions
         var settings = options.Value;
         var (key, permits) = policy switch
         {
-            RateLimitPolicy.PerClientAddress => ($"ip:{ClientAddress(context, settings.TrustForwardedFor)}", settings.AuthPermitsPerMinute),
+            RateLimitPolicy.PerClientAddress => ($"ip:{NetworkOf(context)}", settings.AuthPermitsPerMinute),
             RateLimitPolicy.PerUser when Caller.Of(context) is { } caller => ($"user:{caller.UserId}", settings.PermitsPerMinute),
             _ => (null, 0),
         };
@@ -73,18 +72,6 @@ public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions
     public static DateTimeOffset WindowEnd(DateTimeOffset now) =>
         new DateTimeOffset(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero) + Window;
 
-    private static string ClientAddress(HttpContext context, bool trustForwardedFor)
-    {
-        if (trustForwardedFor)
-        {
-            var forwarded = context.Request.Headers["X-Forwarded-For"].ToString();
-            var last = forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-            if (last is not null && IPEndPoint.TryParse(last, out var endpoint))
-            {
-                return endpoint.Address.ToString();
-            }
-        }
-
-        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-    }
+    /// <summary>The source network of the request (see <see cref="SourceNetwork"/>), trusting X-Forwarded-For as configured.</summary>
+    public string NetworkOf(HttpContext context) => SourceNetwork.Of(context, options.Value.TrustForwardedFor);
 }

@@ -12,13 +12,19 @@ namespace ServerlessChat.Core.Realtime;
 /// each change between online and offline is pushed as <c>presence</c> to the user's contacts. The methods return
 /// the realtime actions for the caller to publish, like every other Core service.
 /// </summary>
-public sealed class PresenceService(IPresenceStore store, ChatContacts contacts, BlockDirectory blocks, IOptions<PresenceOptions> options, TimeProvider time)
+public sealed class PresenceService(
+    IPresenceStore store, ChatContacts contacts, BlockDirectory blocks, HubConnectionCap connectionCap, IOptions<PresenceOptions> options, TimeProvider time)
 {
     public const int MaxQueryUsers = 100;
 
     /// <summary>A connection opened (hub OnConnected, or the SignalR Service's connected event).</summary>
-    public Task<IReadOnlyList<RealtimeAction>> ConnectedAsync(string userId, CancellationToken ct) =>
-        ChangeAsync(userId, now => store.ConnectedAsync(userId, now, ct), ct);
+    public async Task<IReadOnlyList<RealtimeAction>> ConnectedAsync(string userId, CancellationToken ct)
+    {
+        var actions = await ChangeAsync(userId, now => store.ConnectedAsync(userId, now, ct), ct);
+        // Counted as open now, so no longer as negotiated.
+        await connectionCap.ConnectedAsync(userId, ct);
+        return actions;
+    }
 
     /// <summary>A connection closed.</summary>
     public Task<IReadOnlyList<RealtimeAction>> DisconnectedAsync(string userId, CancellationToken ct) =>

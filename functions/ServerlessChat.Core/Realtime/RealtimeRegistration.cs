@@ -14,6 +14,8 @@ public static class RealtimeRegistration
     {
         var services = builder.Services;
         services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HubConnectionLimitOptions>().BindConfiguration(HubConnectionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<HubConnectionCap>();
         services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ChatContacts>();
         services.AddSingleton<PresenceService>();

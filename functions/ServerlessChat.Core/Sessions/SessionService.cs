@@ -4,6 +4,7 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 
@@ -18,6 +19,7 @@ namespace ServerlessChat.Core.Sessions;
 public sealed partial class SessionService(
     ISessionStore sessions,
     IUserStore users,
+    PasswordAttemptThrottle passwordAttempts,
     SessionRevocations revocations,
     IRealtimePublisher realtime,
     IOptions<AuthOptions> authOptions,
@@ -53,8 +55,12 @@ public sealed partial class SessionService(
     /// <summary>Ends every session of the caller but its own ("sign out everywhere else").</summary>
     public Task EndOthersAsync(Caller caller, CancellationToken ct) => EndAllAsync(caller.UserId, caller.SessionId, ct);
 
-    /// <summary>Changes the caller's password: every other session ends, the caller's own goes on.</summary>
-    public async Task ChangePasswordAsync(Caller caller, ChangePasswordRequest request, CancellationToken ct)
+    /// <summary>
+    /// Changes the caller's password: every other session ends, the caller's own goes on. Wrong current passwords
+    /// are throttled as logins are (<paramref name="sourceNetwork"/>), so a stolen access token cannot be used to
+    /// guess the password.
+    /// </summary>
+    public async Task ChangePasswordAsync(Caller caller, ChangePasswordRequest request, string sourceNetwork, CancellationToken ct)
     {
         var rules = new InputRules();
         if (string.IsNullOrEmpty(request.CurrentPassword) || request.CurrentPassword.Length > 128)
@@ -66,7 +72,8 @@ public sealed partial class SessionService(
         rules.ThrowIfAny();
 
         var user = await users.FindByIdAsync(caller.UserId, ct);
-        if (user is null || user.IsAssistant || !PasswordHashes.Verify(request.CurrentPassword!, user.PasswordHash))
+        if (user is null || user.IsAssistant
+            || !await passwordAttempts.VerifyAsync(user.Id, sourceNetwork, () => PasswordHashes.Verify(request.CurrentPassword!, user.PasswordHash), ct))
         {
             throw ProblemException.Validation("currentPassword", "The current password is not right.");
         }

@@ -166,10 +166,16 @@ public interface IAuthTokenStore
     Task RevokeRefreshFamilyAsync(string familyId, DateTimeOffset at, CancellationToken ct);
     Task RevokeAllRefreshTokensAsync(string userId, DateTimeOffset at, CancellationToken ct);
 
+    /// <summary>
+    /// Stores a new reset token and ends the user's older ones (marks them used), so a user has at most one live
+    /// reset token, the newest: of tokens inserted concurrently, the latest by creation time (then by hash) stays.
+    /// </summary>
     Task InsertResetTokenAsync(ResetTokenRecord token, CancellationToken ct);
     Task<ResetTokenRecord?> FindResetTokenAsync(string tokenHash, CancellationToken ct);
     /// <summary>Marks the reset token used if it is still unused; false when it was used already.</summary>
     Task<bool> TryUseResetTokenAsync(string tokenHash, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Marks every unused reset token of the user used: after a reset, no older link works.</summary>
+    Task UseAllResetTokensAsync(string userId, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>Removes expired refresh and reset tokens (MongoDB also has TTL indexes for this).</summary>
     Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken ct);
@@ -197,11 +203,25 @@ public interface ISessionStore
     Task<int> PurgeExpiredAsync(DateTimeOffset before, CancellationToken ct);
 }
 
-/// <summary>Fixed-window counters shared by every instance of the app.</summary>
+/// <summary>Fixed-window counters and strike records shared by every instance of the app.</summary>
 public interface IRateLimitCounterStore
 {
     /// <summary>Adds one to the counter of <paramref name="key"/> for the window ending at <paramref name="windowEnd"/> and returns the new count.</summary>
     Task<long> IncrementAsync(string key, DateTimeOffset windowEnd, CancellationToken ct);
+
+    /// <summary>
+    /// Counts one more strike against <paramref name="key"/> at <paramref name="at"/> and keeps the record until
+    /// <paramref name="expiresAt"/> (each strike moves the expiry); answers the record as it stood before this
+    /// strike (null when there was none or it had expired), in one atomic step, so concurrent strikes each see a
+    /// different count. Strike keys are apart from <see cref="IncrementAsync"/>'s.
+    /// </summary>
+    Task<StrikeRecord?> StrikeAsync(string key, DateTimeOffset at, DateTimeOffset expiresAt, CancellationToken ct);
+
+    /// <summary>The strikes against <paramref name="key"/>, or null when there are none or they expired by <paramref name="now"/>.</summary>
+    Task<StrikeRecord?> FindStrikesAsync(string key, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Forgets the strikes against <paramref name="key"/>.</summary>
+    Task ClearStrikesAsync(string key, CancellationToken ct);
 }
 
 public interface IPresenceStore

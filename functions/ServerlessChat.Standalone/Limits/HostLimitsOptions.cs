@@ -48,11 +48,6 @@ public sealed class HostLimitsOptions
     [Range(1, 600)]
     public int RequestHeadersTimeoutSeconds { get; set; } = 10;
 
-    /// <summary>The <c>Retry-After</c> a negotiate refused at the hub's limit answers with.</summary>
-    [Range(1, 600)]
-    public int RetryAfterSeconds { get; set; } = 5;
-
-    /// <summary>How long a successful negotiate holds a hub slot for the connection that follows it.</summary>
-    [Range(1, 600)]
-    public int NegotiateReservationSeconds { get; set; } = 30;
+    // Limits:RetryAfterSeconds and Limits:NegotiateReservationSeconds are read from HubConnectionLimitOptions,
+    // which both hosts share.
 }

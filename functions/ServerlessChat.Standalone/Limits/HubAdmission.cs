@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Standalone.Limits;
 
@@ -14,7 +15,7 @@ namespace ServerlessChat.Standalone.Limits;
 /// moment later: a WebSocket accepted in between stayed open until the 30 s shutdown timeout, so a restart took
 /// 30 s. Turned away, those clients retry and reach the next instance.
 /// </remarks>
-public sealed class HubAdmission(ConnectionBudget budget, IOptions<HostLimitsOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
+public sealed class HubAdmission(ConnectionBudget budget, IOptions<HubConnectionLimitOptions> options, TimeProvider time, IHostApplicationLifetime lifetime)
 {
     private const string AdmittedKey = "ServerlessChat.Admitted";
 

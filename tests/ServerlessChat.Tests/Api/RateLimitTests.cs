@@ -43,6 +43,34 @@ public sealed class RateLimitTests(RateLimitTests.LowLimitHost fixture) : IClass
     }
 
     [Fact]
+    public async Task EveryAddressOfOneIPv6SlashSixtyFourCountsAgainstOneLimit()
+    {
+        var attempt = new { username = "nobody_there", password = "guessing passwords" };
+
+        var responses = await WithinOneWindowAsync(async () =>
+        {
+            // 2001:db8:N::1, ::2, ... all lie in 2001:db8:N::/64; the next /64 up is another source.
+            var network = NewAddress()[..^1];
+            var answers = new List<HttpResponseMessage>();
+            for (var i = 1; i <= Permits + 1; i++)
+            {
+                answers.Add(await PostFromAsync($"{network}{i:x}", "api/auth/login", attempt));
+            }
+
+            answers.Add(await PostFromAsync(NewAddress(), "api/auth/login", attempt));
+            return answers;
+        });
+
+        for (var i = 0; i < Permits; i++)
+        {
+            await ChatApiClient.ReadProblemAsync(responses[i], HttpStatusCode.Unauthorized);
+        }
+
+        await ChatApiClient.ReadProblemAsync(responses[Permits], HttpStatusCode.TooManyRequests);
+        await ChatApiClient.ReadProblemAsync(responses[Permits + 1], HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task TheRequestBeyondAUsersLimitAnswersTooManyRequestsAndOtherUsersAreNotAffected()
     {
         var responses = await WithinOneWindowAsync(async () =>
@@ -100,8 +128,8 @@ public sealed class RateLimitTests(RateLimitTests.LowLimitHost fixture) : IClass
 
     private static int s_addresses;
 
-    // Documentation-range addresses, never the same twice in a run.
-    private static string NewAddress() => $"2001:db8::{Interlocked.Increment(ref s_addresses):x}";
+    // Documentation-range addresses, each in a /64 of its own (a /64 counts as one source), never the same twice in a run.
+    private static string NewAddress() => $"2001:db8:{Interlocked.Increment(ref s_addresses):x}::1";
 
     private Task<HttpResponseMessage> PostFromAsync(string address, string path, object body)
     {

@@ -41,6 +41,8 @@ public sealed class DataRootTests
                 var (reset, _, _) = await app.InvokeAsync("AuthFunctions", "RequestPasswordReset", FunctionsAppServices.Request(
                     "POST", "/api/auth/password-reset", $$"""{"email":"{{alice.Username}}@example.test"}"""));
                 Assert.Equal(HttpStatusCode.Accepted, reset);
+                // The email is written by the queue-triggered function that drains the reset queue.
+                await app.InvokeQueueFunctionAsync("PasswordResetSend", $$"""{"email":"{{alice.Username}}@example.test"}""");
 
                 Assert.Equal(dataRoot, app.Services.GetRequiredService<DataPaths>().Root);
                 Assert.Empty(Directory.EnumerateFileSystemEntries(contentRoot, "*", SearchOption.AllDirectories));

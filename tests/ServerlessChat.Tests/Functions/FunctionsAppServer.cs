@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Storage;
@@ -73,6 +74,7 @@ public sealed class FunctionsAppServer : IAsyncDisposable
         builder.KeepDataOutsideTheApp();
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
+        builder.AddStoragePasswordResetQueue();
         var app = builder.Build();
         var server = new FunctionsAppServer(app, data, settings, new Uri($"http://127.0.0.1:{port}/"));
         app.UseChatErrors();

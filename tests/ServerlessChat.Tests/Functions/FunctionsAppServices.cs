@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.Storage;
@@ -81,6 +82,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         builder.AddAzureSignalRRealtime();
         // Resolved only when push is on (VAPID keys), and then it needs AzureWebJobsStorage.
         builder.AddStoragePushQueue();
+        builder.AddStoragePasswordResetQueue();
         var host = builder.Build();
         await host.StartAsync();
         return new FunctionsAppServices(host, data, effective);

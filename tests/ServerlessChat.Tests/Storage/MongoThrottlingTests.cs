@@ -202,5 +202,13 @@ public sealed class MongoThrottlingTests
 
         public Task<long> IncrementAsync(string key, DateTimeOffset windowEnd, CancellationToken ct) =>
             ++Calls <= failures ? throw error : Task.FromResult(1L);
+
+        public Task<ServerlessChat.Core.Domain.StrikeRecord?> StrikeAsync(string key, DateTimeOffset at, DateTimeOffset expiresAt, CancellationToken ct) =>
+            throw new NotSupportedException();
+
+        public Task<ServerlessChat.Core.Domain.StrikeRecord?> FindStrikesAsync(string key, DateTimeOffset now, CancellationToken ct) =>
+            throw new NotSupportedException();
+
+        public Task ClearStrikesAsync(string key, CancellationToken ct) => throw new NotSupportedException();
     }
 }

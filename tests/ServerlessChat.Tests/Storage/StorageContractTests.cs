@@ -640,6 +640,70 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
     }
 
     [SkippableFact]
+    public async Task ANewResetTokenEndsTheUsersOlderOnesAndLeavesOtherUsersAlone()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (user, other) = (NewId(), NewId());
+        var t = Now();
+        var first = new ResetTokenRecord(Unique("reset"), user, t, t.AddMinutes(30), null);
+        var others = new ResetTokenRecord(Unique("reset"), other, t, t.AddMinutes(30), null);
+        var second = new ResetTokenRecord(Unique("reset"), user, t.AddSeconds(1), t.AddMinutes(31), null);
+        await Store.Tokens.InsertResetTokenAsync(first, default);
+        await Store.Tokens.InsertResetTokenAsync(others, default);
+        await Store.Tokens.InsertResetTokenAsync(second, default);
+
+        Assert.NotNull((await Store.Tokens.FindResetTokenAsync(first.TokenHash, default))?.UsedAt);
+        Assert.False(await Store.Tokens.TryUseResetTokenAsync(first.TokenHash, t.AddSeconds(2), default));
+        Assert.Equal(second, await Store.Tokens.FindResetTokenAsync(second.TokenHash, default));
+        Assert.Equal(others, await Store.Tokens.FindResetTokenAsync(others.TokenHash, default));
+
+        // An older token stored after a newer one is born ended.
+        var late = new ResetTokenRecord(Unique("reset"), user, t, t.AddMinutes(30), null);
+        await Store.Tokens.InsertResetTokenAsync(late, default);
+        Assert.NotNull((await Store.Tokens.FindResetTokenAsync(late.TokenHash, default))?.UsedAt);
+        Assert.Null((await Store.Tokens.FindResetTokenAsync(second.TokenHash, default))?.UsedAt);
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentResetTokensOfOneUserLeaveExactlyOneLiveTheNewest()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        for (var round = 0; round < 10; round++)
+        {
+            var user = NewId();
+            var t = Now();
+            // Some share a creation time: the hash then decides.
+            var tokens = Enumerable.Range(0, 12)
+                .Select(i => new ResetTokenRecord(Unique("reset"), user, t.AddMilliseconds(i / 3), t.AddMinutes(30), null))
+                .ToList();
+
+            await Task.WhenAll(tokens.Select(token => Store.Tokens.InsertResetTokenAsync(token, default)));
+
+            var stored = await Task.WhenAll(tokens.Select(token => Store.Tokens.FindResetTokenAsync(token.TokenHash, default)));
+            var newest = tokens.OrderBy(token => token.CreatedAt).ThenBy(token => token.TokenHash, StringComparer.Ordinal).Last();
+            Assert.Equal([newest.TokenHash], stored.Where(token => token!.UsedAt is null).Select(token => token!.TokenHash));
+        }
+    }
+
+    [SkippableFact]
+    public async Task UsingAllResetTokensEndsEveryLiveTokenOfTheUserOnly()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (user, other) = (NewId(), NewId());
+        var t = Now();
+        var mine = new ResetTokenRecord(Unique("reset"), user, t, t.AddMinutes(30), null);
+        var theirs = new ResetTokenRecord(Unique("reset"), other, t, t.AddMinutes(30), null);
+        await Store.Tokens.InsertResetTokenAsync(mine, default);
+        await Store.Tokens.InsertResetTokenAsync(theirs, default);
+
+        await Store.Tokens.UseAllResetTokensAsync(user, t.AddMinutes(1), default);
+        await Store.Tokens.UseAllResetTokensAsync("not-an-id", t.AddMinutes(1), default);
+
+        Assert.Equal(mine with { UsedAt = t.AddMinutes(1) }, await Store.Tokens.FindResetTokenAsync(mine.TokenHash, default));
+        Assert.Equal(theirs, await Store.Tokens.FindResetTokenAsync(theirs.TokenHash, default));
+    }
+
+    [SkippableFact]
     public async Task PurgeRemovesExpiredTokensOnly()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
@@ -691,6 +755,46 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         var counts = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ => Store.RateLimits.IncrementAsync(key, window, default)));
 
         Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), counts.Order());
+    }
+
+    [SkippableFact]
+    public async Task StrikesCountUntilTheyExpireAndAnswerTheRecordBeforeEachStrike()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var key = Unique("strike:");
+        var t = Now();
+
+        Assert.Null(await Store.RateLimits.FindStrikesAsync(key, t, default));
+        Assert.Null(await Store.RateLimits.StrikeAsync(key, t, t.AddMinutes(10), default));
+        Assert.Equal(new StrikeRecord(1, t, t.AddMinutes(10)), await Store.RateLimits.StrikeAsync(key, t.AddSeconds(1), t.AddMinutes(11), default));
+        Assert.Equal(new StrikeRecord(2, t.AddSeconds(1), t.AddMinutes(11)), await Store.RateLimits.FindStrikesAsync(key, t.AddSeconds(2), default));
+        // A window counter of the same key is another thing.
+        Assert.Equal(1, await Store.RateLimits.IncrementAsync(key, t.AddMinutes(1), default));
+
+        // Expired: found no more, and the next strike starts over.
+        Assert.Null(await Store.RateLimits.FindStrikesAsync(key, t.AddMinutes(11), default));
+        Assert.Null(await Store.RateLimits.StrikeAsync(key, t.AddMinutes(12), t.AddMinutes(20), default));
+        Assert.Equal(new StrikeRecord(1, t.AddMinutes(12), t.AddMinutes(20)), await Store.RateLimits.FindStrikesAsync(key, t.AddMinutes(12), default));
+
+        await Store.RateLimits.ClearStrikesAsync(key, default);
+        Assert.Null(await Store.RateLimits.FindStrikesAsync(key, t.AddMinutes(12), default));
+        await Store.RateLimits.ClearStrikesAsync(Unique("never:"), default);
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentStrikesEachSeeADifferentCount()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        for (var round = 0; round < 10; round++)
+        {
+            var key = Unique("burst:");
+            var t = Now();
+
+            var before = await Task.WhenAll(Enumerable.Range(0, 25).Select(_ => Store.RateLimits.StrikeAsync(key, t, t.AddMinutes(5), default)));
+
+            Assert.Equal(Enumerable.Range(0, 25).Select(i => (long)i), before.Select(record => record?.Count ?? 0).Order());
+            Assert.Equal(25, (await Store.RateLimits.FindStrikesAsync(key, t, default))?.Count);
+        }
     }
 
     // Presence

@@ -17,6 +17,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Standalone;
+using ServerlessChat.Standalone.Auth;
 using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.Realtime;
 using ServerlessChat.Tests.Infrastructure;
@@ -63,6 +64,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         builder.AddChatCore();
         builder.AddHostLimits();
         builder.AddStandaloneRealtime();
+        builder.AddStandalonePasswordReset();
         // Only the exporters below: the logs are under test, not for the console.
         builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry()

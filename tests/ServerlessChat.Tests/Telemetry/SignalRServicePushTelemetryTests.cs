@@ -11,6 +11,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using ServerlessChat.Core;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
@@ -58,6 +59,7 @@ public sealed class SignalRServicePushTelemetryTests : IAsyncLifetime
         });
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
+        builder.AddStoragePasswordResetQueue();
         builder.AddChatTelemetry()
             .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));

@@ -59,15 +59,64 @@ internal sealed class MongoAuthTokenStore(MongoChatDatabase db) : IAuthTokenStor
             cancellationToken: ct);
     }
 
-    public Task InsertResetTokenAsync(ResetTokenRecord token, CancellationToken ct) =>
-        db.ResetTokens.InsertOneAsync(new BsonDocument
+    public async Task InsertResetTokenAsync(ResetTokenRecord token, CancellationToken ct)
+    {
+        var user = StorageIds.RequireObjectId(token.UserId, nameof(token));
+        var createdAt = MongoBson.Time(token.CreatedAt);
+        await db.ResetTokens.InsertOneAsync(new BsonDocument
         {
             { "_id", token.TokenHash },
-            { "userId", StorageIds.RequireObjectId(token.UserId, nameof(token)) },
-            { "createdAt", MongoBson.Time(token.CreatedAt) },
+            { "userId", user },
+            { "createdAt", createdAt },
             { "expiresAt", MongoBson.Time(token.ExpiresAt) },
             { "usedAt", MongoBson.Time(token.UsedAt) },
-        }, cancellationToken: ct);
+        }, cancellationToken: ct).ConfigureAwait(false);
+
+        // Without a transaction: the older live ones end, then this one ends if a newer one is already there.
+        // Whatever the interleaving, the newest sees every older one, or is seen by it after its insert.
+        var used = new BsonDocument("$set", new BsonDocument("usedAt", createdAt));
+        await db.ResetTokens.UpdateManyAsync(
+            new BsonDocument
+            {
+                { "userId", user },
+                { "usedAt", BsonNull.Value },
+                { "$or", new BsonArray
+                    {
+                        new BsonDocument("createdAt", new BsonDocument("$lt", createdAt)),
+                        new BsonDocument { { "createdAt", createdAt }, { "_id", new BsonDocument("$lt", token.TokenHash) } },
+                    }
+                },
+            },
+            used, cancellationToken: ct).ConfigureAwait(false);
+        var newer = await db.ResetTokens.Find(new BsonDocument
+        {
+            { "userId", user },
+            { "$or", new BsonArray
+                {
+                    new BsonDocument("createdAt", new BsonDocument("$gt", createdAt)),
+                    new BsonDocument { { "createdAt", createdAt }, { "_id", new BsonDocument("$gt", token.TokenHash) } },
+                }
+            },
+        }).Limit(1).AnyAsync(ct).ConfigureAwait(false);
+        if (newer)
+        {
+            await db.ResetTokens.UpdateOneAsync(
+                new BsonDocument { { "_id", token.TokenHash }, { "usedAt", BsonNull.Value } }, used, cancellationToken: ct).ConfigureAwait(false);
+        }
+    }
+
+    public Task UseAllResetTokensAsync(string userId, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(userId, out var user))
+        {
+            return Task.CompletedTask;
+        }
+
+        return db.ResetTokens.UpdateManyAsync(
+            new BsonDocument { { "userId", user }, { "usedAt", BsonNull.Value } },
+            new BsonDocument("$set", new BsonDocument("usedAt", MongoBson.Time(at))),
+            cancellationToken: ct);
+    }
 
     public async Task<ResetTokenRecord?> FindResetTokenAsync(string tokenHash, CancellationToken ct)
     {

@@ -49,6 +49,7 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("endedAt"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.ResetTokens, ct,
+            (keys.Ascending("userId").Ascending("createdAt"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.RateLimits, ct,
             (keys.Ascending("windowEnd"), expireAtTheDate)).ConfigureAwait(false);

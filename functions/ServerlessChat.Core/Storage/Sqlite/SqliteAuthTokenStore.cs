@@ -51,13 +51,42 @@ internal sealed class SqliteAuthTokenStore(SqliteConnectionFactory factory, Sqli
     public Task InsertResetTokenAsync(ResetTokenRecord token, CancellationToken ct)
     {
         var userId = StorageIds.Require(token.UserId, nameof(token));
+        // One transaction on the one writer: the user's older live tokens end, and the new one is born used if a
+        // newer one is already there (creation time, then hash, decides), so exactly one stays live.
+        return writer.ExecuteAtomicAsync(w =>
+            w.Execute(
+                """
+                UPDATE reset_tokens SET used_at = @createdAt
+                WHERE user_id = @userId AND used_at IS NULL
+                  AND (created_at < @createdAt OR (created_at = @createdAt AND token_hash < @tokenHash))
+                """,
+                p => p.Bind("@userId", userId).BindTime("@createdAt", token.CreatedAt).Bind("@tokenHash", token.TokenHash))
+            + w.Execute(
+                $"""
+                INSERT INTO reset_tokens ({ResetColumns})
+                VALUES (@tokenHash, @userId, @createdAt, @expiresAt,
+                    CASE WHEN @usedAt IS NULL AND EXISTS (
+                        SELECT 1 FROM reset_tokens
+                        WHERE user_id = @userId AND (created_at > @createdAt OR (created_at = @createdAt AND token_hash > @tokenHash)))
+                    THEN @createdAt ELSE @usedAt END)
+                """,
+                p => p.Bind("@tokenHash", token.TokenHash)
+                    .Bind("@userId", userId)
+                    .BindTime("@createdAt", token.CreatedAt)
+                    .BindTime("@expiresAt", token.ExpiresAt)
+                    .BindTime("@usedAt", token.UsedAt)), ct);
+    }
+
+    public Task UseAllResetTokensAsync(string userId, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var normalized))
+        {
+            return Task.CompletedTask;
+        }
+
         return writer.ExecuteAsync(w => w.Execute(
-            $"INSERT INTO reset_tokens ({ResetColumns}) VALUES (@tokenHash, @userId, @createdAt, @expiresAt, @usedAt)",
-            p => p.Bind("@tokenHash", token.TokenHash)
-                .Bind("@userId", userId)
-                .BindTime("@createdAt", token.CreatedAt)
-                .BindTime("@expiresAt", token.ExpiresAt)
-                .BindTime("@usedAt", token.UsedAt)), ct);
+            "UPDATE reset_tokens SET used_at = @at WHERE user_id = @userId AND used_at IS NULL",
+            p => p.BindTime("@at", at).Bind("@userId", normalized)), ct);
     }
 
     public Task<ResetTokenRecord?> FindResetTokenAsync(string tokenHash, CancellationToken ct) =>

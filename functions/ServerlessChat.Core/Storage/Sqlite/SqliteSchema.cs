@@ -220,6 +220,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         CREATE INDEX ix_sessions_ended_at ON sessions (ended_at) WHERE ended_at IS NOT NULL;
         CREATE INDEX ix_sessions_expires_at ON sessions (expires_at);
         """,
+        """
+        -- A user has one live reset token: a new one ends the older ones, found by user.
+        CREATE INDEX ix_reset_tokens_user_id ON reset_tokens (user_id, created_at);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
