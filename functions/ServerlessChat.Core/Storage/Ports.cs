@@ -99,19 +99,27 @@ public sealed record PushSubscriptionRecord(string UserId, string Endpoint, stri
 /// <summary>Web Push subscriptions and the conversations each user muted.</summary>
 public interface IPushStore
 {
-    /// <summary>Stores the subscription; an endpoint already stored is replaced (keys and user), so it is never twice.</summary>
-    Task SaveSubscriptionAsync(PushSubscriptionRecord subscription, CancellationToken ct);
+    /// <summary>
+    /// Stores the subscription; an endpoint already stored is replaced (keys and user), so it is never twice. The
+    /// user then keeps its newest <paramref name="maxPerUser"/> (by CreatedAt, then endpoint): older ones are
+    /// removed, so a burst of saves ends with that many, never more.
+    /// </summary>
+    Task SaveSubscriptionAsync(PushSubscriptionRecord subscription, int maxPerUser, CancellationToken ct);
     /// <summary>Removes the user's subscription with that endpoint; idempotent, and never another user's.</summary>
     Task DeleteSubscriptionAsync(string userId, string endpoint, CancellationToken ct);
     /// <summary>Removes the endpoint whoever owns it (the push service said it is gone).</summary>
     Task DeleteEndpointAsync(string endpoint, CancellationToken ct);
     /// <summary>The user's subscriptions, oldest first.</summary>
     Task<IReadOnlyList<PushSubscriptionRecord>> ListSubscriptionsAsync(string userId, CancellationToken ct);
+    /// <summary>The subscriptions of any of the users in one query (a message's recipients), each user's oldest first.</summary>
+    Task<IReadOnlyList<PushSubscriptionRecord>> ListSubscriptionsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
     /// <summary>Idempotent.</summary>
     Task MuteAsync(string userId, string conversationId, CancellationToken ct);
     /// <summary>Idempotent.</summary>
     Task UnmuteAsync(string userId, string conversationId, CancellationToken ct);
     Task<bool> IsMutedAsync(string userId, string conversationId, CancellationToken ct);
+    /// <summary>Those of the users who muted the conversation, in one query.</summary>
+    Task<IReadOnlyList<string>> FindMutedAsync(string conversationId, IReadOnlyCollection<string> userIds, CancellationToken ct);
     /// <summary>The conversations the user muted, in ordinal order of their ids.</summary>
     Task<IReadOnlyList<string>> ListMutedAsync(string userId, CancellationToken ct);
 }
