@@ -12,6 +12,7 @@ public static class ChatApi
         .. HealthApi.Endpoints,
         .. AuthApi.Endpoints,
         .. UsersApi.Endpoints,
+        .. PrivacyApi.Endpoints,
         .. MessagesApi.Endpoints,
         .. AttachmentsApi.Endpoints,
         .. ReactionsApi.Endpoints,

@@ -18,6 +18,7 @@ public static class ChatRoutes
     public const string PasswordResetConfirm = "auth/password-reset/confirm";
 
     public const string Me = "users/me";
+    public const string MyPrivacy = "users/me/privacy";
     public const string Users = "users";
     public const string UserBlock = "users/{id}/block";
     public const string BlockedUsers = "users/blocked";

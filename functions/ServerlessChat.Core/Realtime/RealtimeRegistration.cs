@@ -15,7 +15,9 @@ public static class RealtimeRegistration
         var services = builder.Services;
         services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ChatContacts>();
+        services.AddOptions<Access.PrivacyOptions>().BindConfiguration(Access.PrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Access.ConversationAccess>();
+        services.AddSingleton<Access.PrivacyService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<TypingService>();
         services.AddSingleton<CallSignaling>();

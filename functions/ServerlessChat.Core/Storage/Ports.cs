@@ -19,6 +19,8 @@ public interface IUserStore
     /// <summary>Users whose username or display name starts with the prefix, ignoring case, matched literally.</summary>
     Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct);
     Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Sets who may add the user to groups; false when there is no such user.</summary>
+    Task<bool> SetGroupAddsAsync(string id, GroupAdds groupAdds, DateTimeOffset at, CancellationToken ct);
 }
 
 public interface IMessageStore
@@ -26,7 +28,8 @@ public interface IMessageStore
     /// <summary>
     /// Stores the message, or, when the same sender already stored one with the same clientMessageId, stores
     /// nothing and returns that one with <c>Created = false</c>.
-    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write. Either way the
+    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write, and its sender as
+    /// having taken part in the conversation (<see cref="IConversationStore.FindSpeakersAsync"/>). Either way the
     /// returned message becomes the latest of its conversation (as <see cref="IConversationStore.TouchAsync"/>,
     /// never backwards), so a repeat completes a first attempt that stopped halfway.
     /// </summary>
@@ -138,7 +141,15 @@ public interface IConversationStore
     Task<(string UpTo, ChangeRecord? Change)> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct);
     /// <summary>Read markers of the conversation, by user id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
+    /// <summary>
+    /// Which of the users have sent a message in which of the conversations (as <see cref="IMessageStore.InsertAsync"/>
+    /// records it), in one query: who took part, as opposed to who was only written to.
+    /// </summary>
+    Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct);
 }
+
+/// <summary>A user who has sent at least one message in a conversation.</summary>
+public sealed record ConversationSpeaker(string ConversationId, string UserId);
 
 public interface IGroupStore
 {

@@ -203,6 +203,17 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Rate-limit windows moved to the process's memory (ProcessRateLimitCounterStore).
         DROP TABLE rate_limits;
         """,
+        """
+        -- Who took part in a conversation (sent a message in it), and who may add a user to groups (0 contacts,
+        -- 1 everyone, NULL the operator's default).
+        CREATE TABLE conversation_speakers (
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO conversation_speakers (conversation_id, user_id) SELECT DISTINCT conversation_id, sender_id FROM messages;
+        ALTER TABLE users ADD COLUMN group_adds INTEGER;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
