@@ -154,11 +154,8 @@ public sealed partial class PushDelivery : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
+    // Cancels only: lanes still running read the token as they wind down, and a source without timers holds nothing to free.
+    public void Dispose() => _stopping.Cancel();
 
     private sealed record Push(PushSubscriptionRecord Subscription, string Body, string Topic, int Attempt);
 
