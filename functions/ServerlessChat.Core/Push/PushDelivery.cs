@@ -10,8 +10,8 @@ namespace ServerlessChat.Core.Push;
 /// Delivers pushes concurrently, in one lane per push service origin (scheme, host, port): each lane has its own
 /// backlog (<see cref="PushOptions.MaxQueuedPerOrigin"/>), its own bound on pushes in flight
 /// (<see cref="PushOptions.MaxConcurrentPerOrigin"/>, which is also the connections the sender keeps to it) and
-/// its own backoff: a 429's Retry-After, a 5xx or a network failure delays that origin's next pushes and no
-/// other's. So a slow, stalled or hostile push service costs only its own pushes, never another origin's, and
+/// its own backoff: a 429's Retry-After or a 5xx delays that origin's next pushes and no other's; a network
+/// failure (a refused connection, a timeout) retries only that push, after its own backoff. So a slow, stalled or hostile push service costs only its own pushes, never another origin's, and
 /// never a send (<see cref="Enqueue"/> only queues).
 /// Lanes live in the process: a push still queued when it stops is lost, as a notification may be.
 /// </summary>
@@ -83,7 +83,7 @@ public sealed partial class PushDelivery : IDisposable
             _ = Task.Run(() => RunAsync(lane, push));
         }
 
-        if (lane.Running == 0 && lane.Backlog.Count == 0 && !lane.WakeScheduled)
+        if (lane.Running == 0 && lane.Backlog.Count == 0 && !lane.WakeScheduled && lane.Delayed == 0)
         {
             lane.Retired = true;
             _lanes.TryRemove(new KeyValuePair<string, Lane>(lane.Origin, lane));
@@ -130,26 +130,45 @@ public sealed partial class PushDelivery : IDisposable
             lane.Running--;
             if (attempt.Result == PushAttemptResult.RetryLater)
             {
-                // The whole origin backs off: its other pushes would meet the same answer.
-                lane.Failures++;
-                var backoff = attempt.RetryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, Math.Min(lane.Failures, 16) - 1));
+                var backoff = attempt.RetryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, push.Attempt - 1));
                 var wait = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds, _options.MaxRetryDelaySeconds));
-                var until = _time.GetUtcNow() + wait;
-                lane.NotBefore = until > lane.NotBefore ? until : lane.NotBefore;
-                if (push.Attempt < _options.MaxAttempts)
-                {
-                    lane.Backlog.Enqueue(push with { Attempt = push.Attempt + 1 });
-                }
-                else
+                if (push.Attempt >= _options.MaxAttempts)
                 {
                     LogGaveUp(_logger, lane.Origin, push.Attempt, attempt.Reason);
                     ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", attempt.Reason));
                 }
+                else if (attempt.Reason == "network")
+                {
+                    // One connection failing says little about the service: only this push waits.
+                    lane.Delayed++;
+                    _ = RetryAsync(lane, push with { Attempt = push.Attempt + 1 }, wait);
+                }
+                else
+                {
+                    // The service itself said 429 or 5xx: the whole origin backs off, its other pushes would meet the same answer.
+                    var until = _time.GetUtcNow() + wait;
+                    lane.NotBefore = until > lane.NotBefore ? until : lane.NotBefore;
+                    lane.Backlog.Enqueue(push with { Attempt = push.Attempt + 1 });
+                }
             }
-            else if (attempt.Result == PushAttemptResult.Delivered)
-            {
-                lane.Failures = 0;
-            }
+            Pump(lane);
+        }
+    }
+
+    private async Task RetryAsync(Lane lane, Push push, TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, _time, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        lock (lane)
+        {
+            lane.Delayed--;
+            lane.Backlog.Enqueue(push);
             Pump(lane);
         }
     }
@@ -165,7 +184,8 @@ public sealed partial class PushDelivery : IDisposable
         public string Origin { get; } = origin;
         public Queue<Push> Backlog { get; } = new();
         public int Running { get; set; }
-        public int Failures { get; set; }
+        /// <summary>Pushes waiting out their own backoff after a network failure, to come back to the backlog.</summary>
+        public int Delayed { get; set; }
         public DateTimeOffset NotBefore { get; set; }
         public bool WakeScheduled { get; set; }
         public bool Retired { get; set; }
