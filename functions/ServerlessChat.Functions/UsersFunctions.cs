@@ -10,6 +10,10 @@ public sealed class UsersFunctions(ChatEndpointInvoker invoker)
     public Task GetMe([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.Me)] HttpRequest request) =>
         invoker.InvokeAsync(nameof(UsersApi.GetMe), request.HttpContext);
 
+    [Function(nameof(PrivacyApi.SetPrivacy))]
+    public Task SetPrivacy([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = ChatRoutes.MyPrivacy)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(PrivacyApi.SetPrivacy), request.HttpContext);
+
     [Function(nameof(UsersApi.SearchUsers))]
     public Task SearchUsers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.Users)] HttpRequest request) =>
         invoker.InvokeAsync(nameof(UsersApi.SearchUsers), request.HttpContext);

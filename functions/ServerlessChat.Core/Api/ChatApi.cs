@@ -13,6 +13,7 @@ public static class ChatApi
         .. AuthApi.Endpoints,
         .. SessionsApi.Endpoints,
         .. UsersApi.Endpoints,
+        .. PrivacyApi.Endpoints,
         .. MessagesApi.Endpoints,
         .. AttachmentsApi.Endpoints,
         .. ReactionsApi.Endpoints,

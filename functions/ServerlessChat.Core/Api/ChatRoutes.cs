@@ -21,6 +21,7 @@ public static class ChatRoutes
     public const string Password = "auth/password";
 
     public const string Me = "users/me";
+    public const string MyPrivacy = "users/me/privacy";
     public const string Users = "users";
     public const string UserBlock = "users/{id}/block";
     public const string BlockedUsers = "users/blocked";

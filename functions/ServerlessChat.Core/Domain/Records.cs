@@ -11,7 +11,19 @@ public sealed record UserRecord(
     string PasswordHash,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    bool IsAssistant = false);
+    bool IsAssistant = false,
+    GroupAdds? GroupAdds = null);
+
+/// <summary>
+/// Who may add a user to a group (<c>PUT /api/users/me/privacy</c>); null on a user who never chose, who follows
+/// <c>Privacy:DefaultGroupAdds</c>. A user who blocked another is never added by it.
+/// </summary>
+public enum GroupAdds
+{
+    /// <summary>Only users the user has itself messaged directly.</summary>
+    Contacts,
+    Everyone,
+}
 
 public sealed record MessageRecord(
     string Id,

@@ -1,4 +1,5 @@
 using MongoDB.Bson;
+using ServerlessChat.Core.Access;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
@@ -9,7 +10,7 @@ using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Groups;
 
-public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirectory directory, TimeProvider time)
+public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, TimeProvider time)
 {
     private const int MaxUpdateAttempts = 5;
 
@@ -26,7 +27,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
     {
         var rules = new InputRules();
         var name = rules.Name("name", request.Name, 64);
-        var invited = await ValidUserIdsAsync(rules, "memberIds", request.MemberIds, ct);
+        var invited = await AddableUserIdsAsync(rules, "memberIds", request.MemberIds, callerId, [], ct);
         var members = new[] { callerId }.Concat(invited).Distinct(StringComparer.Ordinal).ToList();
         if (members.Count > InputRules.MaxMembers)
         {
@@ -50,7 +51,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
     public async Task<Outcome<GroupDto>> UpdateMembersAsync(string callerId, string id, UpdateMembersRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
-        var add = await ValidUserIdsAsync(rules, "add", request.Add, ct);
+        var add = ValidIds(rules, "add", request.Add);
         var remove = ValidIds(rules, "remove", request.Remove);
         rules.ThrowIfAny();
 
@@ -68,6 +69,10 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
             {
                 throw ProblemException.Forbidden("Only group admins can add or remove other members.");
             }
+
+            // Members already in the group are no addition: only newcomers are checked.
+            await AddableUserIdsAsync(rules, "add", add, callerId, group.Members, ct);
+            rules.ThrowIfAny();
 
             var members = group.Members.Concat(add).Distinct(StringComparer.Ordinal).Where(m => !remove.Contains(m)).ToList();
             if (members.Count > InputRules.MaxMembers)
@@ -121,16 +126,24 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
         return ids.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private async Task<List<string>> ValidUserIdsAsync(InputRules rules, string field, IReadOnlyList<string>? ids, CancellationToken ct)
+    /// <summary>
+    /// The ids, when each is a user the adder may add (<see cref="ConversationAccess.FilterAddableAsync"/>). One it may
+    /// not add (it blocked the adder, or only lets its contacts add it) gets the very answer of an unknown id, so
+    /// the answer reveals neither the block nor the setting.
+    /// </summary>
+    private async Task<List<string>> AddableUserIdsAsync(
+        InputRules rules, string field, IReadOnlyList<string>? ids, string adderId, IReadOnlyList<string> members, CancellationToken ct)
     {
         var valid = ValidIds(rules, field, ids);
-        if (valid.Count == 0)
+        var newcomers = valid.Where(v => v != adderId && !members.Contains(v)).ToList();
+        if (newcomers.Count == 0)
         {
             return valid;
         }
 
-        var found = (await users.FindByIdsAsync(valid, ct)).Where(u => !u.IsAssistant).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
-        var unknown = valid.Where(v => !found.Contains(v)).ToList();
+        var found = (await users.FindByIdsAsync(newcomers, ct)).Where(u => !u.IsAssistant).ToList();
+        var addable = await access.FilterAddableAsync(adderId, found, ct);
+        var unknown = newcomers.Where(v => !addable.Contains(v)).ToList();
         if (unknown.Count > 0)
         {
             rules.Add(field, $"Unknown user ids: {string.Join(", ", unknown)}.");

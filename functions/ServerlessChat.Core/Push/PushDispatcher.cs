@@ -1,24 +1,27 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
+using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Push;
 
 /// <summary>
-/// Pushes one stored message to each recipient (the receiver, or the group's members) other than the sender
-/// who has no open realtime connection, has not muted the conversation and has not blocked the sender, in the
-/// order of the audience.
+/// Decides who gets a push for one stored message (the receiver, or the group's members, other than the sender,
+/// with no open realtime connection, not muting the conversation and not blocking the sender) and hands each of
+/// their subscriptions to <see cref="PushDelivery"/>. The recipients are resolved in a fixed number of queries
+/// whatever their number (the message, presence, mutes and subscriptions, each batched), and every decision is
+/// made before the first push is queued.
 /// </summary>
 public sealed class PushDispatcher(
     IMessageStore messages,
-    IUserStore users,
     IPresenceStore presence,
     IPushStore store,
     BlockDirectory blocks,
     ChatDirectory directory,
-    PushSender sender,
+    PushDelivery delivery,
     IOptions<PushOptions> options)
 {
     /// <summary>Text elements of the message in a preview.</summary>
@@ -34,36 +37,47 @@ public sealed class PushDispatcher(
         IReadOnlyList<string> audience = message.GroupId is { } groupId
             ? (await directory.GetGroupAsync(groupId, ct))?.Members ?? []
             : [message.ReceiverId!];
-        var candidates = audience.Where(id => id != message.SenderId).ToList();
+        var candidates = audience.Where(id => id != message.SenderId).Distinct(StringComparer.Ordinal).ToList();
         if (candidates.Count == 0)
         {
             return;
         }
 
-        var online = (await presence.GetAsync(candidates, ct)).Where(p => p.Connections > 0).Select(p => p.UserId).ToHashSet(StringComparer.Ordinal);
-        PushPayload? payload = null;
-        foreach (var recipient in candidates)
+        var online = (await presence.GetAsync(candidates, ct)).Where(p => p.Connections > 0).Select(p => p.UserId);
+        candidates = candidates.Except(online, StringComparer.Ordinal).ToList();
+        if (candidates.Count == 0)
         {
-            if (online.Contains(recipient)
-                || await store.IsMutedAsync(recipient, message.ConversationId, ct)
-                || await blocks.IsBlockedAsync(recipient, message.SenderId, ct))
+            return;
+        }
+        var muted = await store.FindMutedAsync(message.ConversationId, candidates, ct);
+        var recipients = new HashSet<string>(candidates.Except(muted, StringComparer.Ordinal), StringComparer.Ordinal);
+        foreach (var recipient in recipients.ToList())
+        {
+            // Cached per blocker: no store read for a recipient whose block list is warm.
+            if (await blocks.IsBlockedAsync(recipient, message.SenderId, ct))
             {
-                continue;
+                recipients.Remove(recipient);
             }
-            var subscriptions = await store.ListSubscriptionsAsync(recipient, ct);
-            if (subscriptions.Count == 0)
-            {
-                continue;
-            }
-            payload ??= new PushPayload(
-                "newMessage", message.ConversationId, message.Id, message.SenderId,
-                (await users.FindByIdAsync(message.SenderId, ct))?.DisplayName ?? "",
-                options.Value.IncludePreview ? Preview(message.Content) : null);
-            // One after the other, oldest first: a user has a few devices, and an order makes the outcome predictable.
-            foreach (var subscription in subscriptions)
-            {
-                await sender.SendAsync(subscription, payload, ct);
-            }
+        }
+        if (recipients.Count == 0)
+        {
+            return;
+        }
+
+        var subscriptions = await store.ListSubscriptionsAsync(recipients, ct);
+        if (subscriptions.Count == 0)
+        {
+            return;
+        }
+        var payload = new PushPayload(
+            "newMessage", message.ConversationId, message.Id, message.SenderId,
+            (await directory.GetUserAsync(message.SenderId, ct))?.DisplayName ?? "",
+            options.Value.IncludePreview ? Preview(message.Content) : null);
+        var body = JsonSerializer.Serialize(payload, ChatJson.Options);
+        var topic = PushSender.Topic(message.ConversationId);
+        foreach (var subscription in subscriptions)
+        {
+            delivery.Enqueue(subscription, body, topic);
         }
     }
 

@@ -39,6 +39,25 @@ public sealed class PushOptions : IValidatableObject
     [Range(1, 300)]
     public int MaxRetryDelaySeconds { get; set; } = 30;
 
+    /// <summary>How long opening a connection to a push service may take: a host that does not answer costs only this.</summary>
+    [Range(1, 60)]
+    public int ConnectTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>How long one push request may take, connection included, before it counts as failed (and is retried).</summary>
+    [Range(1, 120)]
+    public int RequestTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// Pushes in flight to one push service origin (scheme, host, port), and so its connections kept open: a slow
+    /// or hostile push service ties up at most this many, and every other origin has its own.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentPerOrigin { get; set; } = 32;
+
+    /// <summary>Pushes waiting for one origin; beyond that a push to it is dropped (and counted), so a stalled origin cannot grow memory.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedPerOrigin { get; set; } = 10_000;
+
     public bool Enabled => !string.IsNullOrEmpty(VapidPublicKey) && !string.IsNullOrEmpty(VapidPrivateKey);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -50,6 +69,11 @@ public sealed class PushOptions : IValidatableObject
         else if (Enabled && !VapidKeys.IsPair(VapidPublicKey!, VapidPrivateKey!))
         {
             yield return new ValidationResult("Push:VapidPublicKey and Push:VapidPrivateKey must be a base64url P-256 key pair.", [nameof(VapidPublicKey), nameof(VapidPrivateKey)]);
+        }
+
+        if (RequestTimeoutSeconds < ConnectTimeoutSeconds)
+        {
+            yield return new ValidationResult("Push:RequestTimeoutSeconds must be at least Push:ConnectTimeoutSeconds.", [nameof(RequestTimeoutSeconds), nameof(ConnectTimeoutSeconds)]);
         }
 
         if (!Uri.TryCreate(VapidSubject, UriKind.Absolute, out var subject) || (subject.Scheme != "mailto" && subject.Scheme != Uri.UriSchemeHttps))

@@ -20,6 +20,7 @@ public static class PushRegistration
         services.AddSingleton<PushEndpointGuard>();
         services.AddSingleton<PushService>();
         services.AddSingleton<PushSender>();
+        services.AddSingleton<PushDelivery>();
         services.AddSingleton<PushDispatcher>();
         services.AddSingleton<IMessageStoredListener, PushMessageListener>();
         return builder;

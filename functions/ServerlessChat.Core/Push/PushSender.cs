@@ -1,22 +1,36 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Lib.Net.Http.WebPush;
 using Lib.Net.Http.WebPush.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Telemetry;
 
 namespace ServerlessChat.Core.Push;
 
+/// <summary>What one attempt at a push came to; <see cref="RetryAfter"/> only with <see cref="PushAttemptResult.RetryLater"/>.</summary>
+public readonly record struct PushAttempt(PushAttemptResult Result, TimeSpan? RetryAfter = null, string Reason = "");
+
+public enum PushAttemptResult
+{
+    Delivered,
+    /// <summary>The push service said the subscription is gone (404/410); it was removed.</summary>
+    Ended,
+    /// <summary>Refused for good (another 4xx, or an endpoint that is no longer acceptable).</summary>
+    Refused,
+    /// <summary>429, 5xx or a network failure: worth another attempt, after <see cref="PushAttempt.RetryAfter"/> when the service said.</summary>
+    RetryLater,
+}
+
 /// <summary>
-/// Sends one encrypted push (RFC 8291 aes128gcm, VAPID per RFC 8292) through Lib.Net.Http.WebPush. The HTTP
-/// connection goes only to the addresses <see cref="PushEndpointGuard"/> checked; a 404 or 410 ends the
-/// subscription; 429 and 5xx are retried with backoff, honouring Retry-After, a bounded number of times.
+/// Makes one attempt at one encrypted push (RFC 8291 aes128gcm, VAPID per RFC 8292) through Lib.Net.Http.WebPush;
+/// <see cref="PushDelivery"/> decides when, and whether to try again. The HTTP connection goes only to the
+/// addresses <see cref="PushEndpointGuard"/> checked, within a short connect timeout, and connections are kept
+/// per origin up to <see cref="PushOptions.MaxConcurrentPerOrigin"/>. A 404 or 410 ends the subscription.
 /// </summary>
 public sealed partial class PushSender : IDisposable
 {
@@ -35,11 +49,14 @@ public sealed partial class PushSender : IDisposable
         _http = new HttpClient(new SocketsHttpHandler
         {
             ConnectCallback = guard.ConnectAsync,
+            ConnectTimeout = TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
+            MaxConnectionsPerServer = _options.MaxConcurrentPerOrigin,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             UseProxy = false,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         })
-        { Timeout = TimeSpan.FromSeconds(30) };
+        { Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds) };
         _client = new PushServiceClient(_http)
         {
             AutoRetryAfter = false,
@@ -47,7 +64,12 @@ public sealed partial class PushSender : IDisposable
         };
         if (_options.Enabled)
         {
-            _vapid = new VapidAuthentication(_options.VapidPublicKey, _options.VapidPrivateKey) { Subject = _options.VapidSubject };
+            // The token cache signs one VAPID token per push service origin rather than one per push.
+            _vapid = new VapidAuthentication(_options.VapidPublicKey, _options.VapidPrivateKey)
+            {
+                Subject = _options.VapidSubject,
+                TokenCache = new VapidTokenCache(time),
+            };
         }
     }
 
@@ -55,68 +77,49 @@ public sealed partial class PushSender : IDisposable
     public static string Topic(string conversationId) =>
         WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes(conversationId)).AsSpan(0, 24));
 
-    /// <summary>True when the push service accepted the message. Never throws for a push service's answer.</summary>
-    public async Task<bool> SendAsync(PushSubscriptionRecord subscription, PushPayload payload, CancellationToken ct)
+    /// <summary>One attempt; never throws for a push service's answer or a network failure.</summary>
+    public async Task<PushAttempt> TrySendAsync(PushSubscriptionRecord subscription, string body, string topic, CancellationToken ct)
     {
         if (_vapid is null || _guard.ParseEndpoint(subscription.Endpoint) is not { } endpoint)
         {
-            ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "endpoint"));
-            return false;
+            return new(PushAttemptResult.Refused, Reason: "endpoint");
         }
 
         var target = new PushSubscription { Endpoint = subscription.Endpoint };
         target.SetKey(PushEncryptionKeyName.P256DH, subscription.P256dh);
         target.SetKey(PushEncryptionKeyName.Auth, subscription.Auth);
-        var body = JsonSerializer.Serialize(payload, ChatJson.Options);
-
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            TimeSpan? retryAfter;
-            string reason;
-            try
+            var message = new PushMessage(body)
             {
-                var message = new PushMessage(body)
-                {
-                    Topic = Topic(payload.ConversationId),
-                    Urgency = PushMessageUrgency.High,
-                    TimeToLive = _options.TimeToLiveSeconds,
-                };
-                await _client.RequestPushMessageDeliveryAsync(target, message, _vapid, VapidAuthenticationScheme.Vapid, ct);
-                ChatTelemetry.WebPushes.Add(1);
-                return true;
-            }
-            catch (PushServiceClientException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
-            {
-                await _store.DeleteEndpointAsync(subscription.Endpoint, ct);
-                LogGone(_logger, endpoint.Host, (int)e.StatusCode);
-                ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "gone"));
-                return false;
-            }
-            catch (PushServiceClientException e) when (e.StatusCode == HttpStatusCode.TooManyRequests || (int)e.StatusCode >= 500)
-            {
-                retryAfter = RetryAfter(e.Headers?.RetryAfter);
-                reason = ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (PushServiceClientException e)
-            {
-                LogRefused(_logger, endpoint.Host, (int)e.StatusCode);
-                ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
-                return false;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                retryAfter = null;
-                reason = "network";
-            }
-
-            if (attempt >= _options.MaxAttempts)
-            {
-                LogGaveUp(_logger, endpoint.Host, attempt, reason);
-                ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-                return false;
-            }
-            var backoff = retryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds, _options.MaxRetryDelaySeconds)), _time, ct);
+                Topic = topic,
+                Urgency = PushMessageUrgency.High,
+                TimeToLive = _options.TimeToLiveSeconds,
+            };
+            await _client.RequestPushMessageDeliveryAsync(target, message, _vapid, VapidAuthenticationScheme.Vapid, ct);
+            ChatTelemetry.WebPushes.Add(1);
+            return new(PushAttemptResult.Delivered);
+        }
+        catch (PushServiceClientException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            await _store.DeleteEndpointAsync(subscription.Endpoint, ct);
+            LogGone(_logger, endpoint.Host, (int)e.StatusCode);
+            ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "gone"));
+            return new(PushAttemptResult.Ended);
+        }
+        catch (PushServiceClientException e) when (e.StatusCode == HttpStatusCode.TooManyRequests || (int)e.StatusCode >= 500)
+        {
+            return new(PushAttemptResult.RetryLater, RetryAfter(e.Headers?.RetryAfter), ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (PushServiceClientException e)
+        {
+            LogRefused(_logger, endpoint.Host, (int)e.StatusCode);
+            ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "refused"));
+            return new(PushAttemptResult.Refused, Reason: "refused");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException && !ct.IsCancellationRequested)
+        {
+            return new(PushAttemptResult.RetryLater, Reason: "network");
         }
     }
 
@@ -133,12 +136,28 @@ public sealed partial class PushSender : IDisposable
         _http.Dispose();
     }
 
+    /// <summary>VAPID tokens by audience (a push service origin), used until a minute before they expire.</summary>
+    private sealed class VapidTokenCache(TimeProvider time) : IVapidTokenCache
+    {
+        private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, string Token)> _tokens = new(StringComparer.Ordinal);
+
+        public string? Get(string audience) =>
+            _tokens.TryGetValue(audience, out var entry) && entry.Expires - TimeSpan.FromMinutes(1) > time.GetUtcNow() ? entry.Token : null;
+
+        public void Put(string audience, DateTimeOffset expiration, string token)
+        {
+            // Audiences are push services, a handful in practice; a flood of made-up origins only refills the cache.
+            if (_tokens.Count >= 10_000)
+            {
+                _tokens.Clear();
+            }
+            _tokens[audience] = (expiration, token);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "The push service {Host} answered {Status}: the subscription is removed")]
     private static partial void LogGone(ILogger logger, string host, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The push service {Host} refused a push with {Status}")]
     private static partial void LogRefused(ILogger logger, string host, int status);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gave up on a push to {Host} after {Attempts} attempts ({Reason})")]
-    private static partial void LogGaveUp(ILogger logger, string host, int attempts, string reason);
 }

@@ -11,6 +11,9 @@ namespace ServerlessChat.Core.Push;
 /// <summary>The push routes: the VAPID public key, subscriptions and mutes.</summary>
 public sealed class PushService(IPushStore store, PushEndpointGuard guard, ChatDirectory directory, IOptions<PushOptions> options, TimeProvider time)
 {
+    /// <summary>Subscriptions a user keeps (API.md): a new one beyond this replaces the oldest, so one account cannot fan a send out without end.</summary>
+    public const int MaxSubscriptionsPerUser = 10;
+
     public VapidPublicKeyDto GetPublicKey() => new(RequireEnabled().VapidPublicKey!);
 
     public async Task SubscribeAsync(string callerId, PushSubscriptionRequest request, CancellationToken ct)
@@ -38,7 +41,7 @@ public sealed class PushService(IPushStore store, PushEndpointGuard guard, ChatD
             rules.ThrowIfAny();
         }
 
-        await store.SaveSubscriptionAsync(new PushSubscriptionRecord(callerId, request.Endpoint!, request.Keys!.P256dh!, request.Keys.Auth!, time.GetUtcNow()), ct);
+        await store.SaveSubscriptionAsync(new PushSubscriptionRecord(callerId, request.Endpoint!, request.Keys!.P256dh!, request.Keys.Auth!, time.GetUtcNow()), MaxSubscriptionsPerUser, ct);
     }
 
     public Task UnsubscribeAsync(string callerId, string? endpoint, CancellationToken ct)

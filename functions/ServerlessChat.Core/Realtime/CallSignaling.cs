@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Access;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
@@ -9,9 +10,12 @@ namespace ServerlessChat.Core.Realtime;
 
 /// <summary>
 /// WebRTC signaling relay: offers, answers, ICE candidates and hangups go from one user's request to the other
-/// user's connections, only between users who share a conversation. Nothing is stored.
+/// user's connections. An offer (what rings) needs the callee to be reachable by the caller
+/// (<see cref="ConversationAccess.CanReachAsync"/>: it took part in a conversation they share); the signals of a
+/// call under way (answer, ice, hangup) need reach either way, since the one answering is reached by the offer it
+/// answers. Nothing is stored.
 /// </summary>
-public sealed class CallSignaling(ChatDirectory directory, ChatContacts contacts, BlockDirectory blocks, IOptions<CallsOptions> options)
+public sealed class CallSignaling(ChatDirectory directory, ConversationAccess access, BlockDirectory blocks, IOptions<CallsOptions> options)
 {
     /// <summary>An SDP offer with many candidates stays well under this; anything larger is not signaling.</summary>
     public const int MaxPayloadChars = 16 * 1024;
@@ -68,7 +72,9 @@ public sealed class CallSignaling(ChatDirectory directory, ChatContacts contacts
             throw ProblemException.Forbidden("This user does not accept your calls.");
         }
 
-        if (!await contacts.ShareConversationAsync(callerId, callee.Id, ct))
+        var reached = await access.CanReachAsync(callerId, callee.Id, ct)
+            || (request.Type != "offer" && await access.CanReachAsync(callee.Id, callerId, ct));
+        if (!reached)
         {
             throw ProblemException.Forbidden("Calls are only possible between users who share a conversation.");
         }

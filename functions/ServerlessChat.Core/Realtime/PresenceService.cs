@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
-using ServerlessChat.Core.Blocking;
+using ServerlessChat.Core.Access;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Storage;
 
@@ -13,7 +13,7 @@ namespace ServerlessChat.Core.Realtime;
 /// the realtime actions for the caller to publish, like every other Core service.
 /// </summary>
 public sealed class PresenceService(
-    IPresenceStore store, ChatContacts contacts, BlockDirectory blocks, HubConnectionCap connectionCap, IOptions<PresenceOptions> options, TimeProvider time)
+    IPresenceStore store, ConversationAccess access, HubConnectionCap connectionCap, IOptions<PresenceOptions> options, TimeProvider time)
 {
     public const int MaxQueryUsers = 100;
 
@@ -74,22 +74,16 @@ public sealed class PresenceService(
     }
 
     /// <summary>
-    /// The presence of the requested users that the caller may see (itself and its contacts), in the order asked.
-    /// Ids the caller may not see are left out rather than answered as offline, so the answer reveals nothing
-    /// about strangers; a user who blocked the caller is left out the same way.
+    /// The presence of the requested users that the caller may see (itself, and those it can reach: see
+    /// <see cref="ConversationAccess"/>), in the order asked. Ids the caller may not see are left out rather than
+    /// answered as offline, so the answer reveals nothing about strangers; a user who blocked the caller is left
+    /// out the same way.
     /// </summary>
     public async Task<ItemsDto<PresenceDto>> GetAsync(string callerId, string? userIds, CancellationToken ct)
     {
         var requested = ParseUserIds(userIds);
-        var visible = await contacts.ListAsync(callerId, ct);
-        var ids = new List<string>(requested.Count);
-        foreach (var id in requested)
-        {
-            if (id == callerId || (visible.Contains(id) && !await blocks.IsBlockedAsync(id, callerId, ct)))
-            {
-                ids.Add(id);
-            }
-        }
+        var reachable = await access.FilterReachableAsync(callerId, requested, ct);
+        var ids = requested.Where(id => id == callerId || reachable.Contains(id)).ToList();
 
         var records = ids.Count == 0
             ? []
@@ -114,11 +108,9 @@ public sealed class PresenceService(
 
     private async Task<IReadOnlyList<RealtimeAction>> AnnounceAsync(PresenceDto presence, CancellationToken ct)
     {
-        var audience = await contacts.ListAsync(presence.UserId, ct);
-        var blocked = await blocks.ListBlockedAsync(presence.UserId, ct);
+        var audience = await access.ListReachersAsync(presence.UserId, ct);
         // One payload instance for all: a host may batch consecutive sends of the same payload.
-        return audience.Where(contact => !blocked.Contains(contact, StringComparer.Ordinal))
-            .Select(RealtimeAction (contact) => new SendToUser(contact, ChatHub.Presence, presence)).ToList();
+        return audience.Select(RealtimeAction (contact) => new SendToUser(contact, ChatHub.Presence, presence)).ToList();
     }
 
     private bool IsOnline(PresenceRecord record, DateTimeOffset now) =>

@@ -17,7 +17,9 @@ public static class RealtimeRegistration
         services.AddOptions<HubConnectionLimitOptions>().BindConfiguration(HubConnectionLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<HubConnectionCap>();
         services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ChatContacts>();
+        services.AddOptions<Access.PrivacyOptions>().BindConfiguration(Access.PrivacyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Access.ConversationAccess>();
+        services.AddSingleton<Access.PrivacyService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<TypingService>();
         services.AddSingleton<CallSignaling>();

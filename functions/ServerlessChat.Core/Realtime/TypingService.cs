@@ -1,3 +1,4 @@
+using ServerlessChat.Core.Access;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
@@ -7,11 +8,12 @@ using ServerlessChat.Core.Storage;
 namespace ServerlessChat.Core.Realtime;
 
 /// <summary>
-/// Typing indicators: relayed to the others in the conversation, never stored, and coalesced to one event per
-/// user and conversation in each 2-second window. The window counter lives in the shared counter store (Redis
+/// Typing indicators: relayed to the others in a conversation the caller shares with them, never stored, and
+/// coalesced to one event per user and conversation in each 2-second window. A user id the caller shares no
+/// conversation with answers 404 exactly as an unknown id does, so typing reveals no account. The window counter lives in the shared counter store (Redis
 /// when configured), so the coalescing holds across instances.
 /// </summary>
-public sealed class TypingService(ChatDirectory directory, BlockDirectory blocks, IRateLimitCounterStore counters, TimeProvider time)
+public sealed class TypingService(ChatDirectory directory, ConversationAccess access, BlockDirectory blocks, IRateLimitCounterStore counters, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
@@ -38,7 +40,11 @@ public sealed class TypingService(ChatDirectory directory, BlockDirectory blocks
         }
         else
         {
-            var peer = await directory.GetUserAsync(receiverId!, ct) ?? throw ProblemException.NotFound("No such user.");
+            var peer = await directory.GetUserAsync(receiverId!, ct);
+            if (peer is null || !await access.ShareConversationAsync(callerId, peer.Id, ct))
+            {
+                throw ProblemException.NotFound("No such conversation.");
+            }
             conversationId = ConversationIds.Direct(callerId, peer.Id);
             others = [peer.Id];
         }

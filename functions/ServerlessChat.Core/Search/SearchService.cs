@@ -64,7 +64,7 @@ public sealed class SearchService(MessageService messages, IMessageSearchStore s
     {
         var memberOf = await groups.ListForMemberAsync(callerId, ct);
         var ids = new List<string>(memberOf.Select(g => ConversationIds.Group(g.Id)));
-        foreach (var conversation in await conversations.ListAsync(callerId, [], ChatContacts.MaxDirectConversations, ct))
+        foreach (var conversation in await conversations.ListAsync(callerId, [], Access.ConversationAccess.MaxDirectConversations, ct))
         {
             if (conversation.GroupId is null)
             {

@@ -19,6 +19,8 @@ public interface IUserStore
     /// <summary>Users whose username or display name starts with the prefix, ignoring case, matched literally.</summary>
     Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct);
     Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Sets who may add the user to groups; false when there is no such user.</summary>
+    Task<bool> SetGroupAddsAsync(string id, GroupAdds groupAdds, DateTimeOffset at, CancellationToken ct);
 }
 
 public interface IMessageStore
@@ -26,7 +28,8 @@ public interface IMessageStore
     /// <summary>
     /// Stores the message, or, when the same sender already stored one with the same clientMessageId, stores
     /// nothing and returns that one with <c>Created = false</c>.
-    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write. Either way the
+    /// A new message is recorded in the change log (type <c>newMessage</c>) in the same write, and its sender as
+    /// having taken part in the conversation (<see cref="IConversationStore.FindSpeakersAsync"/>). Either way the
     /// returned message becomes the latest of its conversation (as <see cref="IConversationStore.TouchAsync"/>,
     /// never backwards), so a repeat completes a first attempt that stopped halfway.
     /// </summary>
@@ -99,19 +102,27 @@ public sealed record PushSubscriptionRecord(string UserId, string Endpoint, stri
 /// <summary>Web Push subscriptions and the conversations each user muted.</summary>
 public interface IPushStore
 {
-    /// <summary>Stores the subscription; an endpoint already stored is replaced (keys and user), so it is never twice.</summary>
-    Task SaveSubscriptionAsync(PushSubscriptionRecord subscription, CancellationToken ct);
+    /// <summary>
+    /// Stores the subscription; an endpoint already stored is replaced (keys and user), so it is never twice. The
+    /// user then keeps its newest <paramref name="maxPerUser"/> (by CreatedAt, then endpoint): older ones are
+    /// removed, so a burst of saves ends with that many, never more.
+    /// </summary>
+    Task SaveSubscriptionAsync(PushSubscriptionRecord subscription, int maxPerUser, CancellationToken ct);
     /// <summary>Removes the user's subscription with that endpoint; idempotent, and never another user's.</summary>
     Task DeleteSubscriptionAsync(string userId, string endpoint, CancellationToken ct);
     /// <summary>Removes the endpoint whoever owns it (the push service said it is gone).</summary>
     Task DeleteEndpointAsync(string endpoint, CancellationToken ct);
     /// <summary>The user's subscriptions, oldest first.</summary>
     Task<IReadOnlyList<PushSubscriptionRecord>> ListSubscriptionsAsync(string userId, CancellationToken ct);
+    /// <summary>The subscriptions of any of the users in one query (a message's recipients), each user's oldest first.</summary>
+    Task<IReadOnlyList<PushSubscriptionRecord>> ListSubscriptionsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct);
     /// <summary>Idempotent.</summary>
     Task MuteAsync(string userId, string conversationId, CancellationToken ct);
     /// <summary>Idempotent.</summary>
     Task UnmuteAsync(string userId, string conversationId, CancellationToken ct);
     Task<bool> IsMutedAsync(string userId, string conversationId, CancellationToken ct);
+    /// <summary>Those of the users who muted the conversation, in one query.</summary>
+    Task<IReadOnlyList<string>> FindMutedAsync(string conversationId, IReadOnlyCollection<string> userIds, CancellationToken ct);
     /// <summary>The conversations the user muted, in ordinal order of their ids.</summary>
     Task<IReadOnlyList<string>> ListMutedAsync(string userId, CancellationToken ct);
 }
@@ -130,7 +141,15 @@ public interface IConversationStore
     Task<(string UpTo, ChangeRecord? Change)> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct);
     /// <summary>Read markers of the conversation, by user id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
+    /// <summary>
+    /// Which of the users have sent a message in which of the conversations (as <see cref="IMessageStore.InsertAsync"/>
+    /// records it), in one query: who took part, as opposed to who was only written to.
+    /// </summary>
+    Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct);
 }
+
+/// <summary>A user who has sent at least one message in a conversation.</summary>
+public sealed record ConversationSpeaker(string ConversationId, string UserId);
 
 public interface IGroupStore
 {

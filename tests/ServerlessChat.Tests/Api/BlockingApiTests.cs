@@ -67,6 +67,7 @@ public sealed class BlockingApiTests(SharedHostFixture fixture)
     {
         var (alice, bob) = await PairAsync();
         await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "contacts" });
+        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "contacts indeed" });
         Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsync($"api/users/{bob.UserId}/block", null)).StatusCode);
 
         var offer = new { toUserId = alice.UserId, callId = "call-1", type = "offer", payload = "sdp" };

@@ -101,9 +101,8 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         await benGroup.ClickAsync();
         await Expect(benPage.Locator("#members-button")).ToContainTextAsync("3 members");
 
-        // Members' presence: Ann's dialog shows Ben and Cat online (both have the page open).
-        await Expect(members.Locator($"[data-user-id='{cat.UserId}'] .dot")).ToHaveAttributeAsync("data-online", "true");
-        await Expect(members.Locator($"[data-user-id='{ben.UserId}'] .dot")).ToHaveAttributeAsync("data-online", "true");
+        // Members' presence is not shown here: Ben and Cat were added by Ann and have not written in the group, and
+        // presence shows only who took part in a shared conversation (issue 29; PresenceTests cover it).
         await SaveScreenshotAsync(annPage, "desktop-group-members.png");
 
         // A message in the group reaches the others live.

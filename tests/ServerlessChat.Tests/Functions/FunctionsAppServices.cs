@@ -59,6 +59,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         {
             ["Auth:JwtSigningKey"] = StandaloneHost.TestSigningKey,
             ["Auth:BcryptWorkFactor"] = "4",
+            ["Privacy:DefaultGroupAdds"] = "Everyone",
             ["Email:PickupDirectory"] = Path.Combine(data, "mail"),
             ["RateLimiting:TrustForwardedFor"] = "true",
             [AzureSignalROptions.ConnectionStringSetting] = $"Endpoint={signalREndpoint};AccessKey={AccessKey};Version=1.0;",

@@ -41,6 +41,8 @@ public sealed class FunctionsOverLocalSignalRServiceTests : IAsyncLifetime
         var alice = await ChatApiClient.RegisterAsync(_functions.Client, "fsvc");
         var bob = await ChatApiClient.RegisterAsync(_functions.Client, "fsvc");
         await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "we are contacts now" });
+        // Each has taken part in the conversation, so each may see the other's presence.
+        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "we are" });
         Assert.False(await IsOnlineAsync(bob, alice.UserId));
 
         await using var bobClient = await RealtimeClient.ConnectAsync(_functions.BaseAddress, bob.UserId, bob.AccessToken, serverless: true);

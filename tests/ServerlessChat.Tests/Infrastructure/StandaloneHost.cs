@@ -69,6 +69,9 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             ["RateLimiting__PermitsPerMinute"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+            // Tests of other features make groups of fresh users who never wrote to each other; the privacy tests
+            // (GroupPrivacyTests) run with the shipped default, contacts.
+            ["Privacy__DefaultGroupAdds"] = "Everyone",
         };
         foreach (var (key, value) in TestStorage.HostSettings(dataDirectory, TestStorage.MongoConnectionString).Concat(settings ?? new Dictionary<string, string?>()))
         {

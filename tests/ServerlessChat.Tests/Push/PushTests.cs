@@ -31,6 +31,9 @@ public sealed class PushHostFixture : IAsyncLifetime
             ["Push__AllowInsecureEndpoints"] = "true",
             ["Push__IncludePreview"] = "true",
             ["Push__TimeToLiveSeconds"] = TimeToLiveSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // One push at a time to the one local push service, in the order they were queued, so a push that
+            // arrives proves the ones queued before it were answered (the tests below rely on that order).
+            ["Push__MaxConcurrentPerOrigin"] = "1",
         });
     }
 
@@ -102,8 +105,8 @@ public sealed class PushTests(PushHostFixture fixture) : IClassFixture<PushHostF
         Assert.True(push.Topic!.Length <= 32 && push.Topic.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
     }
 
-    // In a group the recipients are pushed to in member order within one job, so a push reaching the last
-    // member proves that the earlier ones were decided: their absence needs no waiting.
+    // Every recipient of a message is decided before its first push is queued, so a push reaching one member
+    // proves that the others were decided: their absence needs no waiting.
     [Fact]
     public async Task AnOnlineRecipientGetsNoPushWhileAnOfflineOneDoes()
     {
@@ -184,8 +187,8 @@ public sealed class PushTests(PushHostFixture fixture) : IClassFixture<PushHostF
         await ChatApiClient.ReadProblemAsync(await alice.PutAsync("api/conversations/nonsense/mute", null), HttpStatusCode.NotFound);
     }
 
-    // Subscriptions are pushed to oldest first, one after the other: when the second gets its push the first's
-    // 410 has been handled.
+    // Subscriptions are pushed to oldest first, one after the other (one at a time per origin here): when the
+    // second gets its push the first's 410 has been handled.
     [Fact]
     public async Task APushServiceAnsweringGoneEndsTheSubscription()
     {
@@ -202,6 +205,29 @@ public sealed class PushTests(PushHostFixture fixture) : IClassFixture<PushHostF
         var second = await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "second" });
         Assert.Equal((string)second["id"]!, (string)(await newPhone.NextAsync()).Payload!["messageId"]!);
         Assert.False(oldPhone.Received.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task AnEleventhSubscriptionReplacesTheOldest()
+    {
+        var alice = await ChatApiClient.RegisterAsync(_http, "alice");
+        var bob = await ChatApiClient.RegisterAsync(_http, "bob");
+        var phones = new List<TestSubscription>();
+        for (var i = 0; i <= PushService.MaxSubscriptionsPerUser; i++)
+        {
+            var phone = fixture.PushService.NewSubscription();
+            Assert.Equal(HttpStatusCode.Created, (await bob.PostAsync("api/push/subscriptions", phone.Body)).StatusCode);
+            phones.Add(phone);
+        }
+
+        var sent = await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "to every kept device" });
+
+        // Oldest first, one at a time: had the oldest been kept, it would have had its push before the others.
+        foreach (var phone in phones.Skip(1))
+        {
+            Assert.Equal((string)sent["id"]!, (string)(await phone.NextAsync()).Payload!["messageId"]!);
+        }
+        Assert.False(phones[0].Received.Reader.TryRead(out _));
     }
 
     [Fact]

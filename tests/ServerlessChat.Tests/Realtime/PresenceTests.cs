@@ -16,6 +16,8 @@ public sealed class PresenceTests(RealtimeHostFixture fixture)
     {
         var (alice, bob, stranger) = (await RegisterAsync(), await RegisterAsync(), await RegisterAsync());
         await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "are you there?" });
+        // Alice's presence goes to bob once she took part in their conversation, not because he wrote to her.
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "soon" });
         await using var bobConnection = await Connect(bob);
         await using var strangerConnection = await Connect(stranger);
 
@@ -41,10 +43,14 @@ public sealed class PresenceTests(RealtimeHostFixture fixture)
     }
 
     [Fact]
-    public async Task GroupMembersAreContacts()
+    public async Task GroupMembersWhoTookPartAreContacts()
     {
         var (alice, bob) = (await RegisterAsync(), await RegisterAsync());
-        await bob.CreateGroupAsync("friends", alice.UserId);
+        var groupId = (string)(await bob.CreateGroupAsync("friends", alice.UserId))["id"]!;
+        // Bob created the group (his own choice): alice sees him; she was only added, until she writes in it.
+        Assert.NotNull(await PresenceOfAsync(alice, bob.UserId));
+        Assert.Null(await PresenceOfAsync(bob, alice.UserId));
+        await alice.SendMessageAsync(new { groupId, content = "hello friends" });
         await using var bobConnection = await Connect(bob);
         await using var aliceConnection = await Connect(alice);
         Assert.True((await bobConnection.WaitForAsync(ChatHub.Presence, p => p.Str("userId") == alice.UserId)).Bool("online"));
@@ -56,6 +62,9 @@ public sealed class PresenceTests(RealtimeHostFixture fixture)
         var (alice, bob, stranger, neverConnected) = (await RegisterAsync(), await RegisterAsync(), await RegisterAsync(), await RegisterAsync());
         await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "hi" });
         await alice.SendMessageAsync(new { receiverId = neverConnected.UserId, content = "hi" });
+        await alice.SendMessageAsync(new { receiverId = stranger.UserId, content = "a message pushed at a stranger reaches nothing" });
+        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "hi" });
+        await neverConnected.SendMessageAsync(new { receiverId = alice.UserId, content = "hi" });
         await using var bobConnection = await Connect(bob);
         await using var strangerConnection = await Connect(stranger);
 

@@ -264,6 +264,7 @@ public sealed class RealtimeEventsTests(RealtimeHostFixture fixture) : IAsyncLif
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var (alice, bob) = (await RegisterAsync(), await RegisterAsync());
+            await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "typing next" });
             var bobConnection = await ConnectAsync(bob);
             var windowBefore = Window(DateTimeOffset.UtcNow);
             Assert.Equal(HttpStatusCode.Accepted, (await alice.PostAsync("api/typing", new { receiverId = bob.UserId })).StatusCode);
@@ -303,6 +304,7 @@ public sealed class RealtimeEventsTests(RealtimeHostFixture fixture) : IAsyncLif
         var calleeConnection = await ConnectAsync(callee);
         var strangerConnection = await ConnectAsync(stranger);
         await caller.SendMessageAsync(new { receiverId = callee.UserId, content = "call you?" });
+        await callee.SendMessageAsync(new { receiverId = caller.UserId, content = "sure" });
 
         var offer = new { toUserId = callee.UserId, callId = "call-1", type = "offer", payload = new { type = "offer", sdp = "v=0\r\n" } };
         Assert.Equal(HttpStatusCode.Accepted, (await caller.PostAsync("api/calls/signal", offer)).StatusCode);

@@ -12,8 +12,11 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
 
     public Task TouchAsync(ConversationRecord conversation, CancellationToken ct) => TouchAsync(db, conversation, ct);
 
-    /// <summary>The write of <see cref="TouchAsync"/>; the message store runs it after each insert.</summary>
-    internal static async Task TouchAsync(MongoChatDatabase db, ConversationRecord conversation, CancellationToken ct)
+    /// <summary>
+    /// The write of <see cref="TouchAsync"/>; the message store runs it after each insert, with the message's sender
+    /// as <paramref name="speaker"/>, kept in the conversation's <c>speakers</c> (who took part) in the same update.
+    /// </summary>
+    internal static async Task TouchAsync(MongoChatDatabase db, ConversationRecord conversation, CancellationToken ct, string? speaker = null)
     {
         var participants = StorageGuards.Participants(conversation);
         var lastMessageId = StorageIds.RequireObjectId(conversation.LastMessageId, nameof(conversation));
@@ -32,14 +35,48 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
             { "$set", new BsonDocument { { "lastMessageId", lastMessageId }, { "updatedAt", MongoBson.Time(conversation.UpdatedAt) } } },
             { "$setOnInsert", new BsonDocument { { "participants", MongoBson.Oids(participants) }, { "groupId", groupId } } },
         };
+        var speakerId = speaker is null ? null : (BsonValue)StorageIds.RequireObjectId(speaker, nameof(speaker));
+        if (speakerId is not null)
+        {
+            update.Add("$addToSet", new BsonDocument("speakers", speakerId));
+        }
         try
         {
             await db.Conversations.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, ct).ConfigureAwait(false);
         }
         catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
         {
-            // The conversation already has this message or a newer one.
+            // The conversation already has this message or a newer one; the sender still took part.
+            if (speakerId is not null)
+            {
+                await db.Conversations.UpdateOneAsync(
+                    new BsonDocument("_id", conversation.ConversationId), new BsonDocument("$addToSet", new BsonDocument("speakers", speakerId)), cancellationToken: ct).ConfigureAwait(false);
+            }
         }
+    }
+
+    public async Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var users = StorageIds.NormalizeAll(userIds).ToHashSet(StringComparer.Ordinal);
+        if (conversationIds.Count == 0 || users.Count == 0)
+        {
+            return [];
+        }
+        // At most one document per conversation, by _id.
+        var documents = await db.Conversations
+            .Find(new BsonDocument("_id", new BsonDocument("$in", new BsonArray(conversationIds.Distinct(StringComparer.Ordinal)))))
+            .Project(new BsonDocument("speakers", 1))
+            .ToListAsync(ct).ConfigureAwait(false);
+        var found = new List<ConversationSpeaker>();
+        foreach (var document in documents)
+        {
+            if (document.TryGetValue("speakers", out var speakers) && speakers.IsBsonArray)
+            {
+                found.AddRange(speakers.AsBsonArray.Select(s => s.AsObjectId.ToString()).Where(users.Contains)
+                    .Select(u => new ConversationSpeaker(document["_id"].AsString, u)));
+            }
+        }
+        return found;
     }
 
     public async Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken ct)

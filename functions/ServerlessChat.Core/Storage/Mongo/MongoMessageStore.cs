@@ -50,12 +50,12 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             }
             // Completes a first attempt that stopped before its conversation was touched.
             var repeated = Map(existing);
-            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(repeated), ct).ConfigureAwait(false);
+            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(repeated), ct, repeated.SenderId).ConfigureAwait(false);
             return (repeated, false, null);
         }
         var change = await changes.AppendAsync(message.ConversationId, ChatHub.NewMessage, id.ToString(), ct).ConfigureAwait(false);
         var stored = Map(document);
-        await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(stored), ct).ConfigureAwait(false);
+        await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(stored), ct, stored.SenderId).ConfigureAwait(false);
         return (stored, true, change);
     }
 

@@ -22,6 +22,10 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
             { "updatedAt", MongoBson.Time(user.UpdatedAt) },
             { "isAssistant", user.IsAssistant },
         };
+        if (user.GroupAdds is { } groupAdds)
+        {
+            document.Add("groupAdds", GroupAddsName(groupAdds));
+        }
         try
         {
             await db.Users.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
@@ -112,6 +116,20 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         await db.Users.UpdateOneAsync(new BsonDocument("_id", objectId), update, cancellationToken: ct).ConfigureAwait(false);
     }
 
+    public async Task<bool> SetGroupAddsAsync(string id, GroupAdds groupAdds, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return false;
+        }
+        var update = new BsonDocument("$set", new BsonDocument { { "groupAdds", GroupAddsName(groupAdds) }, { "updatedAt", MongoBson.Time(at) } });
+        var result = await db.Users.UpdateOneAsync(new BsonDocument("_id", objectId), update, cancellationToken: ct).ConfigureAwait(false);
+        return result.MatchedCount == 1;
+    }
+
+    // No field: the user never chose, and follows the operator's default.
+    private static string GroupAddsName(GroupAdds groupAdds) => groupAdds == GroupAdds.Everyone ? "everyone" : "contacts";
+
     private async Task<UserRecord?> FindOneAsync(BsonDocument filter, CancellationToken ct)
     {
         var document = await db.Users.Find(filter).FirstOrDefaultAsync(ct).ConfigureAwait(false);
@@ -126,5 +144,8 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         d["passwordHash"].AsString,
         d.GetTime("createdAt"),
         d.GetTime("updatedAt"),
-        d.TryGetValue("isAssistant", out var assistant) && assistant.IsBoolean && assistant.AsBoolean);
+        d.TryGetValue("isAssistant", out var assistant) && assistant.IsBoolean && assistant.AsBoolean,
+        d.TryGetValue("groupAdds", out var groupAdds) && groupAdds.IsString
+            ? (groupAdds.AsString == "everyone" ? GroupAdds.Everyone : GroupAdds.Contacts)
+            : null);
 }

@@ -100,6 +100,23 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
         return rows.ToDictionary(row => row.UserId, row => row.UpTo, StringComparer.Ordinal);
     }
 
+    public async Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var users = StorageIds.NormalizeAll(userIds);
+        if (conversationIds.Count == 0 || users.Count == 0)
+        {
+            return [];
+        }
+        // One primary-key lookup per (conversation, user) pair.
+        return await factory.QueryAsync(
+            """
+            SELECT conversation_id, user_id FROM conversation_speakers
+            WHERE conversation_id IN (SELECT value FROM json_each(@conversations)) AND user_id IN (SELECT value FROM json_each(@users))
+            """,
+            p => p.BindList("@conversations", conversationIds.Distinct(StringComparer.Ordinal)).BindList("@users", users),
+            r => new ConversationSpeaker(r.GetString(0), r.GetString(1)), ct).ConfigureAwait(false);
+    }
+
     private static ConversationRecord Map(SqliteDataReader r)
     {
         var a = r.GetStringOrNull(1);

@@ -20,6 +20,9 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         ON CONFLICT (conversation_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
         """;
 
+    // The primary key finds an existing row in one lookup: a sender's later messages write nothing here.
+    private const string SpeakerInsertSql = "INSERT OR IGNORE INTO conversation_speakers (conversation_id, user_id) VALUES (@conversationId, @senderId)";
+
     private const string IndexInsertSql = "INSERT INTO message_search (rowid, words) VALUES (last_insert_rowid(), @words)";
 
     private const string MentionsInsertSql = """
@@ -92,6 +95,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                 {
                     w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@id", stored.Id).Bind("@mentions", mentions));
                 }
+                w.Execute(SpeakerInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@senderId", stored.SenderId));
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
                 SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(stored));
                 return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true, change);

@@ -224,6 +224,17 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- A user has one live reset token: a new one ends the older ones, found by user.
         CREATE INDEX ix_reset_tokens_user_id ON reset_tokens (user_id, created_at);
         """,
+        """
+        -- Who took part in a conversation (sent a message in it), and who may add a user to groups (0 contacts,
+        -- 1 everyone, NULL the operator's default).
+        CREATE TABLE conversation_speakers (
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO conversation_speakers (conversation_id, user_id) SELECT DISTINCT conversation_id, sender_id FROM messages;
+        ALTER TABLE users ADD COLUMN group_adds INTEGER;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

@@ -5,13 +5,13 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWriter writer) : IUserStore
 {
-    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant";
+    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds";
 
     private const string InsertSql = """
         INSERT INTO users (id, username, username_lower, email, email_lower, display_name, display_name_lower,
-                           password_hash, created_at, updated_at, is_assistant)
+                           password_hash, created_at, updated_at, is_assistant, group_adds)
         VALUES (@id, @username, @usernameLower, @email, @emailLower, @displayName, @displayNameLower,
-                @passwordHash, @createdAt, @updatedAt, @isAssistant)
+                @passwordHash, @createdAt, @updatedAt, @isAssistant, @groupAdds)
         """;
 
     // Each branch is a range on its own index, limited before the union; the range is compared as bytes, so
@@ -47,7 +47,8 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
                     .Bind("@passwordHash", user.PasswordHash)
                     .BindTime("@createdAt", user.CreatedAt)
                     .BindTime("@updatedAt", user.UpdatedAt)
-                    .Bind("@isAssistant", user.IsAssistant));
+                    .Bind("@isAssistant", user.IsAssistant)
+                    .Bind("@groupAdds", user.GroupAdds is { } groupAdds ? (long?)groupAdds : null));
                 return CreateUserOutcome.Created;
             }
             catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT_UNIQUE)
@@ -121,6 +122,17 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
             p => p.Bind("@passwordHash", passwordHash).BindTime("@at", at).Bind("@id", normalized)), ct);
     }
 
+    public async Task<bool> SetGroupAddsAsync(string id, GroupAdds groupAdds, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return false;
+        }
+        return await writer.ExecuteAsync(w => w.Execute(
+            "UPDATE users SET group_adds = @groupAdds, updated_at = @at WHERE id = @id",
+            p => p.Bind("@groupAdds", (long)groupAdds).BindTime("@at", at).Bind("@id", normalized)), ct).ConfigureAwait(false) == 1;
+    }
+
     private static UserRecord Map(SqliteDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
@@ -129,5 +141,6 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         r.GetString(4),
         r.GetTime(5),
         r.GetTime(6),
-        r.GetBoolean(7));
+        r.GetBoolean(7),
+        r.IsDBNull(8) ? null : (GroupAdds)r.GetInt64(8));
 }
