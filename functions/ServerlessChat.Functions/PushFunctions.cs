@@ -33,10 +33,11 @@ public sealed class PushFunctions(ChatEndpointInvoker invoker, PushDispatcher di
         invoker.InvokeAsync(nameof(PushApi.UnmuteConversation), request.HttpContext, [new("conversationId", conversationId)]);
 
     /// <summary>
-    /// Pushes one stored message to its offline recipients. Push services' 429/5xx are retried inside; a throw
-    /// (the database unreachable) leaves the message on the queue to be retried, then push-requests-poison.
+    /// Pushes one stored message to its offline recipients and completes once every push is over (push services'
+    /// 429/5xx are retried inside, each origin in its own lane). A throw (the database unreachable, the instance
+    /// stopping first) leaves the message on the queue to be retried, then push-requests-poison.
     /// </summary>
     [Function("PushSend")]
     public Task PushSend([QueueTrigger(StoragePushQueue.QueueName, Connection = StoragePushQueue.ConnectionName)] string message, CancellationToken ct) =>
-        dispatcher.HandleAsync(StoragePushQueue.Parse(message), ct);
+        dispatcher.HandleAsync(StoragePushQueue.Parse(message), ct, awaitDelivery: true);
 }

@@ -13,7 +13,9 @@ namespace ServerlessChat.Core.Push;
 /// its own backoff: a 429's Retry-After or a 5xx delays that origin's next pushes and no other's; a network
 /// failure (a refused connection, a timeout) retries only that push, after its own backoff. So a slow, stalled or hostile push service costs only its own pushes, never another origin's, and
 /// never a send (<see cref="Enqueue"/> only queues).
-/// Lanes live in the process: a push still queued when it stops is lost, as a notification may be.
+/// Lanes live in the process. A caller that must not lose a push when the process stops (the Functions app's
+/// queue trigger, whose message is retried unless the function completes) awaits the task <see cref="Enqueue"/>
+/// returns, which ends once the push is over: delivered, refused, or given up after its attempts.
 /// </summary>
 public sealed partial class PushDelivery : IDisposable
 {
@@ -28,17 +30,21 @@ public sealed partial class PushDelivery : IDisposable
     public PushDelivery(PushSender sender, PushEndpointGuard guard, IOptions<PushOptions> options, TimeProvider time, ILogger<PushDelivery> logger) =>
         (_sender, _guard, _options, _time, _logger) = (sender, guard, options.Value, time, logger);
 
-    /// <summary>Queues one push in its origin's lane; false when the endpoint is no longer acceptable or the lane's backlog is full.</summary>
-    public bool Enqueue(PushSubscriptionRecord subscription, string body, string topic)
+    /// <summary>
+    /// Queues one push in its origin's lane and returns at once. The task ends when the push is over (delivered,
+    /// refused by its service, or given up); at once, as not queued, when the endpoint is no longer acceptable or
+    /// the lane's backlog is full; cancelled when the process stops first.
+    /// </summary>
+    public Task Enqueue(PushSubscriptionRecord subscription, string body, string topic)
     {
         if (_guard.ParseEndpoint(subscription.Endpoint) is not { } endpoint)
         {
             ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "endpoint"));
-            return false;
+            return Task.CompletedTask;
         }
 
         var origin = $"{endpoint.Scheme}://{endpoint.IdnHost}:{endpoint.Port}";
-        var push = new Push(subscription, body, topic, Attempt: 1);
+        var push = new Push(subscription, body, topic, Attempt: 1, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         while (true)
         {
             var lane = _lanes.GetOrAdd(origin, static key => new Lane(key));
@@ -53,11 +59,11 @@ public sealed partial class PushDelivery : IDisposable
                 {
                     LogBacklogFull(_logger, endpoint.Host, lane.Backlog.Count);
                     ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", "backlog"));
-                    return false;
+                    return Task.CompletedTask;
                 }
                 lane.Backlog.Enqueue(push);
                 Pump(lane);
-                return true;
+                return push.Done.Task;
             }
         }
     }
@@ -116,6 +122,7 @@ public sealed partial class PushDelivery : IDisposable
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+            push.Done.TrySetCanceled();
             return;
         }
         catch (Exception e)
@@ -136,6 +143,7 @@ public sealed partial class PushDelivery : IDisposable
                 {
                     LogGaveUp(_logger, lane.Origin, push.Attempt, attempt.Reason);
                     ChatTelemetry.WebPushFailures.Add(1, new KeyValuePair<string, object?>("reason", attempt.Reason));
+                    push.Done.TrySetResult();
                 }
                 else if (attempt.Reason == "network")
                 {
@@ -151,6 +159,10 @@ public sealed partial class PushDelivery : IDisposable
                     lane.Backlog.Enqueue(push with { Attempt = push.Attempt + 1 });
                 }
             }
+            else
+            {
+                push.Done.TrySetResult();
+            }
             Pump(lane);
         }
     }
@@ -163,6 +175,7 @@ public sealed partial class PushDelivery : IDisposable
         }
         catch (OperationCanceledException)
         {
+            push.Done.TrySetCanceled();
             return;
         }
         lock (lane)
@@ -173,10 +186,25 @@ public sealed partial class PushDelivery : IDisposable
         }
     }
 
-    // Cancels only: lanes still running read the token as they wind down, and a source without timers holds nothing to free.
-    public void Dispose() => _stopping.Cancel();
+    // Cancels: lanes still running read the token as they wind down, and a source without timers holds nothing to
+    // free. Pushes still queued are over too: whoever awaits them learns they were not sent.
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        foreach (var lane in _lanes.Values)
+        {
+            lock (lane)
+            {
+                while (lane.Backlog.TryDequeue(out var push))
+                {
+                    push.Done.TrySetCanceled();
+                }
+            }
+        }
+    }
 
-    private sealed record Push(PushSubscriptionRecord Subscription, string Body, string Topic, int Attempt);
+    /// <summary>One push; <c>Done</c> is shared by its attempts (a retry is a copy with the next attempt number).</summary>
+    private sealed record Push(PushSubscriptionRecord Subscription, string Body, string Topic, int Attempt, TaskCompletionSource Done);
 
     /// <summary>One origin's state; every field is read and written under the lane's lock.</summary>
     private sealed class Lane(string origin)

@@ -27,7 +27,12 @@ public sealed class PushDispatcher(
     /// <summary>Text elements of the message in a preview.</summary>
     public const int PreviewLength = 100;
 
-    public async Task HandleAsync(PushJob job, CancellationToken ct)
+    /// <summary>
+    /// Queues the message's pushes. With <paramref name="awaitDelivery"/> it returns only once every push is over,
+    /// and throws when the process stopped first, so a queue-triggered caller leaves its message to be retried
+    /// rather than lose pushes; without it, it returns once they are queued, so a slow push service holds no worker.
+    /// </summary>
+    public async Task HandleAsync(PushJob job, CancellationToken ct, bool awaitDelivery = false)
     {
         if (!options.Value.Enabled || await messages.FindByIdAsync(job.MessageId, ct) is not { Deleted: false } message)
         {
@@ -75,9 +80,10 @@ public sealed class PushDispatcher(
             options.Value.IncludePreview ? Preview(message.Content) : null);
         var body = JsonSerializer.Serialize(payload, ChatJson.Options);
         var topic = PushSender.Topic(message.ConversationId);
-        foreach (var subscription in subscriptions)
+        var pushes = subscriptions.Select(subscription => delivery.Enqueue(subscription, body, topic)).ToList();
+        if (awaitDelivery)
         {
-            delivery.Enqueue(subscription, body, topic);
+            await Task.WhenAll(pushes).WaitAsync(ct);
         }
     }
 
