@@ -25,5 +25,7 @@ builder.AddStorageAssistantQueue();
 builder.AddStoragePushQueue();
 builder.AddFunctionsTelemetry();
 builder.AddStorageAttachmentQueue();
+// Every queue a QueueTrigger above drains exists before the host polls it.
+builder.CreateWebJobsQueuesAtStart();
 
 builder.Build().Run();
