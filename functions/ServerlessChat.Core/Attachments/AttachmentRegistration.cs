@@ -52,7 +52,7 @@ public static class AttachmentRegistration
                 var root = options.Directory is { Length: > 0 } directory
                     ? paths.Resolve(directory)
                     : Path.Combine(Path.GetDirectoryName(paths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath))!, "attachments");
-                return new FileSystemBlobStore(root, sp.GetRequiredService<BlobUrlSigner>());
+                return new FileSystemBlobStore(root, sp.GetRequiredService<BlobUrlSigner>(), sp.GetRequiredService<TimeProvider>());
             });
         }
 
