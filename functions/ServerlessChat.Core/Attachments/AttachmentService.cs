@@ -463,6 +463,11 @@ public sealed class AttachmentService(
             rules.Add("fileName", "A plain file name: no control characters, slashes or quotes.");
             return null;
         }
+        if (InputRules.HiddenCharacterProblem(name) is { } problem)
+        {
+            rules.Add("fileName", problem);
+            return null;
+        }
         return name;
     }
 
