@@ -88,7 +88,7 @@ public sealed partial class LocalSignalRUpstream(
                 request.Headers.Add(UpstreamSignature.Header, UpstreamSignature.Compute(settings.AccessKey!, connectionId));
                 if (!string.IsNullOrEmpty(clientQuery))
                 {
-                    request.Headers.Add(ClientQueryHeader, clientQuery);
+                    request.Headers.Add(ClientQueryHeader, LocalSignalRClientQuery.Forwardable(clientQuery));
                 }
 
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(settings.UpstreamTimeoutSeconds));
