@@ -42,6 +42,7 @@ public static class ChatCoreRegistration
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
+        services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.AddChatStorage();
         builder.AddChatCache();

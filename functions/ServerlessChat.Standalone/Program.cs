@@ -32,6 +32,7 @@ app.UseHostLimits();
 app.UseHttpLogging();
 app.UseChatErrors();
 app.UseStatusCodePages();
+app.UseWebClientSecurityHeaders();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets();
