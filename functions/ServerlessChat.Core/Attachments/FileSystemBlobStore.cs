@@ -176,6 +176,11 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
 
     private bool UrlExpired(string marker)
     {
+        // Only uploads have one; files and thumbnails are deleted without an exception thrown and caught.
+        if (!File.Exists(marker))
+        {
+            return false;
+        }
         string text;
         try
         {
