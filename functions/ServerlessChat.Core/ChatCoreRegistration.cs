@@ -44,6 +44,7 @@ public static class ChatCoreRegistration
         services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PasswordThrottleOptions>().BindConfiguration(PasswordThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
+        services.AddOptions<WebClientOptions>().BindConfiguration(WebClientOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         builder.AddChatStorage();
         builder.AddChatCache();

@@ -27,5 +27,7 @@ builder.AddStoragePushQueue();
 builder.AddFunctionsTelemetry();
 builder.AddStorageAttachmentQueue();
 builder.AddStoragePasswordResetQueue();
+// Every queue a QueueTrigger above drains exists before the host polls it.
+builder.CreateWebJobsQueuesAtStart();
 
 builder.Build().Run();

@@ -34,6 +34,7 @@ app.UseHostLimits();
 app.UseHttpLogging();
 app.UseChatErrors();
 app.UseStatusCodePages();
+app.UseWebClientSecurityHeaders();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseWebSockets();

@@ -33,6 +33,7 @@ public static class AssistantRegistration
     public static IHostApplicationBuilder AddStorageAssistantQueue(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        builder.Services.AddWebJobsQueueName(StorageAssistantQueue.QueueName);
         builder.Services.AddSingleton<IAssistantQueue>(_ =>
             new StorageAssistantQueue(WebJobsQueues.Create(configuration, StorageAssistantQueue.QueueName)));
         return builder;

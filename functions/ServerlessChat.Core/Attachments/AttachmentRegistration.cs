@@ -11,6 +11,10 @@ namespace ServerlessChat.Core.Attachments;
 
 public static class AttachmentRegistration
 {
+    public const string FunctionsAppNeedsAzureBlob =
+        "The Functions app needs Attachments:Provider=AzureBlob: it has no route for the FileSystem store's upload and download URLs. " +
+        "Set Attachments__Provider=AzureBlob with Attachments__BlobConnectionString=UseDevelopmentStorage=true (Azurite) or Attachments__BlobServiceUri (Azure).";
+
     /// <summary>
     /// The attachments' host-independent parts: options validated at start, the blob store named by
     /// <c>Attachments:Provider</c>, created at start. The host adds an <see cref="IAttachmentProcessingQueue"/>,
@@ -48,7 +52,7 @@ public static class AttachmentRegistration
                 var root = options.Directory is { Length: > 0 } directory
                     ? paths.Resolve(directory)
                     : Path.Combine(Path.GetDirectoryName(paths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath))!, "attachments");
-                return new FileSystemBlobStore(root, sp.GetRequiredService<BlobUrlSigner>());
+                return new FileSystemBlobStore(root, sp.GetRequiredService<BlobUrlSigner>(), sp.GetRequiredService<TimeProvider>());
             });
         }
 
@@ -56,10 +60,18 @@ public static class AttachmentRegistration
         return builder;
     }
 
-    /// <summary>The Functions app's processing queue, on the same account and connection as the assistant's.</summary>
+    /// <summary>
+    /// The Functions app's attachments: its processing queue, on the same account and connection as the
+    /// assistant's, and the AzureBlob store required at start. The Functions app serves no blob routes, so on the
+    /// FileSystem store every upload URL it handed out would answer 404 and every send "not uploaded yet".
+    /// </summary>
     public static IHostApplicationBuilder AddStorageAttachmentQueue(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        builder.Services.AddOptions<AttachmentOptions>().Validate(
+            options => options.Provider == AttachmentProvider.AzureBlob,
+            FunctionsAppNeedsAzureBlob);
+        builder.Services.AddWebJobsQueueName(StorageAttachmentQueue.QueueName);
         builder.Services.AddSingleton<IAttachmentProcessingQueue>(_ =>
             new StorageAttachmentQueue(WebJobsQueues.Create(configuration, StorageAttachmentQueue.QueueName)));
         return builder;

@@ -346,8 +346,9 @@ public sealed class AttachmentService(
             completed = await store.CompleteProcessingAsync(attachment.Id, AttachmentState.Ready, processed.Width, processed.Height, thumbnailKey, ct);
         }
 
-        // The original with its metadata is never served; a message deleted meanwhile leaves nothing behind.
-        await blobs.DeleteAsync(source, ct);
+        // The original with its metadata is never served; a message deleted meanwhile leaves nothing behind. Its
+        // upload URL stays spent.
+        await blobs.RetireUploadAsync(source, ct);
         if (completed is null)
         {
             // Not processing any more: the message was deleted meanwhile (its record is gone, so are its blobs),
@@ -460,6 +461,11 @@ public sealed class AttachmentService(
         if (name.Any(c => char.IsControl(c) || c is '/' or '\\' or '"') || name is "." or "..")
         {
             rules.Add("fileName", "A plain file name: no control characters, slashes or quotes.");
+            return null;
+        }
+        if (InputRules.HiddenCharacterProblem(name) is { } problem)
+        {
+            rules.Add("fileName", problem);
             return null;
         }
         return name;

@@ -20,6 +20,9 @@ public sealed partial class AzureBlobStore(BlobServiceClient service, string con
     private static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(8);
     private static readonly TimeSpan KeyRenewal = TimeSpan.FromHours(2);
 
+    /// <summary>Metadata of a retired upload's empty blob (<see cref="RetireUploadAsync"/>): no bytes are there.</summary>
+    private const string SpentMetadata = "spent";
+
     private readonly BlobContainerClient _container = service.GetBlobContainerClient(containerName);
     private readonly SemaphoreSlim _keyLock = new(1, 1);
     private UserDelegationKey? _key;
@@ -77,7 +80,7 @@ public sealed partial class AzureBlobStore(BlobServiceClient service, string con
         try
         {
             var properties = await _container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false);
-            return properties.Value.ContentLength;
+            return properties.Value.Metadata.ContainsKey(SpentMetadata) ? null : properties.Value.ContentLength;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -119,9 +122,20 @@ public sealed partial class AzureBlobStore(BlobServiceClient service, string con
         {
             return false;
         }
-        await source.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+        await RetireUploadAsync(sourceKey, ct).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>
+    /// Replaces the upload with an empty blob marked spent: its create-only SAS cannot write over a blob that
+    /// exists, so the URL takes no second upload, while a deleted blob would let it create one again. The
+    /// lifecycle rule on uploads/ removes the marker after a day, long after the URL has expired.
+    /// </summary>
+    public Task RetireUploadAsync(string key, CancellationToken ct) =>
+        _container.GetBlobClient(key).UploadAsync(BinaryData.Empty, new BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { [SpentMetadata] = "true" },
+        }, ct);
 
     public Task DeleteAsync(string key, CancellationToken ct) =>
         _container.GetBlobClient(key).DeleteIfExistsAsync(cancellationToken: ct);

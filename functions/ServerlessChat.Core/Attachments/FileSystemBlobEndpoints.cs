@@ -58,7 +58,7 @@ public static class FileSystemBlobEndpoints
             limit.MaxRequestBodySize = maxBytes + 1;
         }
 
-        var result = await files.AcceptUploadAsync(key, context.Request.Body, maxBytes, context.RequestAborted);
+        var result = await files.AcceptUploadAsync(key, context.Request.Body, maxBytes, DateTimeOffset.FromUnixTimeSeconds(long.Parse(exp, CultureInfo.InvariantCulture)), context.RequestAborted);
         return result switch
         {
             UploadResult.Stored => Results.Created(),

@@ -8,8 +8,10 @@ namespace ServerlessChat.Core.Attachments;
 /// host itself takes the uploads and serves the downloads at the signed URLs handed out here
 /// (<see cref="FileSystemBlobEndpoints"/>).
 /// </summary>
-public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signer) : IAttachmentBlobStore
+public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signer, TimeProvider time) : IAttachmentBlobStore
 {
+    private const string UsedSuffix = ".used";
+
     public const string RoutePrefix = "/api/attachment-blobs/";
 
     public string Root { get; } = root;
@@ -89,15 +91,18 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
 
     /// <summary>
     /// Takes an upload at its signed URL: refuses it once the signed size is passed (413, while streaming), and
-    /// takes at most one per key: the first attempt claims the key with a marker file, so a URL works once.
+    /// takes at most one per key: the first attempt claims the key with a marker file, so a URL works once. The
+    /// marker holds the URL's expiry and outlives the bytes (a move, the processing of an image) until then.
     /// </summary>
-    public async Task<UploadResult> AcceptUploadAsync(string key, Stream body, long maxBytes, CancellationToken ct)
+    public async Task<UploadResult> AcceptUploadAsync(string key, Stream body, long maxBytes, DateTimeOffset urlExpiresAt, CancellationToken ct)
     {
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         try
         {
-            await new FileStream(path + ".used", FileMode.CreateNew, FileAccess.Write).DisposeAsync().ConfigureAwait(false);
+            await using var marker = new FileStream(path + UsedSuffix, FileMode.CreateNew, FileAccess.Write);
+            await marker.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                urlExpiresAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)), ct).ConfigureAwait(false);
         }
         catch (IOException)
         {
@@ -138,8 +143,8 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
         Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
         try
         {
+            // The marker stays: the upload URL remains spent.
             File.Move(source, destination, overwrite: true);
-            File.Delete(source + ".used");
             return Task.FromResult(true);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -148,15 +153,46 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
         }
     }
 
+    public Task RetireUploadAsync(string key, CancellationToken ct)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Removes the bytes, and the upload marker once its URL has expired (a live URL stays spent).</summary>
     public Task DeleteAsync(string key, CancellationToken ct)
     {
         var path = PathOf(key);
         if (Directory.Exists(Path.GetDirectoryName(path)))
         {
             File.Delete(path);
-            File.Delete(path + ".used");
+            if (UrlExpired(path + UsedSuffix))
+            {
+                File.Delete(path + UsedSuffix);
+            }
         }
         return Task.CompletedTask;
+    }
+
+    private bool UrlExpired(string marker)
+    {
+        // Only uploads have one; files and thumbnails are deleted without an exception thrown and caught.
+        if (!File.Exists(marker))
+        {
+            return false;
+        }
+        string text;
+        try
+        {
+            text = File.ReadAllText(marker);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        // A marker without an expiry (written before markers held one) counts as expired.
+        return !long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || DateTimeOffset.FromUnixTimeSeconds(seconds) <= time.GetUtcNow();
     }
 
     public static bool IsKey(string? key) => key is not null && KeyPattern().IsMatch(key);

@@ -29,8 +29,17 @@ public interface IAttachmentBlobStore
 
     Task WriteAsync(string key, Stream content, string contentType, CancellationToken ct);
 
-    /// <summary>Moves a blob to another key (server-side); false when the source is missing.</summary>
+    /// <summary>
+    /// Moves an upload to another key (server-side), retiring the source as <see cref="RetireUploadAsync"/> does;
+    /// false when the source is missing.
+    /// </summary>
     Task<bool> MoveAsync(string sourceKey, string destinationKey, CancellationToken ct);
+
+    /// <summary>
+    /// Removes an upload's bytes but keeps its key spent: its upload URL, still within its lifetime, never takes
+    /// another upload (a URL is single-use for good, not only until its bytes move on).
+    /// </summary>
+    Task RetireUploadAsync(string key, CancellationToken ct);
 
     /// <summary>Removes the blob; nothing happens when it is missing.</summary>
     Task DeleteAsync(string key, CancellationToken ct);

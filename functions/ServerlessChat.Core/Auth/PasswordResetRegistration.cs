@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Auth;
 
@@ -10,6 +11,7 @@ public static class PasswordResetRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<IPasswordResetQueue>(_ => new StoragePasswordResetQueue(builder.Configuration));
+        builder.Services.AddWebJobsQueueName(StoragePasswordResetQueue.QueueName);
         return builder;
     }
 }

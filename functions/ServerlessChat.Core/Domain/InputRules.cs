@@ -74,7 +74,7 @@ public sealed partial class InputRules
         return value;
     }
 
-    /// <summary>Display and group names: trimmed, NFC, no control characters.</summary>
+    /// <summary>Display and group names: trimmed, NFC, no control characters, nothing hidden (<see cref="HiddenCharacterProblem"/>).</summary>
     public string? Name(string field, string? value, int maxLength, bool required = true)
     {
         if (!Present(field, value, required))
@@ -95,11 +95,83 @@ public sealed partial class InputRules
             return null;
         }
 
+        if (HiddenCharacterProblem(name) is { } problem)
+        {
+            Add(field, problem);
+            return null;
+        }
+
         return name;
     }
 
     /// <summary>
-    /// Message content: CRLF as LF, NFC, trimmed, 1 to 4000 characters, no control characters but newline and tab.
+    /// The one rule for names people read to tell each other apart (display names, group names, file names):
+    /// why the text is refused, or null. Refused: bidirectional overrides, embeddings and isolates (U+202A-202E,
+    /// U+2066-2069), which reorder what follows ("invoice\u202Efdp.zip" shows as "invoicepdf.zip"); zero-width
+    /// and other invisible characters (U+200B, U+2060-2064, U+206A-206F, U+FEFF, U+180E, U+00AD, the Hangul
+    /// fillers, U+FFF9-FFFB), which make a twin of a name ("alice\u200b"). ZWNJ and ZWJ (U+200C, U+200D) are
+    /// allowed between letters (Persian and Indic spelling need them) and inside emoji sequences (a family, a
+    /// flag); LRM and RLM (U+200E, U+200F) are allowed: they only mark a direction.
+    /// </summary>
+    public static string? HiddenCharacterProblem(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (IsBidiControl(c))
+            {
+                return "Bidirectional override, embedding and isolate characters (U+202A-202E, U+2066-2069) are not allowed.";
+            }
+            if (IsInvisible(c))
+            {
+                return $"Invisible characters such as U+{(int)c:X4} are not allowed.";
+            }
+            if (c is '\u200C' or '\u200D' && !Joins(text, i))
+            {
+                return "A zero-width joiner or non-joiner is allowed only between letters or inside an emoji sequence.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Message text keeps every character but the bidirectional overrides, embeddings and isolates, which are
+    /// removed: they could reverse how the text, or a name shown beside it, reads.
+    /// </summary>
+    public static string WithoutBidiControls(string text) =>
+        text.AsSpan().IndexOfAny(BidiControls) < 0 ? text : string.Concat(text.Where(c => !IsBidiControl(c)));
+
+    private static readonly System.Buffers.SearchValues<char> BidiControls =
+        System.Buffers.SearchValues.Create("\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
+
+    private static bool IsBidiControl(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
+
+    private static bool IsInvisible(char c) =>
+        c is '\u200B' or '\uFEFF' or '\u180E' or '\u00AD' or '\u115F' or '\u1160' or '\u3164' or '\uFFA0'
+            or >= '\u2060' and <= '\u2064' or >= '\u206A' and <= '\u206F' or >= '\uFFF9' and <= '\uFFFB';
+
+    /// <summary>Whether the joiner at <paramref name="index"/> sits between two letters (with their marks) or two emoji.</summary>
+    private static bool Joins(string text, int index)
+    {
+        if (index == 0 || index == text.Length - 1)
+        {
+            return false;
+        }
+        var before = Rune.GetRuneAt(text, char.IsLowSurrogate(text[index - 1]) && index >= 2 ? index - 2 : index - 1);
+        var after = Rune.GetRuneAt(text, index + 1);
+        return (IsLetterOrMark(before) && IsLetterOrMark(after)) || (IsEmojiPart(before) && IsEmojiPart(after));
+    }
+
+    private static bool IsLetterOrMark(Rune rune) => Rune.IsLetter(rune) || Rune.GetUnicodeCategory(rune)
+        is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark;
+
+    /// <summary>Emoji, their variation selector and skin tones: what a ZWJ sequence is made of.</summary>
+    private static bool IsEmojiPart(Rune rune) => rune.Value is >= 0x1F000 and <= 0x1FAFF or >= 0x2300 and <= 0x23FF
+        or >= 0x2600 and <= 0x27BF or >= 0x2B00 and <= 0x2BFF or 0xFE0F or 0x20E3 or 0x2194 or 0x2195 or 0x2122 or 0x00A9 or 0x00AE;
+
+    /// <summary>
+    /// Message content: CRLF as LF, bidi overrides removed (<see cref="WithoutBidiControls"/>), NFC, trimmed, 1 to
+    /// 4000 characters, no control characters but newline and tab.
     /// With <paramref name="allowEmpty"/> (a message that carries attachments) missing or blank content is "".
     /// </summary>
     public string? Content(string field, string? value, bool allowEmpty = false)
@@ -114,8 +186,8 @@ public sealed partial class InputRules
             return null;
         }
 
-        // Windows line endings become plain newlines rather than a refused control character.
-        var content = value!.Replace("\r\n", "\n", StringComparison.Ordinal).Normalize(NormalizationForm.FormC).Trim();
+        // Windows line endings become plain newlines rather than a refused control character; bidi overrides go.
+        var content = WithoutBidiControls(value!.Replace("\r\n", "\n", StringComparison.Ordinal)).Normalize(NormalizationForm.FormC).Trim();
         if (content.Length < 1 || content.Length > MaxContentLength)
         {
             Add(field, $"Use 1 to {MaxContentLength} characters.");

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Egress;
 
 namespace ServerlessChat.Core.Push;
 
 /// <summary>
 /// A subscription's endpoint is a URL a user chose, so it must never make the server call inside its own
-/// network: https only, and every address the host name resolves to public. Checked when a subscription is
+/// network: https only, and every address the host name resolves to public (<see cref="NetworkAddresses.IsPublic"/>,
+/// which sees through IPv6 forms that carry an IPv4 address). Checked when a subscription is
 /// stored and again at every send, where the connection goes to the very address checked (so a DNS answer
 /// that changes in between, DNS rebinding, gains nothing). <see cref="PushOptions.AllowInsecureEndpoints"/>
 /// lifts both rules for tests and local push services.
@@ -39,7 +41,7 @@ public sealed class PushEndpointGuard(IOptions<PushOptions> options)
         {
             return [];
         }
-        if (!options.Value.AllowInsecureEndpoints && !addresses.All(IsPublic))
+        if (!options.Value.AllowInsecureEndpoints && !addresses.All(NetworkAddresses.IsPublic))
         {
             return [];
         }
@@ -71,42 +73,5 @@ public sealed class PushEndpointGuard(IOptions<PushOptions> options)
             socket.Dispose();
             throw;
         }
-    }
-
-    /// <summary>False for loopback, private, link-local, CGNAT, multicast, unspecified, documentation-free reserved and IPv6 ULA/link-local ranges.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
-        {
-            return false;
-        }
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0                                  // "this network"
-                || b[0] == 10                                  // private
-                || (b[0] == 100 && (b[1] & 0xC0) == 64)        // CGNAT 100.64/10
-                || b[0] == 127                                 // loopback
-                || (b[0] == 169 && b[1] == 254)                // link-local
-                || (b[0] == 172 && (b[1] & 0xF0) == 16)        // private 172.16/12
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)     // IETF protocol assignments
-                || (b[0] == 192 && b[1] == 168)                // private
-                || (b[0] == 198 && (b[1] & 0xFE) == 18)        // benchmarking 198.18/15
-                || b[0] >= 224);                               // multicast, reserved, broadcast
-        }
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            var b = address.GetAddressBytes();
-            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-                || (b[0] & 0xFE) == 0xFC                       // unique local fc00::/7
-                || address.IsIPv4MappedToIPv6                  // handled above; never reached
-                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8)  // documentation 2001:db8::/32
-                || (b[0] == 0 && b[1] == 0 && b[10] == 0 && b[11] == 0 && b.Take(10).All(x => x == 0)));  // ::/96 (IPv4-compatible, deprecated)
-        }
-        return false;
     }
 }

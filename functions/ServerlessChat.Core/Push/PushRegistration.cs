@@ -30,6 +30,7 @@ public static class PushRegistration
     public static IHostApplicationBuilder AddStoragePushQueue(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        builder.Services.AddWebJobsQueueName(StoragePushQueue.QueueName);
         builder.Services.AddSingleton<IPushQueue>(_ => new StoragePushQueue(WebJobsQueues.Create(configuration, StoragePushQueue.QueueName)));
         return builder;
     }

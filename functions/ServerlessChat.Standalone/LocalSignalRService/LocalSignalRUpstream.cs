@@ -93,7 +93,7 @@ public sealed partial class LocalSignalRUpstream(
 
                 if (!string.IsNullOrEmpty(clientQuery))
                 {
-                    request.Headers.Add(ClientQueryHeader, clientQuery);
+                    request.Headers.Add(ClientQueryHeader, LocalSignalRClientQuery.Forwardable(clientQuery));
                 }
 
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(settings.UpstreamTimeoutSeconds));

@@ -182,6 +182,20 @@ public sealed class AttachmentsApiTests(SharedHostFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task AnUploadUrlStaysSpentAfterItsAttachmentIsSent()
+    {
+        var (alice, bob) = await PairAsync();
+        var slot = await Uploads.SlotAsync(alice, "once.txt", "text/plain", 5);
+        Assert.Equal(HttpStatusCode.Created, (await Uploads.PutAsync(_http, slot, TestFiles.Text("hello"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Uploads.PutAsync(_http, slot, TestFiles.Text("bye!!"))).StatusCode);
+
+        // The send moves the bytes out of uploads/; the URL, still within its lifetime, must not take them again.
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "sent", attachmentIds = new[] { (string)slot["id"]! } });
+
+        Assert.Equal(HttpStatusCode.Conflict, (await Uploads.PutAsync(_http, slot, TestFiles.Text("again"))).StatusCode);
+    }
+
+    [Fact]
     public async Task ElevenAttachmentsAreRefusedAndTenAreTaken()
     {
         var (alice, bob) = await PairAsync();

@@ -75,6 +75,30 @@ public abstract class BlobStoreContractTests(BlobStoreFixture fixture)
     }
 
     [SkippableFact]
+    public async Task AnUploadUrlStaysSpentAfterItsBytesMoveOrAreRetired()
+    {
+        Skip.IfNot(fixture.Enabled, AzuriteServer.SkipReason);
+        var moved = BlobKeys.Upload(NewId());
+        var retired = BlobKeys.Upload(NewId());
+        var movedTarget = await Store.CreateUploadTargetAsync(moved, "text/plain", 5, InMinutes(15), default);
+        var retiredTarget = await Store.CreateUploadTargetAsync(retired, "text/plain", 5, InMinutes(15), default);
+        Assert.True((await PutAsync(movedTarget, "first"u8.ToArray())).IsSuccessStatusCode);
+        Assert.True((await PutAsync(retiredTarget, "first"u8.ToArray())).IsSuccessStatusCode);
+
+        var destination = BlobKeys.File(NewId());
+        Assert.True(await Store.MoveAsync(moved, destination, default));
+        await Store.RetireUploadAsync(retired, default);
+
+        var movedAgain = await PutAsync(movedTarget, "again"u8.ToArray());
+        var retiredAgain = await PutAsync(retiredTarget, "again"u8.ToArray());
+        Assert.False(movedAgain.IsSuccessStatusCode, $"after a move the URL answered {movedAgain.StatusCode}");
+        Assert.False(retiredAgain.IsSuccessStatusCode, $"after retiring the URL answered {retiredAgain.StatusCode}");
+        Assert.Null(await Store.GetSizeAsync(moved, default));
+        Assert.Null(await Store.GetSizeAsync(retired, default));
+        Assert.Equal("first"u8.ToArray(), await ReadAsync(destination));
+    }
+
+    [SkippableFact]
     public async Task ADownloadUrlServesTheBytesWithTheSignedTypeAndDisposition()
     {
         Skip.IfNot(fixture.Enabled, AzuriteServer.SkipReason);

@@ -42,7 +42,7 @@ public sealed class FileSystemBlobStoreFixture : BlobStoreFixture
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(Options.Create(new AuthOptions { JwtSigningKey = StandaloneHost.TestSigningKey }));
         builder.Services.AddSingleton<BlobUrlSigner>();
-        builder.Services.AddSingleton<IAttachmentBlobStore>(sp => new FileSystemBlobStore(_root, sp.GetRequiredService<BlobUrlSigner>()));
+        builder.Services.AddSingleton<IAttachmentBlobStore>(sp => new FileSystemBlobStore(_root, sp.GetRequiredService<BlobUrlSigner>(), TimeProvider.System));
         builder.Services.AddProblemDetails();
         _app = builder.Build();
         _app.MapFileSystemBlobs();

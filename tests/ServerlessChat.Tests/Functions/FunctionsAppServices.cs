@@ -40,13 +40,15 @@ public sealed class FunctionsAppServices : IAsyncDisposable
     /// <summary>
     /// <paramref name="signalREndpoint"/>: where pushes go; by default a closed port, as pushes are not under test.
     /// <paramref name="settings"/> override the test defaults (a null value removes one); <paramref name="contentRoot"/>
-    /// and <paramref name="environment"/> stand for the worker's.
+    /// and <paramref name="environment"/> stand for the worker's; <paramref name="wireMore"/> adds the rest of Program.cs's
+    /// registrations a test needs (the assistant's and attachments' queues and their creation at start).
     /// </summary>
     public static async Task<FunctionsAppServices> StartAsync(
         string signalREndpoint = "http://127.0.0.1:9",
         IReadOnlyDictionary<string, string?>? settings = null,
         string? contentRoot = null,
-        string environment = "Testing")
+        string environment = "Testing",
+        Action<HostApplicationBuilder>? wireMore = null)
     {
         var data = Directory.CreateTempSubdirectory("serverlesschat-functions-").FullName;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -84,8 +86,20 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         // Resolved only when push is on (VAPID keys), and then it needs AzureWebJobsStorage.
         builder.AddStoragePushQueue();
         builder.AddStoragePasswordResetQueue();
+        wireMore?.Invoke(builder);
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            host.Dispose();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            await TestStorage.DropAsync(effective);
+            Directory.Delete(data, recursive: true);
+            throw;
+        }
         return new FunctionsAppServices(host, data, effective);
     }
 

@@ -55,6 +55,15 @@ public sealed class FunctionsAssembly : AssemblyLoadContext, IDisposable
          select (method, (string)trigger.ConstructorArguments[0].Value!, (string?)trigger.NamedArguments.SingleOrDefault(n => n.MemberName == "Connection").TypedValue.Value))
         .Single();
 
+    /// <summary>The queue of every [QueueTrigger] parameter in the app.</summary>
+    public IReadOnlySet<string> TriggeredQueues() =>
+        (from type in App.GetTypes()
+         from method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+         from parameter in method.GetParameters()
+         let trigger = parameter.GetCustomAttributesData().SingleOrDefault(a => a.AttributeType.FullName == "Microsoft.Azure.Functions.Worker.QueueTriggerAttribute")
+         where trigger is not null
+         select (string)trigger.ConstructorArguments[0].Value!).ToHashSet(StringComparer.Ordinal);
+
     public void Dispose() => Unload();
 
     protected override Assembly? Load(AssemblyName name) =>

@@ -194,6 +194,33 @@ public sealed class LocalSignalRServiceTests(LocalSignalRServiceFixture fixture)
     }
 
     [Fact]
+    public async Task TheClientQueryForwardedUpstreamCarriesNoAccessTokenNorOtherCredentials()
+    {
+        var userId = await RegisterAsync();
+        var negotiate = await fixture.Functions.Services.GetRequiredService<INegotiator>()
+            .NegotiateAsync(userId, new Microsoft.AspNetCore.Http.DefaultHttpContext().Request, CancellationToken.None);
+        // As a browser connects: the token in the WebSocket URL's query, beside the app's own parameters.
+        var url = $"{negotiate.Url}&access_token={Uri.EscapeDataString(negotiate.AccessToken)}&theme=dark&api_key=k-123&refreshToken=r-456";
+        var connection = new HubConnectionBuilder()
+            .WithUrl(url, options => options.Transports = HttpTransportType.WebSockets)
+            .Build();
+        await using (connection)
+        {
+            await connection.StartAsync().WaitAsync(Timeout);
+            var connected = await fixture.Upstream.WaitForAsync(c => c.Header(AzureSignalRUpstream.UserIdHeader) == userId && c.Event == "connected");
+
+            var query = connected.Header("X-ASRS-Client-Query");
+            Assert.NotNull(query);
+            Assert.Contains($"hub={ChatHub.Name}", query, StringComparison.Ordinal);
+            Assert.Contains("theme=dark", query, StringComparison.Ordinal);
+            Assert.DoesNotContain("access_token", query, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Uri.EscapeDataString(negotiate.AccessToken), query, StringComparison.Ordinal);
+            Assert.DoesNotContain("k-123", query, StringComparison.Ordinal);
+            Assert.DoesNotContain("r-456", query, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task AnUpstreamCallThatFailsIsRetriedUntilItIsTaken()
     {
         var userId = "retried-" + Guid.NewGuid().ToString("N");

@@ -329,5 +329,5 @@ public sealed class PushEndpointRulesTests
     [InlineData("ff02::1", false)]
     [InlineData("::", false)]
     public void OnlyPublicAddressesArePublic(string address, bool expected) =>
-        Assert.Equal(expected, PushEndpointGuard.IsPublic(IPAddress.Parse(address)));
+        Assert.Equal(expected, ServerlessChat.Core.Egress.NetworkAddresses.IsPublic(IPAddress.Parse(address)));
 }

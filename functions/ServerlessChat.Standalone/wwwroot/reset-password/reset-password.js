@@ -1,4 +1,5 @@
-// The reset email links here with ?token=...; the token is only ever sent back to the API.
+// The reset email links here with ?token=...; the token is only ever sent back to the API. It leaves the address
+// bar at once and lives in this module only, so history, bookmarks, a shared screen or a copied URL do not keep it.
 import { anonymous, ApiError, loadConfig } from "../js/api.js";
 import { showText } from "../js/dom.js";
 
@@ -6,6 +7,9 @@ const form = document.getElementById("reset-form");
 const error = form.querySelector(".form-error");
 const info = form.querySelector(".form-info");
 const token = new URLSearchParams(location.search).get("token");
+if (location.search || location.hash) {
+  history.replaceState(null, "", location.pathname);
+}
 
 if (!token) {
   showText(error, "This link has no reset token. Ask for a new reset email.");
