@@ -32,7 +32,13 @@ public sealed class MongoStorageContractTests(MongoStorageFixture fixture)
         var scans = Stages(winningPlan).Where(s => s.GetValue("stage", "").AsString == "IXSCAN").ToList();
         Assert.NotEmpty(scans);
         Assert.All(scans, s => Assert.Equal("conversationId", LeadingKey(s)));
-        Assert.DoesNotContain(Stages(winningPlan), s => s.GetValue("stage", "").AsString is "COLLSCAN" or "SORT");
+        Assert.DoesNotContain(Stages(winningPlan), s => s.GetValue("stage", "").AsString == "COLLSCAN");
+        if (scans.All(s => s.Contains("keyPattern")))
+        {
+            // MongoDB reads the index backwards. DocumentDB (its default settings) sorts the conversation's range
+            // after the index scan unless documentdb.enableIndexOrderbyPushdown is on.
+            Assert.DoesNotContain(Stages(winningPlan), s => s.GetValue("stage", "").AsString == "SORT");
+        }
     }
 
     /// <summary>

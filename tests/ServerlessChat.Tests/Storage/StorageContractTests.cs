@@ -850,14 +850,18 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         ChangeRecord[] expected = [sent!, edited!.Change, read.Change!, deleted!.Change];
         Assert.Equal(["newMessage", "messageUpdated", "messagesRead", "messageDeleted"], expected.Select(c => c.Type));
         Assert.Equal([message.Id, message.Id, b, message.Id], expected.Select(c => c.EntityId));
-        Assert.Equal([1L, 2, 3, 4], expected.Select(c => c.Seq));
-        Assert.True(expected.Zip(expected.Skip(1)).All(p => p.First.At < p.Second.At));
-        Assert.Equal(expected, await Store.Changes.ReadAfterAsync(conversationId, 0, 10, default));
-        Assert.Equal(expected[2..], await Store.Changes.ReadAfterAsync(conversationId, expected[1].At, 10, default));
+        // Numbers are consecutive over the log, and times strictly increase with them; where the store takes the
+        // number before it knows the write changes nothing (MongoDB), the repeat's entry holds one as "nothing".
+        var log = await Store.Changes.ReadAfterAsync(conversationId, 0, 10, default);
+        Assert.Equal(Enumerable.Range(1, log.Count).Select(i => (long)i), log.Select(c => c.Seq));
+        Assert.True(log.Zip(log.Skip(1)).All(p => p.First.At < p.Second.At));
+        Assert.Equal(expected, log.Where(c => c.Type != ChangeRecord.Nothing));
+        Assert.InRange(log.Count, expected.Length, expected.Length + 1);
+        Assert.Equal(log.Where(c => c.Seq > expected[1].Seq), await Store.Changes.ReadAfterAsync(conversationId, expected[1].At, 10, default));
         Assert.Equal(expected[..1], await Store.Changes.ReadAfterAsync(conversationId, 0, 1, default));
         Assert.Empty(await Store.Changes.ReadAfterAsync(ConversationIds.Direct(a, NewId()), 0, 10, default));
-        Assert.Equal(expected[1], await Store.Changes.FindAsync(conversationId, 2, default));
-        Assert.Null(await Store.Changes.FindAsync(conversationId, 5, default));
+        Assert.Equal(expected[1], await Store.Changes.FindAsync(conversationId, expected[1].Seq, default));
+        Assert.Null(await Store.Changes.FindAsync(conversationId, log.Count + 1, default));
         Assert.Null(await Store.Changes.FindAsync(ConversationIds.Direct(a, NewId()), 1, default));
     }
 
@@ -899,7 +903,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         ChangeRecord[] expected = [sent!, added.Change!, removed.Change!, deleted!.Change];
         Assert.Equal(["newMessage", "reactionsUpdated", "reactionsUpdated", "messageDeleted"], expected.Select(c => c.Type));
         Assert.All(expected, c => Assert.Equal((conversationId, message.Id), (c.ConversationId, c.EntityId)));
-        Assert.Equal(expected, await Store.Changes.ReadAfterAsync(conversationId, 0, 10, default));
+        Assert.Equal(expected, (await Store.Changes.ReadAfterAsync(conversationId, 0, 10, default)).Where(c => c.Type != ChangeRecord.Nothing));
     }
 
     [SkippableFact]

@@ -27,15 +27,12 @@ namespace ServerlessChat.Core.Storage.Mongo;
 /// is right whether the write happened or not. So an acknowledged change always has a committed entry, and a
 /// request that fails halfway leaves at most an entry that resolves to what is stored (or to nothing). A write
 /// that turns out to change nothing (a repeated send, a reaction already there) marks its entry
-/// <see cref="Nothing"/>, which sync skips. Each request here goes through the throttling policy by itself, so a
+/// <see cref="ChangeRecord.Nothing"/>, which sync skips. Each request here goes through the throttling policy by itself, so a
 /// retry repeats one request, never a whole record-write-commit.
 /// </para>
 /// </remarks>
 internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy policy, TimeProvider time, IOptions<SyncOptions> options) : IChangeLog
 {
-    /// <summary>The type of an entry whose write changed nothing: it holds its number and resolves to nothing.</summary>
-    public const string Nothing = "nothing";
-
     private const int MaxAttempts = 16;
 
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
@@ -53,7 +50,7 @@ internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy
     /// <summary>
     /// Records a change around the write that makes it: takes a number, inserts the entry pending, runs
     /// <paramref name="write"/> (whose requests the caller runs through the throttling policy), then commits the
-    /// entry, or marks it <see cref="Nothing"/> when the write reports no change. A failed write leaves the entry
+    /// entry, or marks it <see cref="ChangeRecord.Nothing"/> when the write reports no change. A failed write leaves the entry
     /// pending (the write may have happened), which sync passes once it is settled.
     /// </summary>
     /// <param name="alongside">Work that follows the write but needs no order with the commit (run at the same time).</param>
@@ -74,13 +71,13 @@ internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy
         return (result, changed ? change : null);
     }
 
-    /// <summary>Commits a pending entry (or, when its write changed nothing, marks it <see cref="Nothing"/>).</summary>
+    /// <summary>Commits a pending entry (or, when its write changed nothing, marks it <see cref="ChangeRecord.Nothing"/>).</summary>
     private Task FinishAsync(ChangeRecord change, bool changed, CancellationToken ct)
     {
         var set = changed ? new BsonDocument("$unset", new BsonDocument("pending", "")) : new BsonDocument
         {
             { "$unset", new BsonDocument("pending", "") },
-            { "$set", new BsonDocument("type", Nothing) },
+            { "$set", new BsonDocument("type", ChangeRecord.Nothing) },
         };
         return policy.ExecuteAsync(() => db.Changes.UpdateOneAsync(new BsonDocument("_id", Key(change.ConversationId, change.Seq)), set, cancellationToken: ct), ct);
     }

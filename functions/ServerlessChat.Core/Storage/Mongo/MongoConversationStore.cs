@@ -18,26 +18,32 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
         var lastMessageId = StorageIds.RequireObjectId(conversation.LastMessageId, nameof(conversation));
         var groupId = MongoBson.Oid(conversation.GroupId);
 
-        // Matches only when the stored message is older; otherwise the upsert tries to insert a second document
-        // with the same _id, which the duplicate key refuses: exactly "never backwards", without an update
-        // pipeline (which Cosmos DB does not run).
+        // An update that matches only when the stored message is older: "never backwards" in one atomic step. A
+        // conversation's first touch is an insert instead of an upsert (concurrent upserts of one missing document
+        // can lose all but one on Cosmos DB vCore / DocumentDB); when another touch inserted it first, the update
+        // runs again and moves it forward if this message is newer.
         var filter = new BsonDocument
         {
             { "_id", conversation.ConversationId },
             { "lastMessageId", new BsonDocument("$lt", lastMessageId) },
         };
-        var update = new BsonDocument
+        var update = new BsonDocument("$set", new BsonDocument { { "lastMessageId", lastMessageId }, { "updatedAt", MongoBson.Time(conversation.UpdatedAt) } });
+        var moved = await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
+        if (moved.MatchedCount > 0)
         {
-            { "$set", new BsonDocument { { "lastMessageId", lastMessageId }, { "updatedAt", MongoBson.Time(conversation.UpdatedAt) } } },
-            { "$setOnInsert", new BsonDocument { { "participants", MongoBson.Oids(participants) }, { "groupId", groupId } } },
-        };
-        try
-        {
-            await db.Conversations.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, ct).ConfigureAwait(false);
+            return;
         }
-        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
+        var document = new BsonDocument
         {
-            // The conversation already has this message or a newer one.
+            { "_id", conversation.ConversationId },
+            { "lastMessageId", lastMessageId },
+            { "updatedAt", MongoBson.Time(conversation.UpdatedAt) },
+            { "participants", MongoBson.Oids(participants) },
+            { "groupId", groupId },
+        };
+        if (!await MongoBson.InsertIfMissingAsync(db.Conversations, document, ct).ConfigureAwait(false))
+        {
+            await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
         }
     }
 
