@@ -143,6 +143,12 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: 0
   }
+  // The change log's numbers: one counter per conversation, looked up by its _id (the conversation id).
+  {
+    name: 'changeCounters'
+    indexKeys: []
+    ttlSeconds: 0
+  }
   // Users with open connections whose last heartbeat is older than a cutoff.
   {
     name: 'presence'
@@ -325,7 +331,8 @@ resource attachmentsCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDat
 
 // The change log behind sync: one partition per conversation, read as one range of (conversationId, at).
 // The app indexes its own expiry date for MongoDB; Cosmos DB only expires by _ts, and an entry is written once
-// and never updated, so _ts is its time and a TTL of the sync retention removes it when the app would.
+// (and marked committed a moment later), so _ts is its time and a TTL of the sync retention removes it when the
+// app would.
 resource changesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabases/collections@2024-11-15' = {
   parent: database
   name: 'changes'

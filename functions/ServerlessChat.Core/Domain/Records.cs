@@ -152,10 +152,17 @@ public sealed record AttachmentRecord(
 public sealed record AttachmentClaim(string Id, string SniffedType, long StoredSize, AttachmentState State);
 /// <summary>
 /// One entry of a conversation's change log: one per change per conversation, never per recipient.
-/// <see cref="Seq"/> counts 1, 2, 3... within the conversation; <see cref="At"/> is the commit time in Unix
-/// milliseconds, strictly increasing with <see cref="Seq"/> (a later change never gets an earlier time).
+/// <see cref="Seq"/> counts 1, 2, 3... within the conversation; <see cref="At"/> is the time in Unix milliseconds
+/// the entry took its number, strictly increasing with <see cref="Seq"/> (a later change never gets an earlier
+/// time). Where a store cannot write the entry and its change in one transaction (MongoDB), entries can commit
+/// out of order, and an entry is <see cref="Pending"/> from its number until the change it records is written;
+/// an entry whose write turned out to change nothing (a repeated send) keeps its number with type <see cref="Nothing"/>.
 /// </summary>
-public sealed record ChangeRecord(string ConversationId, long Seq, long At, string Type, string EntityId);
+public sealed record ChangeRecord(string ConversationId, long Seq, long At, string Type, string EntityId, bool Pending = false)
+{
+    /// <summary>The type of an entry that records no change: it holds its number, and sync skips it.</summary>
+    public const string Nothing = "nothing";
+}
 
 /// <summary>A stored value and the change-log entry written with it.</summary>
 public sealed record Changed<T>(T Value, ChangeRecord Change);

@@ -166,12 +166,21 @@ public interface IGroupStore
 /// The message, read-marker, group and reaction writes record their own entries; a change with no such write
 /// (an image processed, say) is recorded with <see cref="AppendAsync"/> right after it.
 /// </summary>
+/// <remarks>
+/// A change that a write reports is in the log (committed, not pending), and a write that fails leaves no entry
+/// that says more than what is stored. Numbers are consecutive, but on a store without multi-document
+/// transactions entries commit out of order and a write that fails can leave a number unused or an entry
+/// pending: a reader advances a conversation through consecutive, committed entries only, and passes a gap or a
+/// pending entry once it is older than <see cref="Sync.SyncOptions.SettleSeconds"/> (Sync does that).
+/// </remarks>
 public interface IChangeLog
 {
     /// <summary>Records a change of <paramref name="type"/> (the realtime event name) to <paramref name="entityId"/>.</summary>
     Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct);
     /// <summary>Entries with <c>At</c> greater than <paramref name="afterAt"/>, oldest first: one index range in one partition.</summary>
     Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct);
+    /// <summary>The entry numbered <paramref name="seq"/>, null when there is none (yet): one point read.</summary>
+    Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct);
     /// <summary>Removes entries older than <paramref name="before"/> (MongoDB also has a TTL index for this).</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct);
 }

@@ -63,7 +63,7 @@ public sealed class SyncService(
         var read = new ConcurrentBag<ChangeRecord>();
         await Parallel.ForEachAsync(current.Values, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct }, async (conversation, token) =>
         {
-            foreach (var change in await changes.ReadAfterAsync(conversation.Id, cursor.PositionOf(conversation.Id), limit + 1, token))
+            foreach (var change in await SettledChanges.ReadAsync(changes, conversation.Id, cursor.PositionOf(conversation.Id), settled, limit + 1, token))
             {
                 read.Add(change);
             }

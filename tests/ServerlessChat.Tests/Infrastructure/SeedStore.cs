@@ -9,8 +9,9 @@ using ServerlessChat.Core.Storage;
 namespace ServerlessChat.Tests.Infrastructure;
 
 /// <summary>
-/// The storage adapter of a SQLite file opened outside any host, for the benchmark and load programs to seed
-/// large data sets faster than HTTP could, through the same ports the host uses.
+/// The storage adapter of a SQLite file (or of the store a test host runs on) opened outside any host, for the
+/// benchmark and load programs and the tests to seed large data sets faster than HTTP could, through the same
+/// ports the host uses.
 /// </summary>
 public sealed class SeedStore : IDisposable
 {
@@ -22,11 +23,21 @@ public sealed class SeedStore : IDisposable
     public IMessageStore Messages => _host.Services.GetRequiredService<IMessageStore>();
     public IConversationStore Conversations => _host.Services.GetRequiredService<IConversationStore>();
 
-    public static async Task<SeedStore> OpenAsync(string sqlitePath)
+    public static Task<SeedStore> OpenAsync(string sqlitePath) =>
+        OpenAsync(new Dictionary<string, string?> { ["Storage:SqlitePath"] = sqlitePath });
+
+    /// <summary>
+    /// The store a test host on <paramref name="dataDirectory"/> runs on: MongoDB when CHAT_TEST_MONGODB is set (the
+    /// database of that folder), else the SQLite file in it (see <see cref="TestStorage"/>).
+    /// </summary>
+    public static Task<SeedStore> OpenForHostAsync(string dataDirectory) =>
+        OpenAsync(TestStorage.InProcessSettings(dataDirectory, TestStorage.MongoConnectionString));
+
+    private static async Task<SeedStore> OpenAsync(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:SqlitePath"] = sqlitePath });
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.AddChatStorage();
         var host = builder.Build();
         await host.Services.GetRequiredService<IStorageInitializer>().InitializeAsync(CancellationToken.None);

@@ -32,7 +32,7 @@ public sealed partial class BoundedHostTests
         var data = Directory.CreateTempSubdirectory("serverlesschat-bounded-").FullName;
         const int Extra = 40;
         List<Core.Domain.UserRecord> users;
-        using (var seed = await SeedStore.OpenAsync(Path.Combine(data, "chat.db")))
+        using (var seed = await SeedStore.OpenForHostAsync(data))
         {
             // More than any budget this limit allows; the test uses the first hub budget + Extra of them.
             users = await seed.CreateUsersAsync("bh", 400, "bounded-host-password");

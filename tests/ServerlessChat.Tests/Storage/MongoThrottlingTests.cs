@@ -15,9 +15,10 @@ using ServerlessChat.Core.Storage.Mongo;
 namespace ServerlessChat.Tests.Storage;
 
 /// <summary>
-/// Cosmos DB throttling (error 16500 with RetryAfterMs) on the driver's own exception types: retried after the
-/// server's delay while the budget lasts, then a 503 with Retry-After. No Cosmos account is reachable here, so
-/// the errors are built as the driver builds them from a server's answer.
+/// Cosmos DB throttling (error 16500 with RetryAfterMs) and transient errors (WriteConflict and its kin) on the
+/// driver's own exception types: retried after the server's delay (or a short random wait) while the budget lasts,
+/// then a 503 with Retry-After. No Cosmos account is reachable here, so the errors are built as the driver builds
+/// them from a server's answer.
 /// </summary>
 public sealed class MongoThrottlingTests
 {
@@ -88,6 +89,66 @@ public sealed class MongoThrottlingTests
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, (answer as IStatusCodeHttpResult)?.StatusCode);
     }
 
+    [Theory]
+    [InlineData(112, "WriteConflict")]
+    [InlineData(11600, "InterruptedAtShutdown")]
+    [InlineData(11602, "InterruptedDueToReplStateChange")]
+    [InlineData(189, "PrimarySteppedDown")]
+    [InlineData(91, "ShutdownInProgress")]
+    [InlineData(262, "ExceededTimeLimit")]
+    public async Task TransientCommandErrorsAreRetriedAfterAShortWait(int code, string codeName)
+    {
+        var time = new RecordingTime();
+        var error = new MongoCommandException(Connection, $"Command findAndModify failed: {codeName}.", new BsonDocument("findAndModify", "changeCounters"),
+            new BsonDocument { { "ok", 0 }, { "errmsg", codeName }, { "code", code }, { "codeName", codeName } });
+        var attempts = 0;
+
+        var result = await Policy(time, defaultMs: 50).ExecuteAsync(() => ++attempts < 3 ? throw error : Task.FromResult("taken"), CancellationToken.None);
+
+        Assert.Equal("taken", result);
+        Assert.Equal(3, attempts);
+        Assert.All(time.Delays, d => Assert.InRange(d.TotalMilliseconds, 1, 50));
+    }
+
+    [Fact]
+    public async Task AWriteConflictOnAnInsertIsRetried()
+    {
+        // What Cosmos DB vCore (DocumentDB) answers for concurrent inserts of one unique key.
+        var time = new RecordingTime();
+        var attempts = 0;
+
+        var result = await Policy(time).ExecuteAsync(() => ++attempts == 1 ? throw WriteError(112, "Could not acquire lock for operation due to deadlock.") : Task.FromResult(attempts), CancellationToken.None);
+
+        Assert.Equal(2, result);
+        Assert.Single(time.Delays);
+    }
+
+    [Fact]
+    public async Task AnErrorLabelledTransientIsRetried()
+    {
+        var error = new MongoCommandException(Connection, "Command insert failed: transaction aborted.", new BsonDocument("insert", "messages"),
+            new BsonDocument { { "ok", 0 }, { "errmsg", "transaction aborted" }, { "code", 251 }, { "errorLabels", new BsonArray { "TransientTransactionError" } } });
+        var attempts = 0;
+
+        await Policy(new RecordingTime()).ExecuteAsync(() => ++attempts == 1 ? throw error : Task.FromResult(true), CancellationToken.None);
+
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
+    public async Task TransientErrorsBeyondTheBudgetAreA503WithRetryAfter()
+    {
+        var time = new RecordingTime();
+        var attempts = 0;
+
+        var problem = await Assert.ThrowsAsync<ProblemException>(() =>
+            Policy(time, maxRetries: 3).ExecuteAsync<bool>(() => { attempts++; throw WriteError(112, "Could not acquire lock for operation due to deadlock."); }, CancellationToken.None));
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, problem.Status);
+        Assert.NotNull(problem.RetryAfter);
+        Assert.Equal(4, attempts);
+    }
+
     [Fact]
     public async Task OtherDatabaseErrorsAreNotRetried()
     {
@@ -143,14 +204,16 @@ public sealed class MongoThrottlingTests
     /// public constructor (the driver makes it from the server's writeErrors entry), so both are reached the
     /// same way here, by reflection.
     /// </summary>
-    private static MongoWriteException WriteError(int retryAfterMs)
+    private static MongoWriteException WriteError(int retryAfterMs) =>
+        WriteError(16500, string.Format(System.Globalization.CultureInfo.InvariantCulture, CosmosMessage, retryAfterMs));
+
+    private static MongoWriteException WriteError(int code, string message)
     {
-        var message = string.Format(System.Globalization.CultureInfo.InvariantCulture, CosmosMessage, retryAfterMs);
         var constructor = typeof(BulkWriteError).GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic).Single();
         var arguments = constructor.GetParameters().Select(p => p.ParameterType switch
         {
             var t when t == typeof(int) && p.Name == "index" => 0,
-            var t when t == typeof(int) => (object)16500,
+            var t when t == typeof(int) => (object)code,
             var t when t == typeof(ServerErrorCategory) => ServerErrorCategory.Uncategorized,
             var t when t == typeof(string) => message,
             var t when t == typeof(BsonDocument) => new BsonDocument(),

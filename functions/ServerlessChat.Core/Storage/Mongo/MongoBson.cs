@@ -50,6 +50,40 @@ internal static class MongoBson
         _ => false,
     };
 
+    /// <summary>Inserts the document unless one with its key exists already (another writer created it first); true when this call created it.</summary>
+    public static async Task<bool> InsertIfMissingAsync(IMongoCollection<BsonDocument> collection, BsonDocument document, CancellationToken ct)
+    {
+        try
+        {
+            await collection.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (MongoWriteException ex) when (IsDuplicateKey(ex))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="update"/> (an update of one existing document returning it, or null when none matched);
+    /// when the document is missing, creates it as <paramref name="seed"/> (ignoring a duplicate) and runs it again.
+    /// Counters go through here rather than an upsert with $inc: concurrent upserts of one missing document each
+    /// report success on Cosmos DB vCore (DocumentDB) while increments are lost, whereas an insert of one key has
+    /// exactly one winner everywhere, and $inc on an existing document is atomic everywhere.
+    /// </summary>
+    public static async Task<BsonDocument> UpdateCreatingAsync(
+        IMongoCollection<BsonDocument> collection, BsonDocument seed, Func<Task<BsonDocument?>> update, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (await update().ConfigureAwait(false) is { } updated)
+        {
+            return updated;
+        }
+        await InsertIfMissingAsync(collection, seed, ct).ConfigureAwait(false);
+        return await update().ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The {collection.CollectionNamespace.CollectionName} document {seed["_id"]} was created but the update did not find it.");
+    }
+
     /// <summary>
     /// Two upserts of a missing document may both try to insert it; the loser gets a duplicate key error,
     /// and its retry then finds the document.

@@ -8,51 +8,131 @@ namespace ServerlessChat.Core.Storage.Mongo;
 
 /// <summary>
 /// The change log on MongoDB / Cosmos DB: collection <c>changes</c>, shard key <c>conversationId</c>, one
-/// document per change with <c>_id</c> "{conversationId}|{seq}".
+/// document per change with <c>_id</c> "{conversationId}|{seq}"; the numbers come from collection
+/// <c>changeCounters</c>, one document per conversation.
 /// </summary>
 /// <remarks>
-/// Sequence numbers are taken by "insert the next one": read the conversation's last entry, insert seq + 1, and
-/// on a duplicate key (another instance got there first) read again. So entry n + 1 is only ever inserted after
-/// someone saw entry n committed, and a reader that sees n + 1 has n too: sequence order is commit order, with
-/// no gaps, across any number of instances, without a transaction. Costs two single-partition requests.
-/// Without multi-document transactions the entry is written just after the entity (message, marker, group).
-/// A process dying between the two leaves a changed entity without an entry: sync then does not report that
-/// one change (the request failed, so its client saw an error; a repeated send finds the message), but it never
-/// skips or reorders an entry that was committed.
+/// <para>
+/// A number and its time are taken in one atomic update of the conversation's counter ($inc on a document that
+/// exists, never an upsert: see <see cref="MongoBson.UpdateCreatingAsync"/>), so any number of writers on any
+/// number of instances get distinct consecutive numbers in one round trip, with no read-then-retry race. The time
+/// is the counter's own: now, or one past the previous when that is not behind now, so it strictly increases
+/// with the number whatever the instances' clocks.
+/// </para>
+/// <para>
+/// Cosmos DB for MongoDB (RU) has no transaction across two collections, so an entity write and its entry are
+/// ordered instead ("record, write, commit"): the entry is inserted pending before the write, and marked
+/// committed after it. A reader (Sync) stops at a missing number or a pending entry until it is older than
+/// <see cref="SyncOptions.SettleSeconds"/>; then it passes it, and what it resolves is the entity as stored, which
+/// is right whether the write happened or not. So an acknowledged change always has a committed entry, and a
+/// request that fails halfway leaves at most an entry that resolves to what is stored (or to nothing). A write
+/// that turns out to change nothing (a repeated send, a reaction already there) marks its entry
+/// <see cref="ChangeRecord.Nothing"/>, which sync skips. Each request here goes through the throttling policy by itself, so a
+/// retry repeats one request, never a whole record-write-commit.
+/// </para>
 /// </remarks>
-internal sealed class MongoChangeLog(MongoChatDatabase db, TimeProvider time, IOptions<SyncOptions> options) : IChangeLog
+internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy policy, TimeProvider time, IOptions<SyncOptions> options) : IChangeLog
 {
-    private const int MaxAttempts = 32;
+    private const int MaxAttempts = 16;
+
+    private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
+
+    // The last time taken per hash slot of conversation id: which of the two counter updates to try first.
+    private readonly long[] _recent = new long[1024];
 
     public async Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        var change = await NextAsync(conversationId, type, entityId, ct).ConfigureAwait(false);
+        await InsertAsync(change, ct).ConfigureAwait(false);
+        return change;
+    }
+
+    /// <summary>
+    /// Records a change around the write that makes it: takes a number, inserts the entry pending, runs
+    /// <paramref name="write"/> (whose requests the caller runs through the throttling policy), then commits the
+    /// entry, or marks it <see cref="ChangeRecord.Nothing"/> when the write reports no change. A failed write leaves the entry
+    /// pending (the write may have happened), which sync passes once it is settled.
+    /// </summary>
+    /// <param name="alongside">Work that follows the write but needs no order with the commit (run at the same time).</param>
+    public async Task<(T Result, ChangeRecord? Change)> RecordAsync<T>(
+        string conversationId, string type, string entityId, Func<Task<(T Result, bool Changed)>> write, CancellationToken ct,
+        Func<T, Task>? alongside = null)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var change = await NextAsync(conversationId, type, entityId, ct).ConfigureAwait(false);
+        await InsertAsync(change with { Pending = true }, ct).ConfigureAwait(false);
+        var (result, changed) = await write().ConfigureAwait(false);
+        var finish = FinishAsync(change, changed, ct);
+        if (alongside is not null)
         {
-            var last = await db.Changes.Find(new BsonDocument("conversationId", conversationId))
-                .Sort(new BsonDocument("seq", -1)).Limit(1).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-            var seq = last is null ? 1 : last["seq"].ToInt64() + 1;
-            var lastAt = last is null ? 0 : last["at"].ToInt64();
-            var change = new ChangeRecord(conversationId, seq, Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), lastAt + 1), type, entityId);
-            var document = new BsonDocument
-            {
-                { "_id", $"{conversationId}|{seq}" },
-                { "conversationId", conversationId },
-                { "seq", seq },
-                { "at", change.At },
-                { "type", type },
-                { "entityId", entityId },
-                { "expiresAt", new BsonDateTime(DateTimeOffset.FromUnixTimeMilliseconds(change.At).AddDays(options.Value.RetentionDays).UtcDateTime) },
-            };
-            try
-            {
-                await db.Changes.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
-                return change;
-            }
-            catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex) && attempt < MaxAttempts)
-            {
-                // Another writer took this number; the next read sees it.
-            }
+            await Task.WhenAll(finish, alongside(result)).ConfigureAwait(false);
         }
+        await finish.ConfigureAwait(false);
+        return (result, changed ? change : null);
+    }
+
+    /// <summary>Commits a pending entry (or, when its write changed nothing, marks it <see cref="ChangeRecord.Nothing"/>).</summary>
+    private Task FinishAsync(ChangeRecord change, bool changed, CancellationToken ct)
+    {
+        var set = changed ? new BsonDocument("$unset", new BsonDocument("pending", "")) : new BsonDocument
+        {
+            { "$unset", new BsonDocument("pending", "") },
+            { "$set", new BsonDocument("type", ChangeRecord.Nothing) },
+        };
+        return policy.ExecuteAsync(() => db.Changes.UpdateOneAsync(new BsonDocument("_id", Key(change.ConversationId, change.Seq)), set, cancellationToken: ct), ct);
+    }
+
+    /// <summary>Takes the conversation's next number and time: one round trip, two when the guess of which update applies misses.</summary>
+    private async Task<ChangeRecord> NextAsync(string conversationId, string type, string entityId, CancellationToken ct)
+    {
+        var slot = (int)((uint)StringComparer.Ordinal.GetHashCode(conversationId) % (uint)_recent.Length);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // Behind: the counter's time is before now, so now is the time. Current: it is at or past now (a burst,
+            // or an instance whose clock runs ahead), so one past it is. Each filter holds the condition its update
+            // needs, so each is atomic; one of the two applies, and the last time seen here guesses which.
+            var behind = (new BsonDocument { { "_id", conversationId }, { "at", new BsonDocument("$lt", now) } },
+                new BsonDocument { { "$inc", new BsonDocument("seq", 1L) }, { "$set", new BsonDocument("at", now) } });
+            var current = (new BsonDocument { { "_id", conversationId }, { "at", new BsonDocument("$gte", now) } },
+                new BsonDocument("$inc", new BsonDocument { { "seq", 1L }, { "at", 1L } }));
+            var (first, second) = Volatile.Read(ref _recent[slot]) >= now ? (current, behind) : (behind, current);
+            var counter = await TakeAsync(first, ct).ConfigureAwait(false) ?? await TakeAsync(second, ct).ConfigureAwait(false);
+            if (counter is null)
+            {
+                // No counter yet (or the time moved between the two): create it, ignoring a duplicate, and try again.
+                var seed = new BsonDocument { { "_id", conversationId }, { "seq", 0L }, { "at", 0L } };
+                await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.ChangeCounters, seed, ct), ct).ConfigureAwait(false);
+                continue;
+            }
+            var at = counter["at"].ToInt64();
+            Volatile.Write(ref _recent[slot], at);
+            return new ChangeRecord(conversationId, counter["seq"].ToInt64(), at, type, entityId);
+        }
+        throw new InvalidOperationException($"The change counter of a conversation did not advance in {MaxAttempts} attempts.");
+    }
+
+    private Task<BsonDocument?> TakeAsync((BsonDocument Filter, BsonDocument Update) step, CancellationToken ct) =>
+        policy.ExecuteAsync(async () => (BsonDocument?)await db.ChangeCounters.FindOneAndUpdateAsync(step.Filter, step.Update, ReturnAfter, ct).ConfigureAwait(false), ct);
+
+    private Task InsertAsync(ChangeRecord change, CancellationToken ct)
+    {
+        var document = new BsonDocument
+        {
+            { "_id", Key(change.ConversationId, change.Seq) },
+            { "conversationId", change.ConversationId },
+            { "seq", change.Seq },
+            { "at", change.At },
+            { "type", change.Type },
+            { "entityId", change.EntityId },
+            { "expiresAt", new BsonDateTime(DateTimeOffset.FromUnixTimeMilliseconds(change.At).AddDays(options.Value.RetentionDays).UtcDateTime) },
+        };
+        if (change.Pending)
+        {
+            document.Add("pending", true);
+        }
+        // A duplicate is this very entry, written by an attempt that reported an error after all.
+        return policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Changes, document, ct), ct);
     }
 
     public async Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct)
@@ -63,10 +143,22 @@ internal sealed class MongoChangeLog(MongoChatDatabase db, TimeProvider time, IO
         }
         var filter = new BsonDocument { { "conversationId", conversationId }, { "at", new BsonDocument("$gt", afterAt) } };
         var documents = await db.Changes.Find(filter).Sort(new BsonDocument("at", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
-        return documents.ConvertAll(d => new ChangeRecord(
-            d["conversationId"].AsString, d["seq"].ToInt64(), d["at"].ToInt64(), d["type"].AsString, d["entityId"].AsString));
+        return documents.ConvertAll(Map);
+    }
+
+    public async Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct)
+    {
+        var filter = new BsonDocument { { "_id", Key(conversationId, seq) }, { "conversationId", conversationId } };
+        var document = await db.Changes.Find(filter).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        return document is null ? null : Map(document);
     }
 
     /// <summary>The TTL index on <c>expiresAt</c> removes old entries within each partition; nothing to do here.</summary>
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) => Task.FromResult(0);
+
+    private static string Key(string conversationId, long seq) => $"{conversationId}|{seq}";
+
+    private static ChangeRecord Map(BsonDocument d) => new(
+        d["conversationId"].AsString, d["seq"].ToInt64(), d["at"].ToInt64(), d["type"].AsString, d["entityId"].AsString,
+        d.TryGetValue("pending", out var pending) && pending.IsBoolean && pending.AsBoolean);
 }

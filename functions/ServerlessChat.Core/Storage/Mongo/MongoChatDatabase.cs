@@ -22,6 +22,7 @@ internal sealed class MongoChatDatabase
     public const string PresenceName = "presence";
     public const string AttachmentsName = "attachments";
     public const string ChangesName = "changes";
+    public const string ChangeCountersName = "changeCounters";
     public const string ReactionsName = "reactions";
     public const string BlocksName = "blocks";
     public const string PushSubscriptionsName = "pushSubscriptions";
@@ -42,6 +43,7 @@ internal sealed class MongoChatDatabase
         Presence = Database.GetCollection<BsonDocument>(PresenceName);
         Attachments = Database.GetCollection<BsonDocument>(AttachmentsName);
         Changes = Database.GetCollection<BsonDocument>(ChangesName);
+        ChangeCounters = Database.GetCollection<BsonDocument>(ChangeCountersName);
         Reactions = Database.GetCollection<BsonDocument>(ReactionsName);
         Blocks = Database.GetCollection<BsonDocument>(BlocksName);
         PushSubscriptions = Database.GetCollection<BsonDocument>(PushSubscriptionsName);
@@ -61,6 +63,7 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Presence { get; }
     public IMongoCollection<BsonDocument> Attachments { get; }
     public IMongoCollection<BsonDocument> Changes { get; }
+    public IMongoCollection<BsonDocument> ChangeCounters { get; }
     public IMongoCollection<BsonDocument> Reactions { get; }
     public IMongoCollection<BsonDocument> Blocks { get; }
     public IMongoCollection<BsonDocument> PushSubscriptions { get; }

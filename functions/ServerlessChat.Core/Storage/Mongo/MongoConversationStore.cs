@@ -5,10 +5,9 @@ using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
-internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLog changes) : IConversationStore
+internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLog changes, MongoThrottlingPolicy policy) : IConversationStore
 {
-    private static readonly FindOneAndUpdateOptions<BsonDocument> UpsertReturnBefore =
-        new() { IsUpsert = true, ReturnDocument = ReturnDocument.Before };
+    private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnBefore = new() { ReturnDocument = ReturnDocument.Before };
 
     public Task TouchAsync(ConversationRecord conversation, CancellationToken ct) => TouchAsync(db, conversation, ct);
 
@@ -22,36 +21,45 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
         var lastMessageId = StorageIds.RequireObjectId(conversation.LastMessageId, nameof(conversation));
         var groupId = MongoBson.Oid(conversation.GroupId);
 
-        // Matches only when the stored message is older; otherwise the upsert tries to insert a second document
-        // with the same _id, which the duplicate key refuses: exactly "never backwards", without an update
-        // pipeline (which Cosmos DB does not run).
+        // An update that matches only when the stored message is older: "never backwards" in one atomic step. A
+        // conversation's first touch is an insert instead of an upsert (concurrent upserts of one missing document
+        // can lose all but one on Cosmos DB vCore / DocumentDB); when another touch inserted it first, the update
+        // runs again and moves it forward if this message is newer.
         var filter = new BsonDocument
         {
             { "_id", conversation.ConversationId },
             { "lastMessageId", new BsonDocument("$lt", lastMessageId) },
         };
-        var update = new BsonDocument
-        {
-            { "$set", new BsonDocument { { "lastMessageId", lastMessageId }, { "updatedAt", MongoBson.Time(conversation.UpdatedAt) } } },
-            { "$setOnInsert", new BsonDocument { { "participants", MongoBson.Oids(participants) }, { "groupId", groupId } } },
-        };
+        var update = new BsonDocument("$set", new BsonDocument { { "lastMessageId", lastMessageId }, { "updatedAt", MongoBson.Time(conversation.UpdatedAt) } });
         var speakerId = speaker is null ? null : (BsonValue)StorageIds.RequireObjectId(speaker, nameof(speaker));
         if (speakerId is not null)
         {
             update.Add("$addToSet", new BsonDocument("speakers", speakerId));
         }
-        try
+        var moved = await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
+        if (moved.MatchedCount > 0)
         {
-            await db.Conversations.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, ct).ConfigureAwait(false);
+            return;
         }
-        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
+        var document = new BsonDocument
+        {
+            { "_id", conversation.ConversationId },
+            { "lastMessageId", lastMessageId },
+            { "updatedAt", MongoBson.Time(conversation.UpdatedAt) },
+            { "participants", MongoBson.Oids(participants) },
+            { "groupId", groupId },
+            { "speakers", speakerId is null ? new BsonArray() : new BsonArray { speakerId } },
+        };
+        if (await MongoBson.InsertIfMissingAsync(db.Conversations, document, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+        moved = await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
+        if (moved.MatchedCount == 0 && speakerId is not null)
         {
             // The conversation already has this message or a newer one; the sender still took part.
-            if (speakerId is not null)
-            {
-                await db.Conversations.UpdateOneAsync(
-                    new BsonDocument("_id", conversation.ConversationId), new BsonDocument("$addToSet", new BsonDocument("speakers", speakerId)), cancellationToken: ct).ConfigureAwait(false);
-            }
+            await db.Conversations.UpdateOneAsync(
+                new BsonDocument("_id", conversation.ConversationId), new BsonDocument("$addToSet", new BsonDocument("speakers", speakerId)), cancellationToken: ct).ConfigureAwait(false);
         }
     }
 
@@ -118,38 +126,50 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
     {
         var user = StorageIds.RequireObjectId(userId);
         var marker = StorageIds.RequireObjectId(upTo);
-        var update = new BsonDocument
-        {
-            { "$max", new BsonDocument("upTo", marker) },
-            { "$setOnInsert", new BsonDocument { { "conversationId", conversationId }, { "userId", user } } },
-        };
-        var before = await MongoBson.RetryOnDuplicateKeyAsync(() => db.ReadMarkers.FindOneAndUpdateAsync(
-            new BsonDocument("_id", $"{conversationId}|{user}"), update, UpsertReturnBefore, ct)).ConfigureAwait(false);
+        var id = $"{conversationId}|{user}";
 
-        ObjectId? previous = before is not null && before.TryGetValue("upTo", out var stored) && stored.IsObjectId ? stored.AsObjectId : null;
-        var now = previous is { } p && p > marker ? p : marker;
-
-        var moved = previous is null || now > previous.Value;
-        if (!ConversationIds.IsGroup(conversationId) && moved)
+        // A marker already there is the common repeat: answered by one read, without taking a change number.
+        var stored = await policy.ExecuteAsync(() => db.ReadMarkers.Find(new BsonDocument("_id", id)).FirstOrDefaultAsync(ct), ct).ConfigureAwait(false);
+        if (UpTo(stored) is { } already && already >= marker)
         {
-            // isRead of the original design: only the newly covered range, so each advance touches each message once.
-            var range = new BsonDocument("$lte", now);
-            if (previous is { } from)
-            {
-                range.Add("$gt", from);
-            }
-            var filter = new BsonDocument
-            {
-                { "conversationId", conversationId },
-                { "_id", range },
-                { "receiver", user },
-                { "isRead", false },
-            };
-            await db.Messages.UpdateManyAsync(filter, new BsonDocument("$set", new BsonDocument("isRead", true)), cancellationToken: ct).ConfigureAwait(false);
+            return (already.ToString(), null);
         }
-        var change = moved ? await changes.AppendAsync(conversationId, ChatHub.MessagesRead, user.ToString(), ct).ConfigureAwait(false) : null;
+
+        var (now, change) = await changes.RecordAsync(conversationId, ChatHub.MessagesRead, user.ToString(), async () =>
+        {
+            // $max on an existing document (never an upsert, see MongoBson.UpdateCreatingAsync); a new marker is an insert.
+            var created = new BsonDocument { { "_id", id }, { "conversationId", conversationId }, { "userId", user }, { "upTo", marker } };
+            var previous = stored is not null || !await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.ReadMarkers, created, ct), ct).ConfigureAwait(false)
+                ? UpTo(await policy.ExecuteAsync(() => db.ReadMarkers.FindOneAndUpdateAsync(
+                    new BsonDocument("_id", id), new BsonDocument("$max", new BsonDocument("upTo", marker)), ReturnBefore, ct), ct).ConfigureAwait(false))
+                : null;
+            var after = previous is { } p && p > marker ? p : marker;
+            var moved = previous is null || after > previous.Value;
+            if (!ConversationIds.IsGroup(conversationId) && moved)
+            {
+                // isRead of the original design: only the newly covered range, so each advance touches each message once.
+                var range = new BsonDocument("$lte", after);
+                if (previous is { } from)
+                {
+                    range.Add("$gt", from);
+                }
+                var filter = new BsonDocument
+                {
+                    { "conversationId", conversationId },
+                    { "_id", range },
+                    { "receiver", user },
+                    { "isRead", false },
+                };
+                await policy.ExecuteAsync(() => db.Messages.UpdateManyAsync(filter, new BsonDocument("$set", new BsonDocument("isRead", true)), cancellationToken: ct), ct)
+                    .ConfigureAwait(false);
+            }
+            return (after, moved);
+        }, ct).ConfigureAwait(false);
         return (now.ToString(), change);
     }
+
+    private static ObjectId? UpTo(BsonDocument? marker) =>
+        marker is not null && marker.TryGetValue("upTo", out var value) && value.IsObjectId ? value.AsObjectId : null;
 
     public async Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct)
     {

@@ -5,7 +5,7 @@ using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
-internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog changes) : IGroupStore
+internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog changes, MongoThrottlingPolicy policy) : IGroupStore
 {
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
 
@@ -23,8 +23,13 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
             { "updatedAt", MongoBson.Time(group.UpdatedAt) },
             { "version", group.Version },
         };
-        await db.Groups.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
-        return await changes.AppendAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, ct).ConfigureAwait(false);
+        var (_, change) = await changes.RecordAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, async () =>
+        {
+            // A duplicate is this very group, stored by an attempt that reported an error after all.
+            await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Groups, document, ct), ct).ConfigureAwait(false);
+            return (true, true);
+        }, ct).ConfigureAwait(false);
+        return change!;
     }
 
     public async Task<GroupRecord?> FindByIdAsync(string id, CancellationToken ct)
@@ -61,13 +66,18 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
             { "$set", new BsonDocument { { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) } } },
             { "$inc", new BsonDocument("version", 1L) },
         };
-        var document = await db.Groups.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false);
-        if (document is null)
+        // A stale version is the usual conflict: found by one read, without taking a change number.
+        var current = await policy.ExecuteAsync(() => db.Groups.CountDocumentsAsync(filter, new CountOptions { Limit = 1 }, ct), ct).ConfigureAwait(false);
+        if (current == 0)
         {
             return null;
         }
-        var group = Map(document);
-        return new(group, await changes.AppendAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, ct).ConfigureAwait(false));
+        var (document, change) = await changes.RecordAsync(ConversationIds.Group(objectId.ToString()), ChatHub.GroupUpdated, objectId.ToString(), async () =>
+        {
+            var updated = await policy.ExecuteAsync(() => db.Groups.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct), ct).ConfigureAwait(false);
+            return (updated, updated is not null);
+        }, ct).ConfigureAwait(false);
+        return document is null ? null : new(Map(document), change!);
     }
 
     private static GroupRecord Map(BsonDocument d) => new(

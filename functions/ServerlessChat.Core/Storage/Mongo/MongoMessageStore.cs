@@ -6,7 +6,12 @@ using ServerlessChat.Core.Search;
 
 namespace ServerlessChat.Core.Storage.Mongo;
 
-internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog changes) : IMessageStore
+/// <summary>
+/// Messages, one document each in <c>messages</c> (shard key conversationId). Every write that the change log
+/// records goes through <see cref="MongoChangeLog.RecordAsync"/>, its requests each through the throttling policy
+/// (so that a retry repeats one request, not the whole record-write-commit).
+/// </summary>
+internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog changes, MongoThrottlingPolicy policy) : IMessageStore
 {
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
 
@@ -36,27 +41,26 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             // The normalized words, for search: a multikey index serves prefix ranges per conversation.
             { "searchWords", new BsonArray(message.Deleted ? [] : SearchText.IndexWords(message.Content)) },
         };
-        try
+        var ((stored, created), change) = await changes.RecordAsync(message.ConversationId, ChatHub.NewMessage, id.ToString(), async () =>
         {
-            await db.Messages.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
-        {
-            var filter = new BsonDocument { { "conversationId", message.ConversationId }, { "sender", sender }, { "dedupeKey", dedupeKey } };
-            var existing = await db.Messages.Find(filter).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-            if (existing is null)
+            if (await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Messages, document, ct), ct).ConfigureAwait(false))
             {
-                throw;
+                return ((Message: Map(document), Created: true), true);
             }
-            // Completes a first attempt that stopped before its conversation was touched.
-            var repeated = Map(existing);
-            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(repeated), ct, repeated.SenderId).ConfigureAwait(false);
-            return (repeated, false, null);
-        }
-        var change = await changes.AppendAsync(message.ConversationId, ChatHub.NewMessage, id.ToString(), ct).ConfigureAwait(false);
-        var stored = Map(document);
-        await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(stored), ct, stored.SenderId).ConfigureAwait(false);
-        return (stored, true, change);
+            // The same sender's clientMessageId is taken (or this very message was stored by an attempt that
+            // reported an error): that message is the answer, and this entry records nothing.
+            var filter = new BsonDocument { { "conversationId", message.ConversationId }, { "sender", sender }, { "dedupeKey", dedupeKey } };
+            var existing = await policy.ExecuteAsync(() => db.Messages.Find(filter).FirstOrDefaultAsync(ct), ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("A message insert was refused as a duplicate, but no message has its keys.");
+            return ((Message: Map(existing), Created: false), false);
+        }, ct,
+        // Either way the conversation's latest is touched: a repeat completes a first attempt that stopped before it.
+        alongside: r => policy.ExecuteAsync(async () =>
+        {
+            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
+            return true;
+        }, ct)).ConfigureAwait(false);
+        return (stored, created, change);
     }
 
     public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)
@@ -78,14 +82,24 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         return documents.ConvertAll(Map);
     }
 
-    private async Task<Changed<MessageRecord>?> RecordAsync(BsonDocument? document, string changeType, CancellationToken ct)
+    /// <summary>
+    /// Finds the message (for its conversation, the change log's partition), then runs <paramref name="write"/>
+    /// (an update returning the message after it, null when it matched nothing) as a change of <paramref name="changeType"/>.
+    /// </summary>
+    private async Task<Changed<MessageRecord>?> RecordAsync(ObjectId id, string changeType, Func<Task<BsonDocument?>> write, CancellationToken ct)
     {
-        if (document is null)
+        var found = await policy.ExecuteAsync(() => db.Messages.Find(new BsonDocument("_id", id)).Project(new BsonDocument("conversationId", 1)).FirstOrDefaultAsync(ct), ct)
+            .ConfigureAwait(false);
+        if (found is null)
         {
             return null;
         }
-        var message = Map(document);
-        return new(message, await changes.AppendAsync(message.ConversationId, changeType, message.Id, ct).ConfigureAwait(false));
+        var (document, change) = await changes.RecordAsync(found["conversationId"].AsString, changeType, id.ToString(), async () =>
+        {
+            var written = await policy.ExecuteAsync(write, ct).ConfigureAwait(false);
+            return (written, written is not null);
+        }, ct).ConfigureAwait(false);
+        return document is null ? null : new(Map(document), change!);
     }
 
     public async Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct)
@@ -133,8 +147,8 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             { "content", content }, { "editedAt", MongoBson.Time(editedAt) }, { "searchWords", new BsonArray(SearchText.IndexWords(content)) },
         });
         var filter = new BsonDocument { { "_id", objectId }, { "deleted", new BsonDocument("$ne", true) } };
-        var document = await db.Messages.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false);
-        return await RecordAsync(document, ChatHub.MessageUpdated, ct).ConfigureAwait(false);
+        return await RecordAsync(objectId, ChatHub.MessageUpdated, async () =>
+            await db.Messages.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
     public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
@@ -148,14 +162,16 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             { "$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } } },
             { "$unset", new BsonDocument("reactionEmoji", "") },
         };
-        var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
-        if (document is null)
+        return await RecordAsync(objectId, ChatHub.MessageDeleted, async () =>
         {
-            return null;
-        }
-        // After the flag: a reaction added in between sees the message deleted and removes itself (MongoReactionStore).
-        await db.Reactions.DeleteManyAsync(new BsonDocument { { "conversationId", document["conversationId"] }, { "messageId", objectId } }, ct).ConfigureAwait(false);
-        return await RecordAsync(document, ChatHub.MessageDeleted, ct).ConfigureAwait(false);
+            var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
+            if (document is not null)
+            {
+                // After the flag: a reaction added in between sees the message deleted and removes itself (MongoReactionStore).
+                await db.Reactions.DeleteManyAsync(new BsonDocument { { "conversationId", document["conversationId"] }, { "messageId", objectId } }, ct).ConfigureAwait(false);
+            }
+            return document;
+        }, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(IReadOnlyCollection<string> ids, CancellationToken ct)

@@ -6,11 +6,12 @@ namespace ServerlessChat.Core.Storage.Mongo;
 
 internal sealed class MongoPresenceStore(MongoChatDatabase db) : IPresenceStore
 {
-    private static readonly FindOneAndUpdateOptions<BsonDocument> UpsertReturnAfter = new() { IsUpsert = true, ReturnDocument = ReturnDocument.After };
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
 
     // lastSeenAt only moves forward ($max): instances' clocks differ a little, and a late event must not make an
     // online user look stale to ExpireAsync.
+
+    // Counts are $inc on an existing document, never an upsert (see MongoBson.UpdateCreatingAsync).
 
     public async Task<PresenceRecord> ConnectedAsync(string userId, DateTimeOffset at, CancellationToken ct)
     {
@@ -20,8 +21,8 @@ internal sealed class MongoPresenceStore(MongoChatDatabase db) : IPresenceStore
             { "$inc", new BsonDocument("connections", 1) },
             { "$max", new BsonDocument("lastSeenAt", MongoBson.Time(at)) },
         };
-        var document = await MongoBson.RetryOnDuplicateKeyAsync(() =>
-            db.Presence.FindOneAndUpdateAsync(new BsonDocument("_id", user), update, UpsertReturnAfter, ct)).ConfigureAwait(false);
+        var document = await MongoBson.UpdateCreatingAsync(db.Presence, Seed(user, at),
+            async () => (BsonDocument?)await db.Presence.FindOneAndUpdateAsync(new BsonDocument("_id", user), update, ReturnAfter, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         return Map(document);
     }
 
@@ -39,12 +40,13 @@ internal sealed class MongoPresenceStore(MongoChatDatabase db) : IPresenceStore
         }
 
         // No open connection counted (a missed connect, or one the expiry already zeroed): never below zero.
-        var document = await MongoBson.RetryOnDuplicateKeyAsync(() => db.Presence.FindOneAndUpdateAsync(
-            new BsonDocument("_id", user),
-            new BsonDocument { { "$setOnInsert", new BsonDocument("connections", 0) }, { "$max", seen } },
-            UpsertReturnAfter, ct)).ConfigureAwait(false);
+        var document = await MongoBson.UpdateCreatingAsync(db.Presence, Seed(user, at),
+            async () => (BsonDocument?)await db.Presence.FindOneAndUpdateAsync(new BsonDocument("_id", user), new BsonDocument("$max", seen), ReturnAfter, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         return Map(document);
     }
+
+    private static BsonDocument Seed(ObjectId user, DateTimeOffset at) =>
+        new() { { "_id", user }, { "connections", 0 }, { "lastSeenAt", MongoBson.Time(at) } };
 
     public async Task<IReadOnlyList<PresenceRecord>> HeartbeatAsync(IReadOnlyCollection<string> userIds, DateTimeOffset at, CancellationToken ct)
     {

@@ -12,10 +12,11 @@ namespace ServerlessChat.Core.Storage.Mongo;
 /// only while fewer than the cap are taken, so concurrent first uses of different emoji cannot pass the cap.
 /// A slot is given back when its emoji's last reaction goes; an add racing that give-back can leave its reaction
 /// without a slot, so the cap is exact except for that race, where it can exceed the cap by the emoji involved.
-/// Without multi-document transactions the change-log entry is appended right after the reaction is written
-/// (see <see cref="MongoChangeLog"/> for what a process dying in between means).
+/// Each add or remove that passes the checks is written as a change (<see cref="MongoChangeLog.RecordAsync"/>):
+/// its entry is taken before the reaction is written and committed after, or marked as nothing when the write
+/// turns out to change nothing (the reaction was there already, or gone).
 /// </summary>
-internal sealed class MongoReactionStore(MongoChatDatabase db, MongoChangeLog changes) : IReactionStore
+internal sealed class MongoReactionStore(MongoChatDatabase db, MongoChangeLog changes, MongoThrottlingPolicy policy) : IReactionStore
 {
     public async Task<(ReactionChange Outcome, ChangeRecord? Change)> AddAsync(string conversationId, string messageId, string emoji, string userId, int maxDistinctEmoji, CancellationToken ct)
     {
@@ -36,11 +37,12 @@ internal sealed class MongoReactionStore(MongoChatDatabase db, MongoChangeLog ch
                 }
             },
         };
-        var slot = await db.Messages.UpdateOneAsync(slotFilter, new BsonDocument("$addToSet", new BsonDocument("reactionEmoji", emoji)), cancellationToken: ct).ConfigureAwait(false);
+        var slot = await policy.ExecuteAsync(() => db.Messages.UpdateOneAsync(slotFilter, new BsonDocument("$addToSet", new BsonDocument("reactionEmoji", emoji)), cancellationToken: ct), ct)
+            .ConfigureAwait(false);
         if (slot.MatchedCount == 0)
         {
-            var found = await db.Messages.Find(new BsonDocument { { "_id", message }, { "conversationId", conversationId } })
-                .Project(new BsonDocument("deleted", 1)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+            var found = await policy.ExecuteAsync(() => db.Messages.Find(new BsonDocument { { "_id", message }, { "conversationId", conversationId } })
+                .Project(new BsonDocument("deleted", 1)).FirstOrDefaultAsync(ct), ct).ConfigureAwait(false);
             return (found is null ? ReactionChange.NoMessage
                 : found.TryGetValue("deleted", out var d) && d.IsBoolean && d.AsBoolean ? ReactionChange.MessageDeleted
                 : ReactionChange.TooManyEmoji, null);
@@ -54,25 +56,25 @@ internal sealed class MongoReactionStore(MongoChatDatabase db, MongoChangeLog ch
             { "emoji", emoji },
             { "userId", user },
         };
-        try
+        var (outcome, change) = await changes.RecordAsync(conversationId, ChatHub.ReactionsUpdated, message.ToString(), async () =>
         {
-            await db.Reactions.InsertOneAsync(reaction, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
-        {
-            return (ReactionChange.Unchanged, null);
-        }
+            if (!await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Reactions, reaction, ct), ct).ConfigureAwait(false))
+            {
+                return (ReactionChange.Unchanged, false);
+            }
 
-        // The message may have been deleted between the slot and the insert; its reactions must go with it.
-        var stillThere = await db.Messages.CountDocumentsAsync(
-            new BsonDocument { { "_id", message }, { "conversationId", conversationId }, { "deleted", new BsonDocument("$ne", true) } },
-            cancellationToken: ct).ConfigureAwait(false);
-        if (stillThere == 0)
-        {
-            await db.Reactions.DeleteOneAsync(new BsonDocument("_id", reaction["_id"]), ct).ConfigureAwait(false);
-            return (ReactionChange.MessageDeleted, null);
-        }
-        return (ReactionChange.Added, await changes.AppendAsync(conversationId, ChatHub.ReactionsUpdated, message.ToString(), ct).ConfigureAwait(false));
+            // The message may have been deleted between the slot and the insert; its reactions must go with it.
+            var stillThere = await policy.ExecuteAsync(() => db.Messages.CountDocumentsAsync(
+                new BsonDocument { { "_id", message }, { "conversationId", conversationId }, { "deleted", new BsonDocument("$ne", true) } },
+                cancellationToken: ct), ct).ConfigureAwait(false);
+            if (stillThere == 0)
+            {
+                await policy.ExecuteAsync(() => db.Reactions.DeleteOneAsync(new BsonDocument("_id", reaction["_id"]), ct), ct).ConfigureAwait(false);
+                return (ReactionChange.MessageDeleted, false);
+            }
+            return (ReactionChange.Added, true);
+        }, ct).ConfigureAwait(false);
+        return (outcome, change);
     }
 
     public async Task<(ReactionChange Outcome, ChangeRecord? Change)> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct)
@@ -81,21 +83,31 @@ internal sealed class MongoReactionStore(MongoChatDatabase db, MongoChangeLog ch
         {
             return (ReactionChange.Unchanged, null);
         }
-        var removed = await db.Reactions.DeleteOneAsync(
-            new BsonDocument { { "conversationId", conversationId }, { "messageId", message }, { "emoji", emoji }, { "userId", user } }, ct).ConfigureAwait(false);
-        if (removed.DeletedCount == 0)
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "messageId", message }, { "emoji", emoji }, { "userId", user } };
+        // Nothing to remove is the common repeat, answered without taking a change number.
+        var there = await policy.ExecuteAsync(() => db.Reactions.CountDocumentsAsync(filter, new CountOptions { Limit = 1 }, ct), ct).ConfigureAwait(false);
+        if (there == 0)
         {
             return (ReactionChange.Unchanged, null);
         }
-        var left = await db.Reactions.CountDocumentsAsync(
-            new BsonDocument { { "conversationId", conversationId }, { "messageId", message }, { "emoji", emoji } },
-            new CountOptions { Limit = 1 }, ct).ConfigureAwait(false);
-        if (left == 0)
+        var (outcome, change) = await changes.RecordAsync(conversationId, ChatHub.ReactionsUpdated, message.ToString(), async () =>
         {
-            await db.Messages.UpdateOneAsync(new BsonDocument { { "_id", message }, { "conversationId", conversationId } },
-                new BsonDocument("$pull", new BsonDocument("reactionEmoji", emoji)), cancellationToken: ct).ConfigureAwait(false);
-        }
-        return (ReactionChange.Removed, await changes.AppendAsync(conversationId, ChatHub.ReactionsUpdated, message.ToString(), ct).ConfigureAwait(false));
+            var removed = await policy.ExecuteAsync(() => db.Reactions.DeleteOneAsync(filter, ct), ct).ConfigureAwait(false);
+            if (removed.DeletedCount == 0)
+            {
+                return (ReactionChange.Unchanged, false);
+            }
+            var left = await policy.ExecuteAsync(() => db.Reactions.CountDocumentsAsync(
+                new BsonDocument { { "conversationId", conversationId }, { "messageId", message }, { "emoji", emoji } },
+                new CountOptions { Limit = 1 }, ct), ct).ConfigureAwait(false);
+            if (left == 0)
+            {
+                await policy.ExecuteAsync(() => db.Messages.UpdateOneAsync(new BsonDocument { { "_id", message }, { "conversationId", conversationId } },
+                    new BsonDocument("$pull", new BsonDocument("reactionEmoji", emoji)), cancellationToken: ct), ct).ConfigureAwait(false);
+            }
+            return (ReactionChange.Removed, true);
+        }, ct).ConfigureAwait(false);
+        return (outcome, change);
     }
 
     public async Task<IReadOnlyList<ReactionRecord>> ListAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct)

@@ -35,10 +35,21 @@ public sealed class MongoThrottlingOptions
 /// carried out. The driver does not retry it (it is not a retryable error, and our connection string sets
 /// <c>retrywrites=false</c>, as Cosmos requires), so every store call goes through here: the call is repeated after
 /// the server's delay while the budget lasts, then answered as 503 with Retry-After rather than a 500.
+/// Transient answers that likewise say "not carried out, try again" are handled the same way, after a short random
+/// wait: a write conflict (112, which Cosmos DB vCore also answers for concurrent inserts of one unique key, where
+/// MongoDB answers 11000), an operation interrupted by a shutdown or a failover, a server-side time limit, and any
+/// error labelled as a transient transaction error.
 /// </summary>
 public sealed partial class MongoThrottlingPolicy(IOptions<MongoThrottlingOptions> options, TimeProvider time, ILogger<MongoThrottlingPolicy> logger)
 {
     public const int TooManyRequests = 16500;
+
+    /// <summary>
+    /// Errors after which the operation did not happen and may simply be repeated: WriteConflict,
+    /// InterruptedAtShutdown, InterruptedDueToReplStateChange, PrimarySteppedDown, ShutdownInProgress,
+    /// ExceededTimeLimit, NotWritablePrimary, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, LockTimeout.
+    /// </summary>
+    public static readonly IReadOnlySet<int> TransientCodes = new HashSet<int> { 112, 11600, 11602, 189, 91, 262, 10107, 13435, 13436, 24 };
 
     public async Task<T> ExecuteAsync<T>(Func<Task<T>> operation, CancellationToken ct)
     {
@@ -66,7 +77,11 @@ public sealed partial class MongoThrottlingPolicy(IOptions<MongoThrottlingOption
         }
     }
 
-    /// <summary>The server's delay when <paramref name="error"/> is throttling, else null.</summary>
+    /// <summary>
+    /// The wait before repeating an operation that failed with <paramref name="error"/>: the server's delay when it
+    /// is throttling, a short random wait (up to the default delay, so that colliding writers spread out) when it is
+    /// transient, else null (not to be retried).
+    /// </summary>
     public static TimeSpan? RetryAfter(MongoException error, MongoThrottlingOptions settings)
     {
         ArgumentNullException.ThrowIfNull(error);
@@ -80,7 +95,7 @@ public sealed partial class MongoThrottlingPolicy(IOptions<MongoThrottlingOption
         };
         if (message is null)
         {
-            return null;
+            return IsTransient(error) ? TimeSpan.FromMilliseconds(Random.Shared.Next(1, settings.DefaultRetryAfterMilliseconds + 1)) : null;
         }
 
         var match = RetryAfterMs().Match(message);
@@ -90,10 +105,25 @@ public sealed partial class MongoThrottlingPolicy(IOptions<MongoThrottlingOption
         return TimeSpan.FromMilliseconds(Math.Max(1, milliseconds));
     }
 
+    /// <summary>A transient answer (see <see cref="TransientCodes"/>), from a command, a write or a bulk write.</summary>
+    public static bool IsTransient(MongoException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.HasErrorLabel("TransientTransactionError") || error switch
+        {
+            MongoCommandException command => TransientCodes.Contains(command.Code),
+            MongoWriteException write => write.WriteError is { } e && TransientCodes.Contains(e.Code)
+                || write.WriteConcernError is { } c && TransientCodes.Contains(c.Code),
+            MongoBulkWriteException bulk => bulk.WriteErrors.Any(e => TransientCodes.Contains(e.Code))
+                || bulk.WriteConcernError is { } c && TransientCodes.Contains(c.Code),
+            _ => false,
+        };
+    }
+
     [GeneratedRegex(@"RetryAfterMs=(\d{1,7})", RegexOptions.CultureInvariant)]
     private static partial Regex RetryAfterMs();
 
-    [LoggerMessage(LogLevel.Warning, "Cosmos DB kept throttling a store call after {Retries} retries and {WaitedMs} ms of waiting; answering 503")]
+    [LoggerMessage(LogLevel.Warning, "The database kept throttling or failing a store call transiently after {Retries} retries and {WaitedMs} ms of waiting; answering 503")]
     private static partial void LogExhausted(ILogger logger, int retries, long waitedMs);
 }
 

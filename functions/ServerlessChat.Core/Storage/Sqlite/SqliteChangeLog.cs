@@ -6,7 +6,7 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 /// <summary>
 /// The change log on SQLite. Entity writes call <see cref="Append"/> inside their own writer operation, so the
 /// change and the entry land in the same transaction; there is one writer, so the next sequence number is
-/// simply the conversation's last plus one.
+/// simply the conversation's last plus one: entries commit in order and are never pending.
 /// </summary>
 internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWriter writer, TimeProvider time) : IChangeLog
 {
@@ -21,6 +21,10 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
         WHERE conversation_id = @conversationId AND at > @after
         ORDER BY at
         LIMIT @limit
+        """;
+
+    private const string FindSql = """
+        SELECT conversation_id, seq, at, type, entity_id FROM changes WHERE conversation_id = @conversationId AND seq = @seq
         """;
 
     /// <summary>Writes the next entry of the conversation on the writer connection; call it inside an atomic operation.</summary>
@@ -55,6 +59,14 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
             .Bind("@conversationId", conversationId)
             .Bind("@after", afterAt)
             .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
+    }
+
+    public async Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct)
+    {
+        var found = await factory.QueryAsync(FindSql, p => p
+            .Bind("@conversationId", conversationId)
+            .Bind("@seq", seq), Map, ct).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
     }
 
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) =>
