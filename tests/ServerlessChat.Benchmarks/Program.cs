@@ -1,6 +1,7 @@
 // HTTP benchmark of the standalone host with SQLite: sends/s and history pages/s beside /api/health, measured
 // with wrk over loopback. Run by hand (not part of the tests):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64] [--rounds 1]
+//     [--baseline OTHER_BUILD/functions/ServerlessChat.Standalone/bin/Release/net10.0]  (both builds in turn, each round)
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10] [--rounds 3] [--starts 3]
 // Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
@@ -106,6 +107,60 @@ if (scaleSizes is not null)
     }
 }
 
+// --baseline DIR: a second host, another build's output folder (e.g. an older commit's
+// functions/ServerlessChat.Standalone/bin/Release/net10.0), on a store seeded the same way; each round runs every
+// load on this build and then on the baseline, back to back, so that both see the same moment of a shared machine.
+var baselineOutput = StringArg("--baseline");
+if (baselineOutput is not null)
+{
+    var current = await PrepareAsync(messageCount, 1);
+    var baseline = await PrepareAsync(messageCount, 1, baselineOutput);
+    await using (current.Host)
+    await using (baseline.Host)
+    {
+        var rounds = IntArg("--rounds", 3);
+        var loads = new (string Name, Func<BenchStore, string> Url, Func<BenchStore, string?> Script)[]
+        {
+            ("GET /api/health (floor)", s => s.Host.BaseAddress + "api/health", _ => null),
+            ("POST /api/messages", s => s.Host.BaseAddress + "api/messages", s => s.SendScript),
+            ("GET /api/messages, 50 a page", s => s.Host.BaseAddress + "api/messages", s => s.HistoryScript),
+        };
+        var results = new Dictionary<(string Build, string Load), List<WrkResult>>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            Console.WriteLine($"-- round {round} of {rounds}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            foreach (var load in loads)
+            {
+                foreach (var (build, store) in new[] { ("this build", current), ("baseline", baseline) })
+                {
+                    var result = Wrk(load.Url(store), load.Script(store), seconds, connections, store.Host.ProcessId);
+                    (results.TryGetValue((build, load.Name), out var list) ? list : results[(build, load.Name)] = []).Add(result);
+                }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{messageCount:N0} messages stored in each; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine (shared); medians of {rounds} rounds, the two builds back to back in each; of health: the median of each round's ratio to that build's health run of the round");
+        Console.WriteLine("| build | load | requests/s | p50 ms | p99 ms | host CPU µs/request | non-2xx | of health |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var build in new[] { "this build", "baseline" })
+        {
+            var health = results[(build, loads[0].Name)];
+            foreach (var load in loads)
+            {
+                var runs = results[(build, load.Name)];
+                var median = Median(runs);
+                var ratio = runs.Select((r, i) => r.RequestsPerSecond / health[i].RequestsPerSecond).Order().ElementAt(runs.Count / 2);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {build} | {load.Name} | {median.RequestsPerSecond:N0} | {median.P50:N2} | {median.P99:N2} | {median.CpuMicrosPerRequest:N0} | {median.Errors} | {ratio:P0} |"));
+            }
+        }
+
+        Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+}
+
 var single = await PrepareAsync(messageCount, 1);
 await using (single.Host)
 {
@@ -157,7 +212,7 @@ await using (single.Host)
 
 // A store of messageCount messages and a host on it, started `starts` times (stopped cleanly in between; the
 // start-up time is the median), its users logged in and the wrk scripts written.
-async Task<BenchStore> PrepareAsync(int messageCount, int starts)
+async Task<BenchStore> PrepareAsync(int messageCount, int starts, string? hostOutput = null)
 {
     var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
     var dbPath = Path.Combine(data, "chat.db");
@@ -184,7 +239,7 @@ async Task<BenchStore> PrepareAsync(int messageCount, int starts)
                 ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
                 ["RateLimiting__PermitsPerMinute"] = "1000000",
                 ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
-            }, data)
+            }, data, hostOutput: hostOutput)
             : await RestartAsync(host, startClock);
         startTimes.Add(startClock.Elapsed.TotalSeconds);
         host = next;
