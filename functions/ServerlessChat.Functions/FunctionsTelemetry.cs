@@ -25,7 +25,8 @@ public static class FunctionsTelemetry
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             var clientId = ClientIdOf(builder.Configuration[AuthenticationStringSetting]);
-            telemetry.UseAzureMonitorExporter(options =>
+            // Spans only where they are exported: a tracer provider without an exporter records them all the same.
+            telemetry.WithTracing(tracing => tracing.AddChatTracing()).UseAzureMonitorExporter(options =>
             {
                 options.ConnectionString = connectionString;
                 if (clientId is not null)

@@ -1,6 +1,7 @@
 // HTTP benchmark of the standalone host with SQLite: sends/s and history pages/s beside /api/health, measured
 // with wrk over loopback. Run by hand (not part of the tests):
-//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- [--messages 1000000] [--seconds 15] [--connections 64] [--rounds 1]
+//     [--baseline OTHER_BUILD/functions/ServerlessChat.Standalone/bin/Release/net10.0]  (both builds in turn, each round)
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10] [--rounds 3] [--starts 3]
 // Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
@@ -79,7 +80,7 @@ if (scaleSizes is not null)
         }
 
         var scaleRows = stores.Select((store, i) => new ScaleRow(store.Messages, store.SeedSeconds, store.DatabaseBytes, store.StartSeconds,
-            Median(sends[i]), store.Messages == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Median(pages[i]),
+            Median(sends[i]), store.Messages == 0 ? WrkResult.None : Median(pages[i]),
             ProcStats.PeakMegabytes(store.Host.ProcessId))).ToList();
         var baseline = scaleRows[0];
         var pagesBaseline = scaleRows.FirstOrDefault(r => r.Messages > 0);
@@ -106,28 +107,112 @@ if (scaleSizes is not null)
     }
 }
 
+// --baseline DIR: a second host, another build's output folder (e.g. an older commit's
+// functions/ServerlessChat.Standalone/bin/Release/net10.0), on a store seeded the same way; each round runs every
+// load on this build and then on the baseline, back to back, so that both see the same moment of a shared machine.
+var baselineOutput = StringArg("--baseline");
+if (baselineOutput is not null)
+{
+    var current = await PrepareAsync(messageCount, 1);
+    var baseline = await PrepareAsync(messageCount, 1, baselineOutput);
+    await using (current.Host)
+    await using (baseline.Host)
+    {
+        var rounds = IntArg("--rounds", 3);
+        var loads = new (string Name, Func<BenchStore, string> Url, Func<BenchStore, string?> Script)[]
+        {
+            ("GET /api/health (floor)", s => s.Host.BaseAddress + "api/health", _ => null),
+            ("POST /api/messages", s => s.Host.BaseAddress + "api/messages", s => s.SendScript),
+            ("GET /api/messages, 50 a page", s => s.Host.BaseAddress + "api/messages", s => s.HistoryScript),
+        };
+        var results = new Dictionary<(string Build, string Load), List<WrkResult>>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            Console.WriteLine($"-- round {round} of {rounds}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            foreach (var load in loads)
+            {
+                foreach (var (build, store) in new[] { ("this build", current), ("baseline", baseline) })
+                {
+                    var result = Wrk(load.Url(store), load.Script(store), seconds, connections, store.Host.ProcessId);
+                    (results.TryGetValue((build, load.Name), out var list) ? list : results[(build, load.Name)] = []).Add(result);
+                }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{messageCount:N0} messages stored in each; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine (shared); medians of {rounds} rounds, the two builds back to back in each; of health: the median of each round's ratio to that build's health run of the round");
+        Console.WriteLine("| build | load | requests/s | p50 ms | p99 ms | host CPU µs/request | non-2xx | of health |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var build in new[] { "this build", "baseline" })
+        {
+            var health = results[(build, loads[0].Name)];
+            foreach (var load in loads)
+            {
+                var runs = results[(build, load.Name)];
+                var median = Median(runs);
+                var ratio = runs.Select((r, i) => r.RequestsPerSecond / health[i].RequestsPerSecond).Order().ElementAt(runs.Count / 2);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {build} | {load.Name} | {median.RequestsPerSecond:N0} | {median.P50:N2} | {median.P99:N2} | {median.CpuMicrosPerRequest:N0} | {median.Errors} | {ratio:P0} |"));
+            }
+        }
+
+        Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+}
+
 var single = await PrepareAsync(messageCount, 1);
 await using (single.Host)
 {
-    var health = Wrk(single.Host.BaseAddress + "api/health", null, seconds, connections);
-    var sent = Wrk(single.Host.BaseAddress + "api/messages", single.SendScript, seconds, connections);
-    var paged = messageCount == 0 ? new WrkResult(0, double.NaN, double.NaN, 0) : Wrk(single.Host.BaseAddress + "api/messages", single.HistoryScript, seconds, connections);
-    Console.WriteLine();
-    Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine");
-    Console.WriteLine("| load | requests/s | p50 ms | p99 ms | non-2xx | of health |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-    foreach (var (name, result) in new[] { ("GET /api/health (floor)", health), ("POST /api/messages", sent), ("GET /api/messages, 50 a page", paged) })
+    // --rounds N: health, sends and pages in turn N times on the same host, so that each ratio to health is taken
+    // a few seconds apart from its health run (the machine is shared); the table shows each round and the medians.
+    var rounds = IntArg("--rounds", 1);
+    var runs = new List<(WrkResult Health, WrkResult Sent, WrkResult Paged)>();
+    for (var round = 1; round <= rounds; round++)
     {
-        Console.WriteLine($"| {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.Errors} | {result.RequestsPerSecond / health.RequestsPerSecond:P0} |");
+        Console.WriteLine($"-- round {round} of {rounds}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        var pid = single.Host.ProcessId;
+        var health = Wrk(single.Host.BaseAddress + "api/health", null, seconds, connections, pid);
+        var sent = Wrk(single.Host.BaseAddress + "api/messages", single.SendScript, seconds, connections, pid);
+        var paged = messageCount == 0 ? WrkResult.None : Wrk(single.Host.BaseAddress + "api/messages", single.HistoryScript, seconds, connections, pid);
+        runs.Add((health, sent, paged));
     }
 
-    Console.WriteLine($"host peak RSS {ProcStats.PeakMegabytes(single.Host.ProcessId):N0} MB");
-    return sent.Errors + paged.Errors == 0 ? 0 : 1;
+    Console.WriteLine();
+    Console.WriteLine($"{messageCount:N0} messages stored; {connections} connections, {seconds} s each, wrk -t2 on the same 2-core machine (shared); {rounds} round(s); host CPU per request from /proc (utime + stime)");
+    Console.WriteLine("| round | load | requests/s | p50 ms | p99 ms | host CPU µs/request | non-2xx | of health |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    void Row(string round, string name, WrkResult result, double healthRate) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {round} | {name} | {result.RequestsPerSecond:N0} | {result.P50:N2} | {result.P99:N2} | {result.CpuMicrosPerRequest:N0} | {result.Errors} | {result.RequestsPerSecond / healthRate:P0} |"));
+    for (var i = 0; i < runs.Count; i++)
+    {
+        Row($"{i + 1}", "GET /api/health (floor)", runs[i].Health, runs[i].Health.RequestsPerSecond);
+        Row($"{i + 1}", "POST /api/messages", runs[i].Sent, runs[i].Health.RequestsPerSecond);
+        Row($"{i + 1}", "GET /api/messages, 50 a page", runs[i].Paged, runs[i].Health.RequestsPerSecond);
+    }
+
+    if (runs.Count > 1)
+    {
+        // Each ratio's median over the rounds (each round's ratio against its own health run), beside the median figures.
+        static double MedianOf(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        foreach (var (name, pick) in new (string, Func<(WrkResult Health, WrkResult Sent, WrkResult Paged), WrkResult>)[]
+            { ("GET /api/health (floor)", r => r.Health), ("POST /api/messages", r => r.Sent), ("GET /api/messages, 50 a page", r => r.Paged) })
+        {
+            var median = Median(runs.Select(pick).ToList());
+            var ratio = MedianOf(runs.Select(r => pick(r).RequestsPerSecond / r.Health.RequestsPerSecond));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| median | {name} | {median.RequestsPerSecond:N0} | {median.P50:N2} | {median.P99:N2} | {median.CpuMicrosPerRequest:N0} | {median.Errors} | {ratio:P0} |"));
+        }
+    }
+
+    Console.WriteLine($"host peak RSS {ProcStats.PeakMegabytes(single.Host.ProcessId):N0} MB; load average at the end {File.ReadAllText("/proc/loadavg").Trim()}");
+    return runs.All(r => r.Sent.Errors + r.Paged.Errors == 0) ? 0 : 1;
 }
 
 // A store of messageCount messages and a host on it, started `starts` times (stopped cleanly in between; the
 // start-up time is the median), its users logged in and the wrk scripts written.
-async Task<BenchStore> PrepareAsync(int messageCount, int starts)
+async Task<BenchStore> PrepareAsync(int messageCount, int starts, string? hostOutput = null)
 {
     var data = Directory.CreateTempSubdirectory("serverlesschat-bench-").FullName;
     var dbPath = Path.Combine(data, "chat.db");
@@ -154,7 +239,7 @@ async Task<BenchStore> PrepareAsync(int messageCount, int starts)
                 ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
                 ["RateLimiting__PermitsPerMinute"] = "1000000",
                 ["Logging__LogLevel__Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
-            }, data)
+            }, data, hostOutput: hostOutput)
             : await RestartAsync(host, startClock);
         startTimes.Add(startClock.Elapsed.TotalSeconds);
         host = next;
@@ -210,7 +295,8 @@ static async Task<StandaloneHost> RestartAsync(StandaloneHost host, Stopwatch cl
 static WrkResult Median(List<WrkResult> runs)
 {
     static double Of(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
-    return new WrkResult(Of(runs.Select(r => r.RequestsPerSecond)), Of(runs.Select(r => r.P50)), Of(runs.Select(r => r.P99)), runs.Sum(r => r.Errors));
+    return new WrkResult(Of(runs.Select(r => r.RequestsPerSecond)), Of(runs.Select(r => r.P50)), Of(runs.Select(r => r.P99)), runs.Sum(r => r.Errors),
+        Of(runs.Select(r => r.CpuMicrosPerRequest)));
 }
 
 static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(string dbPath, int userCount, int messageCount)
@@ -239,7 +325,8 @@ static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(s
     return (users, cursors);
 }
 
-static WrkResult Wrk(string url, string? script, int seconds, int connections)
+// With hostPid, the host's CPU time (utime + stime) over the run divided by the requests wrk completed.
+static WrkResult Wrk(string url, string? script, int seconds, int connections, int? hostPid = null)
 {
     var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (var argument in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "--timeout", "5s" })
@@ -254,6 +341,7 @@ static WrkResult Wrk(string url, string? script, int seconds, int connections)
     }
 
     start.ArgumentList.Add(url);
+    var cpuBefore = hostPid is { } before ? ProcStats.CpuTicks(before) : 0;
     using var process = Process.Start(start)!;
     var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
     process.WaitForExit();
@@ -273,7 +361,9 @@ static WrkResult Wrk(string url, string? script, int seconds, int connections)
         return m.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
     }
 
-    return new WrkResult(Number(@"Requests/sec:\s+([\d.]+)"), Millis("50"), Millis("99"), (long)Number(@"Non-2xx or 3xx responses:\s+(\d+)") + (long)Number(@"Socket errors:.*?timeout (\d+)"));
+    var requests = Number(@"(\d+) requests in");
+    var cpuMicros = hostPid is { } after && requests > 0 ? ProcStats.Seconds(ProcStats.CpuTicks(after) - cpuBefore) * 1e6 / requests : double.NaN;
+    return new WrkResult(Number(@"Requests/sec:\s+([\d.]+)"), Millis("50"), Millis("99"), (long)Number(@"Non-2xx or 3xx responses:\s+(\d+)") + (long)Number(@"Socket errors:.*?timeout (\d+)"), cpuMicros);
 }
 
 static string WriteScript(string folder, string name, string text)
@@ -297,7 +387,10 @@ int IntArg(string name, int fallback)
     return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-internal sealed record WrkResult(double RequestsPerSecond, double P50, double P99, long Errors);
+internal sealed record WrkResult(double RequestsPerSecond, double P50, double P99, long Errors, double CpuMicrosPerRequest = double.NaN)
+{
+    public static WrkResult None { get; } = new(0, double.NaN, double.NaN, 0);
+}
 
 internal sealed record BenchStore(int Messages, StandaloneHost Host, double SeedSeconds, long DatabaseBytes, double StartSeconds, string SendScript, string HistoryScript);
 

@@ -121,7 +121,7 @@ public sealed class MessageService(
 
         // Nobody can have read a message that did not exist a moment ago, nor reacted to it: no read-marker or
         // reaction query on the hot path.
-        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0, mayHaveReactions: false))[0] with { Cursor = SyncCursor.ForChangeOrNull(change) };
+        var dto = (await ToDtosAsync([stored], _ => false, ct, mayHaveAttachments: claims.Count > 0, mayHaveReactions: false, repliedTo: repliedTo))[0] with { Cursor = SyncCursor.ForChangeOrNull(change) };
 
         foreach (var listener in listeners)
         {
@@ -327,20 +327,26 @@ public sealed class MessageService(
 
     /// <summary>
     /// The one place records become Messages: each enrichment is one store query for the whole list (the
-    /// attachments, the replied-to messages, the reactions), whatever its length.
+    /// attachments, the replied-to messages, the reactions), whatever its length. A send passes the message it
+    /// answers, read a moment ago, as <paramref name="repliedTo"/> instead of reading it again.
     /// </summary>
     public async Task<List<MessageDto>> ToDtosAsync(
-        IReadOnlyList<MessageRecord> records, Func<MessageRecord, bool> isRead, CancellationToken ct, bool mayHaveAttachments = true, bool mayHaveReactions = true)
+        IReadOnlyList<MessageRecord> records, Func<MessageRecord, bool> isRead, CancellationToken ct, bool mayHaveAttachments = true, bool mayHaveReactions = true,
+        MessageRecord? repliedTo = null)
     {
         if (records.Count == 0)
         {
             return [];
         }
 
-        var replyIds = records.Where(r => r.ReplyToId is not null).Select(r => r.ReplyToId!).Distinct(StringComparer.Ordinal).ToList();
+        var replyIds = records.Where(r => r.ReplyToId is not null && r.ReplyToId != repliedTo?.Id).Select(r => r.ReplyToId!).Distinct(StringComparer.Ordinal).ToList();
         var replied = replyIds.Count == 0
             ? new Dictionary<string, MessageRecord>(StringComparer.Ordinal)
             : (await messages.FindByIdsAsync(replyIds, ct)).ToDictionary(m => m.Id, StringComparer.Ordinal);
+        if (repliedTo is not null)
+        {
+            replied[repliedTo.Id] = repliedTo;
+        }
 
         var attachmentsByMessage = mayHaveAttachments
             ? await attachments.ForMessagesAsync(records.Select(m => m.Id).ToList(), ct)
@@ -394,15 +400,7 @@ public sealed class MessageService(
             return [];
         }
 
-        var named = new List<(string Id, string Username)>(members.Count);
-        foreach (var member in members)
-        {
-            if (await directory.GetUserAsync(member, ct) is { } user)
-            {
-                named.Add((user.Id, user.Username));
-            }
-        }
-
+        var named = (await directory.GetUsersAsync(members, ct)).Select(u => (u.Id, u.Username)).ToList();
         return MentionParser.Find(content, named, senderId);
     }
 

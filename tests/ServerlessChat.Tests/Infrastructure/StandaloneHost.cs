@@ -56,7 +56,7 @@ public sealed partial class StandaloneHost : IAsyncDisposable
     /// with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard, so the runtime cannot raise it).
     /// </summary>
     public static async Task<StandaloneHost> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, int? openFilesLimit = null)
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, int? openFilesLimit = null, string? hostOutput = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("serverlesschat-test-").FullName;
         var effective = new Dictionary<string, string?>
@@ -78,7 +78,8 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             effective[key] = value;
         }
 
-        var output = RepoPaths.ProjectOutput("ServerlessChat.Standalone");
+        // hostOutput: another build of the host (the benchmark compares one against this one).
+        var output = hostOutput ?? RepoPaths.ProjectOutput("ServerlessChat.Standalone");
         var start = new ProcessStartInfo(openFilesLimit is null ? "dotnet" : "prlimit")
         {
             WorkingDirectory = output,

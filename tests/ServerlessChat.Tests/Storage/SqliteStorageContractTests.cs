@@ -81,6 +81,73 @@ public sealed class SqliteStorageContractTests(SqliteStorageFixture fixture)
     }
 
     [Fact]
+    public async Task TheChangeLogContinuesFromItsStoredLastEntryAfterReopening()
+    {
+        var settings = SqliteStorageFixture.Settings(Path.Combine("changes-reopen", "chat.db"));
+        var conversationId = ConversationIds.Direct(NewId(), NewId());
+        var appended = new List<ChangeRecord>();
+        await using (var first = await StorageTestHost.StartAsync(_sqlite.Directory, settings))
+        {
+            appended.AddRange(await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => first.Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default))));
+        }
+
+        await using (var second = await StorageTestHost.StartAsync(_sqlite.Directory, settings))
+        {
+            appended.AddRange(await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => second.Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default))));
+            var stored = await second.Changes.ReadAfterAsync(conversationId, 0, 100, default);
+            Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), stored.Select(c => c.Seq));
+            Assert.True(stored.Zip(stored.Skip(1)).All(p => p.First.At < p.Second.At));
+            Assert.Equal(appended.OrderBy(c => c.Seq), stored);
+        }
+    }
+
+    [Fact]
+    public async Task TwoHostsOnOneFileAppendToOneConversationWithoutAGapOrAClash()
+    {
+        // Two instances may share the file (as with Redis): each writer remembers the last entry it wrote, and
+        // must notice the other's.
+        var settings = SqliteStorageFixture.Settings(Path.Combine("changes-shared", "chat.db"));
+        await using var a = await StorageTestHost.StartAsync(_sqlite.Directory, settings);
+        await using var b = await StorageTestHost.StartAsync(_sqlite.Directory, settings);
+        var conversationId = ConversationIds.Direct(NewId(), NewId());
+
+        for (var i = 0; i < 10; i++)
+        {
+            await a.Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default);
+            await b.Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default);
+        }
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? a : b).Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default)));
+
+        var stored = await a.Changes.ReadAfterAsync(conversationId, 0, 100, default);
+        Assert.Equal(Enumerable.Range(1, 60).Select(i => (long)i), stored.Select(c => c.Seq));
+        Assert.True(stored.Zip(stored.Skip(1)).All(p => p.First.At < p.Second.At));
+    }
+
+    [Fact]
+    public async Task AChangeUndoneWithItsWriteLeavesNoGapInTheSequence()
+    {
+        var writer = _sqlite.Host.Get<SqliteWriter>();
+        var changes = _sqlite.Host.Get<SqliteChangeLog>();
+        var conversationId = ConversationIds.Direct(NewId(), NewId());
+
+        for (var i = 0; i < 5; i++)
+        {
+            var first = await changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default);
+            // An operation that appends and then fails is rolled back whole, its change included.
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.ExecuteAtomicAsync<ChangeRecord>(w =>
+            {
+                changes.Append(w, conversationId, "reactionsUpdated", NewId());
+                throw new InvalidOperationException("undone");
+            }, default));
+            var next = await changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default);
+            Assert.Equal(first.Seq + 1, next.Seq);
+        }
+
+        var stored = await changes.ReadAfterAsync(conversationId, 0, 100, default);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), stored.Select(c => c.Seq));
+    }
+
+    [Fact]
     public async Task TheSchemaRecordsItsVersion()
     {
         await using var connection = new SqliteConnection($"Data Source={_sqlite.DatabasePath};Pooling=False");

@@ -68,7 +68,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         // Only the exporters below: the logs are under test, not for the console.
         builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(_spans).AddProcessor(_hubRequestEnded))
+            .WithTracing(tracing => tracing.AddStandaloneTracing().AddInMemoryExporter(_spans).AddProcessor(_hubRequestEnded))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));
         builder.Logging.AddOpenTelemetry(options => options.AddInMemoryExporter(_logs));
 

@@ -61,7 +61,7 @@ public sealed class SignalRServicePushTelemetryTests : IAsyncLifetime
         builder.AddAzureSignalRRealtime();
         builder.AddStoragePasswordResetQueue();
         builder.AddChatTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(_spans))
+            .WithTracing(tracing => tracing.AddChatTracing().AddInMemoryExporter(_spans))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));
         _functions = builder.Build();
         await _functions.StartAsync();

@@ -6,7 +6,10 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 /// <summary>
 /// The change log on SQLite. Entity writes call <see cref="Append"/> inside their own writer operation, so the
 /// change and the entry land in the same transaction; there is one writer, so the next sequence number is
-/// simply the conversation's last plus one: entries commit in order and are never pending.
+/// simply the conversation's last plus one. The writer connection remembers each conversation's last entry
+/// (<see cref="SqliteWriteContext.LastChanges"/>), so the table is read only for a conversation it has not
+/// written since it opened, since a rollback, or since another connection wrote to the file. Entries commit in
+/// order and are never pending.
 /// </summary>
 internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWriter writer, TimeProvider time) : IChangeLog
 {
@@ -30,7 +33,10 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
     /// <summary>Writes the next entry of the conversation on the writer connection; call it inside an atomic operation.</summary>
     public ChangeRecord Append(SqliteWriteContext w, string conversationId, string type, string entityId)
     {
-        var last = w.QuerySingle(LastSql, p => p.Bind("@conversationId", conversationId), r => (Seq: r.GetInt64(0), At: r.GetInt64(1)));
+        if (!w.LastChanges.TryGetValue(conversationId, out var last))
+        {
+            last = w.QuerySingle(LastSql, p => p.Bind("@conversationId", conversationId), r => (Seq: r.GetInt64(0), At: r.GetInt64(1)));
+        }
         var change = new ChangeRecord(
             conversationId,
             last.Seq + 1,
@@ -43,6 +49,7 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
             .Bind("@at", change.At)
             .Bind("@type", change.Type)
             .Bind("@entityId", change.EntityId));
+        w.LastChanges[conversationId] = (change.Seq, change.At);
         return change;
     }
 

@@ -39,9 +39,7 @@ internal static class SqliteData
         CancellationToken ct)
     {
         await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
-        var connection = lease.Connection;
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = lease.Command(sql);
         bind(command.Parameters);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var items = new List<T>();
@@ -60,9 +58,7 @@ internal static class SqliteData
         CancellationToken ct)
     {
         await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
-        var connection = lease.Connection;
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = lease.Command(sql);
         bind(command.Parameters);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? map(reader) : default;
@@ -75,9 +71,7 @@ internal static class SqliteData
         CancellationToken ct)
     {
         await using var lease = await factory.OpenReadAsync(ct).ConfigureAwait(false);
-        var connection = lease.Connection;
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        var command = lease.Command(sql);
         bind(command.Parameters);
         var value = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
         return value is null or DBNull ? default : (T)Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);

@@ -8,6 +8,36 @@ internal sealed class SqliteWriteContext(SqliteConnection connection) : IDisposa
     // Commands keep their prepared statements, so each distinct SQL text is compiled once per connection.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
+    // Above this many conversations the remembered entries are dropped and read again as needed: a bound on memory.
+    private const int MaxLastChanges = 65_536;
+
+    private long _dataVersion = -1;
+
+    /// <summary>
+    /// The change log's last entry per conversation as this connection last wrote or read it, so that an append
+    /// need not read it again (<see cref="SqliteChangeLog"/>). Only true while nothing else changed the file: the
+    /// writer forgets it on every rollback and when another connection, such as a second host on the same file,
+    /// has committed since this one last looked (<see cref="BeginBatch"/>).
+    /// </summary>
+    public Dictionary<string, (long Seq, long At)> LastChanges { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Called by the writer right after BEGIN IMMEDIATE, holding the write lock: PRAGMA data_version moves when
+    /// another connection committed in between (never for this connection's own commits).
+    /// </summary>
+    public void BeginBatch()
+    {
+        var version = (long)Command("PRAGMA data_version").ExecuteScalar()!;
+        if (version != _dataVersion || LastChanges.Count > MaxLastChanges)
+        {
+            LastChanges.Clear();
+            _dataVersion = version;
+        }
+    }
+
+    /// <summary>Called by the writer after any rollback: what it remembered may describe writes that were undone.</summary>
+    public void Forget() => LastChanges.Clear();
+
     public SqliteCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))

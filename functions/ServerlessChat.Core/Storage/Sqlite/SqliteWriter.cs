@@ -148,6 +148,7 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
         context.Execute("BEGIN IMMEDIATE");
         try
         {
+            context.BeginBatch();
             foreach (var operation in batch)
             {
                 if (operation.Atomic)
@@ -161,6 +162,8 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
                 }
                 catch (Exception ex) when (!IsFatal(ex))
                 {
+                    // Its one writing statement undid itself; forgetting costs a read at most.
+                    context.Forget();
                     operation.SetError(ex);
                 }
             }
@@ -168,6 +171,7 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
         }
         catch
         {
+            context.Forget();
             try
             {
                 context.Execute("ROLLBACK");
@@ -195,6 +199,7 @@ internal sealed class SqliteWriter : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (!IsFatal(ex))
         {
+            context.Forget();
             context.Execute("ROLLBACK TO op");
             context.Execute("RELEASE op");
             operation.SetError(ex);
