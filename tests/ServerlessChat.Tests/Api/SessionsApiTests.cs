@@ -298,26 +298,5 @@ public sealed partial class SessionsApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await Http.PostAsJsonAsync("api/auth/password-reset/confirm", new { token, newPassword })).StatusCode);
     }
 
-    /// <summary>The token of the reset email written for this address, waited for (the email may be sent after the 202).</summary>
-    private async Task<string> ResetTokenAsync(string email)
-    {
-        var deadline = DateTime.UtcNow + RealtimeClient.Timeout;
-        while (true)
-        {
-            var mail = Directory.Exists(_host.MailDirectory)
-                ? Directory.EnumerateFiles(_host.MailDirectory, "*.eml").Select(File.ReadAllText)
-                    .FirstOrDefault(text => text.Contains(email, StringComparison.OrdinalIgnoreCase))
-                : null;
-            if (mail is not null && ResetLink().Match(mail) is { Success: true } link)
-            {
-                return Uri.UnescapeDataString(link.Groups[1].Value);
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"no reset email for {email}");
-            await Task.Delay(50);
-        }
-    }
-
-    [GeneratedRegex(@"reset-password\?token=([A-Za-z0-9_%\-]+)")]
-    private static partial Regex ResetLink();
+    private Task<string> ResetTokenAsync(string email) => ResetMailbox.WaitForTokenAsync(_host.MailDirectory, email);
 }

@@ -226,6 +226,8 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
         var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
         await ann.SendMessageAsync(new { receiverId = ben.UserId, content = "call you now" });
+        // Ben took part in the conversation: only then may Ann ring him.
+        await ben.SendMessageAsync(new { receiverId = ann.UserId, content = "go ahead" });
         var annPage = await SignInAsync(ann);
         var benPage = await SignInAsync(ben);
         await OpenConversationAsync(annPage, ben.Username);
@@ -276,6 +278,9 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         var cat = await ChatApiClient.RegisterAsync(Host.Client, "cat");
         await ann.SendMessageAsync(new { receiverId = ben.UserId, content = "hi" });
         await cat.SendMessageAsync(new { receiverId = ben.UserId, content = "hi" });
+        // Ben answered both: only then may they ring him.
+        await ben.SendMessageAsync(new { receiverId = ann.UserId, content = "hi ann" });
+        await ben.SendMessageAsync(new { receiverId = cat.UserId, content = "hi cat" });
         var annPage = await SignInAsync(ann);
         var benPage = await SignInAsync(ben);
         var catPage = await SignInAsync(cat);

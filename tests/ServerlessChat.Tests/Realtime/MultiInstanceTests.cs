@@ -84,7 +84,8 @@ public sealed class MultiInstanceTests(TwoInstancesFixture fixture) : IClassFixt
     public async Task PresenceCountsConnectionsOnBothInstances()
     {
         var (alice, bob) = (await Register(fixture.A), await Register(fixture.A));
-        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "hi" });
+        // Alice took part in their conversation, so Bob may see her presence.
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "hi" });
         await using var bobOnB = await Connect(fixture.B, bob);
 
         var onA = await Connect(fixture.A, alice);
@@ -120,7 +121,7 @@ public sealed class InstanceFailureTests
         await using var a = await StandaloneHost.StartAsync(settings);
         await using var b = await StandaloneHost.StartAsync(settings, a.DataDirectory);
         var (alice, bob) = (await ChatApiClient.RegisterAsync(b.Client, "df"), await ChatApiClient.RegisterAsync(b.Client, "df"));
-        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "hi" });
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "hi" });
         await using var bobOnB = await RealtimeClient.ConnectAsync(b.BaseAddress, bob.UserId, bob.AccessToken);
         await using var aliceOnA = await RealtimeClient.ConnectAsync(a.BaseAddress, alice.UserId, alice.AccessToken);
         await bobOnB.WaitForAsync(ChatHub.Presence, p => p.Str("userId") == alice.UserId && p.Bool("online"));

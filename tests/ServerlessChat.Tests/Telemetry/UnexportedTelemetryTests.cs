@@ -44,6 +44,7 @@ public sealed class UnexportedTelemetryTests
         builder.AddChatCore();
         builder.AddHostLimits();
         builder.AddStandaloneRealtime();
+        builder.AddStandalonePasswordReset();
         builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry();
         await using var app = builder.Build();
