@@ -13,6 +13,7 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Standalone;
+using ServerlessChat.Standalone.Auth;
 using ServerlessChat.Standalone.Limits;
 using ServerlessChat.Standalone.Realtime;
 using ServerlessChat.Tests.Infrastructure;
