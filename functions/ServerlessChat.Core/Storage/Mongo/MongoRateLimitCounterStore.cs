@@ -15,7 +15,6 @@ internal sealed class MongoRateLimitCounterStore(MongoChatDatabase db) : IRateLi
 
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
     private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnBefore = new() { ReturnDocument = ReturnDocument.Before };
-    private static readonly FindOneAndUpdateOptions<BsonDocument> UpsertReturnBefore = new() { IsUpsert = true, ReturnDocument = ReturnDocument.Before };
 
     public async Task<long> IncrementAsync(string key, DateTimeOffset windowEnd, CancellationToken ct)
     {
@@ -68,18 +67,22 @@ internal sealed class MongoRateLimitCounterStore(MongoChatDatabase db) : IRateLi
                 return ToStrike(live);
             }
 
-            try
+            if (attempt >= MaxAttempts)
             {
-                // None, or an expired one the TTL monitor has not removed yet: start over at one.
-                await db.RateLimits.FindOneAndUpdateAsync(
-                    new BsonDocument { { "_id", id }, { "windowEnd", new BsonDocument("$not", new BsonDocument("$gt", now)) } },
-                    new BsonDocument("$set", new BsonDocument(update) { { "count", 1L } }),
-                    UpsertReturnBefore, ct).ConfigureAwait(false);
-                return null;
+                throw new InvalidOperationException($"The strike record of a key kept changing for {MaxAttempts} attempts.");
             }
-            catch (MongoCommandException ex) when (MongoBson.IsDuplicateKey(ex) && attempt < MaxAttempts)
+
+            // An expired one the TTL monitor has not removed yet: start it over at one (a conditional update, one
+            // winner). None: create it at one with an insert, never an upsert (see MongoBson.UpdateCreatingAsync).
+            // A concurrent strike that did either first leaves a live record the next attempt counts in.
+            var restarted = await db.RateLimits.FindOneAndUpdateAsync(
+                new BsonDocument { { "_id", id }, { "windowEnd", new BsonDocument("$not", new BsonDocument("$gt", now)) } },
+                new BsonDocument("$set", new BsonDocument(update) { { "count", 1L } }),
+                ReturnBefore, ct).ConfigureAwait(false);
+            if (restarted is not null
+                || await MongoBson.InsertIfMissingAsync(db.RateLimits, new BsonDocument(update) { { "_id", id }, { "count", 1L } }, ct).ConfigureAwait(false))
             {
-                // A concurrent strike created the record first: count in it (the next attempt).
+                return null;
             }
         }
     }
