@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
@@ -13,7 +14,7 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
 
     /// <summary>
     /// The write of <see cref="TouchAsync"/>; the message store runs it after each insert, with the message's sender
-    /// as <paramref name="speaker"/>, kept in the conversation's <c>speakers</c> (who took part) in the same update.
+    /// as <paramref name="speaker"/>, kept in the conversation's <c>speakers</c> (who took part).
     /// </summary>
     internal static async Task TouchAsync(MongoChatDatabase db, ConversationRecord conversation, CancellationToken ct, string? speaker = null)
     {
@@ -32,35 +33,52 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
         };
         var update = new BsonDocument("$set", new BsonDocument { { "lastMessageId", lastMessageId }, { "updatedAt", MongoBson.Time(conversation.UpdatedAt) } });
         var speakerId = speaker is null ? null : (BsonValue)StorageIds.RequireObjectId(speaker, nameof(speaker));
-        if (speakerId is not null)
-        {
-            update.Add("$addToSet", new BsonDocument("speakers", speakerId));
-        }
         var moved = await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
-        if (moved.MatchedCount > 0)
+        if (moved.MatchedCount == 0)
         {
-            return;
+            var document = new BsonDocument
+            {
+                { "_id", conversation.ConversationId },
+                { "lastMessageId", lastMessageId },
+                { "updatedAt", MongoBson.Time(conversation.UpdatedAt) },
+                { "participants", MongoBson.Oids(participants) },
+                { "groupId", groupId },
+                { "speakers", speakerId is null ? new BsonArray() : new BsonArray { speakerId } },
+            };
+            if (await MongoBson.InsertIfMissingAsync(db.Conversations, document, ct).ConfigureAwait(false))
+            {
+                RememberSpeaker(conversation.ConversationId, speaker);
+                return;
+            }
+            await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
         }
-        var document = new BsonDocument
+
+        // Who took part, in an update of its own: DocumentDB (the engine of Cosmos DB vCore) duplicates an array
+        // field that one update both $sets other fields of and $addToSets into, doubling the document each time.
+        // A speaker this process has recorded already costs nothing.
+        if (speakerId is not null && !KnownSpeakers.ContainsKey((conversation.ConversationId, speaker!)))
         {
-            { "_id", conversation.ConversationId },
-            { "lastMessageId", lastMessageId },
-            { "updatedAt", MongoBson.Time(conversation.UpdatedAt) },
-            { "participants", MongoBson.Oids(participants) },
-            { "groupId", groupId },
-            { "speakers", speakerId is null ? new BsonArray() : new BsonArray { speakerId } },
-        };
-        if (await MongoBson.InsertIfMissingAsync(db.Conversations, document, ct).ConfigureAwait(false))
-        {
-            return;
-        }
-        moved = await db.Conversations.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
-        if (moved.MatchedCount == 0 && speakerId is not null)
-        {
-            // The conversation already has this message or a newer one; the sender still took part.
             await db.Conversations.UpdateOneAsync(
                 new BsonDocument("_id", conversation.ConversationId), new BsonDocument("$addToSet", new BsonDocument("speakers", speakerId)), cancellationToken: ct).ConfigureAwait(false);
+            RememberSpeaker(conversation.ConversationId, speaker);
         }
+    }
+
+    // (conversation, user) pairs this process has stored in speakers; bounded, emptied when full.
+    private const int MaxKnownSpeakers = 65_536;
+    private static readonly ConcurrentDictionary<(string ConversationId, string UserId), byte> KnownSpeakers = new();
+
+    private static void RememberSpeaker(string conversationId, string? speaker)
+    {
+        if (speaker is null)
+        {
+            return;
+        }
+        if (KnownSpeakers.Count >= MaxKnownSpeakers)
+        {
+            KnownSpeakers.Clear();
+        }
+        KnownSpeakers[(conversationId, speaker)] = 0;
     }
 
     public async Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct)
