@@ -114,8 +114,10 @@ public sealed partial class AuthService(
         if (await sessions.FindAsync(sessionId, ct) is null)
         {
             // A chain from before sessions were stored: its one unused token becomes the start of a session (the
-            // token's own single-use mark decides a race), and any other token of the chain is then a reuse.
-            if (stored.UsedAt is not null || !await tokens.TryUseRefreshTokenAsync(hash, now, ct))
+            // token's own single-use mark decides a race), and any other token of the chain is then a reuse. A
+            // chain older than the account's last change (a password change, say) is refused: those end sessions,
+            // which such a chain does not have yet.
+            if (stored.UsedAt is not null || stored.CreatedAt < user.UpdatedAt || !await tokens.TryUseRefreshTokenAsync(hash, now, ct))
             {
                 throw ProblemException.Unauthorized("The refresh token is not valid.");
             }
@@ -206,6 +208,7 @@ public sealed partial class AuthService(
         // No older link may set the password again, and every session ends: whoever had the old password, or a
         // token taken with it, is out.
         await tokens.UseAllResetTokensAsync(stored.UserId, now, ct);
+        await tokens.RevokeAllRefreshTokensAsync(stored.UserId, now, ct);
         await sessionService.EndAllAsync(stored.UserId, exceptSessionId: null, ct);
         LogPasswordReset(logger, stored.UserId);
     }
