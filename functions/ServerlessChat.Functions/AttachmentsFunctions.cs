@@ -18,7 +18,10 @@ public sealed class AttachmentsFunctions(ChatEndpointInvoker invoker, Attachment
 
     /// <summary>
     /// Processes one sent image. A throw leaves the message on the queue to be retried and, after the host's
-    /// maxDequeueCount, moved to attachment-processing-poison; a retry of a finished one does nothing.
+    /// maxDequeueCount, moved to attachment-processing-poison; a retry of a finished one does nothing. How many
+    /// decode at once is bounded by <see cref="ImageDecodeGate"/> (one per core, within a pixel budget), not by
+    /// the queue batch size: host.json's queue settings hold for every queue trigger, pushes too. The rest of a
+    /// batch waits at the gate holding only its message, not its image.
     /// </summary>
     [Function("AttachmentProcessing")]
     public Task AttachmentProcessing([QueueTrigger(StorageAttachmentQueue.QueueName, Connection = WebJobsQueues.ConnectionName)] string attachmentId, CancellationToken ct) =>

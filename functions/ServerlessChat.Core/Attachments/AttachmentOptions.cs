@@ -50,6 +50,20 @@ public sealed class AttachmentOptions : IValidatableObject
     [Range(1, 1_000_000_000)]
     public long MaxImagePixels { get; set; } = 40_000_000;
 
+    /// <summary>Images processed at once in one process; 0: one per core (<see cref="Environment.ProcessorCount"/>).</summary>
+    [Range(0, 256)]
+    public int ProcessingConcurrency { get; set; }
+
+    /// <summary>
+    /// Decoded pixels the images processed at once may hold between them (4 bytes each): the memory bound of
+    /// processing. At least <see cref="MaxImagePixels"/>, so any image let in can be processed, alone if need be.
+    /// An upright JPEG is decoded at thumbnail scale and counts only those pixels.
+    /// </summary>
+    [Range(1, 4_000_000_000)]
+    public long MaxDecodePixelsInFlight { get; set; } = 100_000_000;
+
+    public int EffectiveProcessingConcurrency => ProcessingConcurrency > 0 ? ProcessingConcurrency : Environment.ProcessorCount;
+
     [Range(1, 600)]
     public int ProcessingTimeoutSeconds { get; set; } = 30;
 
@@ -88,6 +102,13 @@ public sealed class AttachmentOptions : IValidatableObject
             yield return new ValidationResult(
                 "Attachments:RequeueProcessingAfterSeconds must be more than Attachments:ProcessingTimeoutSeconds.",
                 [nameof(RequeueProcessingAfterSeconds), nameof(ProcessingTimeoutSeconds)]);
+        }
+
+        if (MaxDecodePixelsInFlight < MaxImagePixels)
+        {
+            yield return new ValidationResult(
+                "Attachments:MaxDecodePixelsInFlight must be at least Attachments:MaxImagePixels, or the largest image allowed in could never be processed.",
+                [nameof(MaxDecodePixelsInFlight), nameof(MaxImagePixels)]);
         }
 
         foreach (var type in AllowedTypes)

@@ -27,6 +27,7 @@ public static class AttachmentRegistration
         services.AddSingleton<BlobUrlSigner>();
         services.AddSingleton<AttachmentService>();
         services.AddSingleton<AttachmentProcessingJob>();
+        services.AddSingleton<ImageDecodeGate>();
 
         // A structural choice, read once like the storage provider.
         var provider = builder.Configuration.GetSection(AttachmentOptions.Section)

@@ -22,6 +22,7 @@ public sealed class AttachmentService(
     IEnumerable<IAttachmentProcessingQueue> queues,
     IRateLimitCounterStore counters,
     IOptions<AttachmentOptions> options,
+    ImageDecodeGate gate,
     TimeProvider time)
 {
     public const int MaxPerMessage = 10;
@@ -317,20 +318,13 @@ public sealed class AttachmentService(
         }
 
         var source = BlobKeys.Upload(attachment.Id);
-        var bytes = await ReadBoundedAsync(source, settings.MaxBytes, ct);
-        ProcessedImage? processed = null;
-        if (bytes is not null)
+        ProcessedImage? processed;
+        // The place is taken before the bytes are read, so waiting jobs hold no image in memory; the timeout
+        // counts from the decode's start, not from the wait.
+        using (var place = await gate.EnterAsync(ct))
         {
-            try
-            {
-                // Native decoding cannot be interrupted; past the timeout its result is dropped and the worker goes on.
-                processed = await Task.Run(() => ImageProcessor.Process(bytes, settings.MaxImagePixels), ct)
-                    .WaitAsync(TimeSpan.FromSeconds(settings.ProcessingTimeoutSeconds), ct);
-            }
-            catch (TimeoutException)
-            {
-                processed = null;
-            }
+            var bytes = await ReadBoundedAsync(source, settings.MaxBytes, ct);
+            processed = bytes is null ? null : await ProcessBoundedAsync(place, attachment.Id, bytes, settings, ct);
         }
 
         AttachmentRecord? completed;
@@ -420,6 +414,34 @@ public sealed class AttachmentService(
         }
         await using var whole = await blobs.OpenReadAsync(key, ct);
         return (whole is null ? null : await ContentSniffer.SniffAsync(whole, options.Value.MaxBytes, ct), null);
+    }
+
+    private static async Task<ProcessedImage?> ProcessBoundedAsync(ImageDecodeGate.Place place, string attachmentId, byte[] bytes, AttachmentOptions settings, CancellationToken ct)
+    {
+        if (ImageProcessor.Plan(bytes, settings.MaxImagePixels) is not { } plan)
+        {
+            return null;
+        }
+
+        await place.ReservePixelsAsync(plan.DecodePixels, attachmentId, ct);
+        // Native decoding cannot be interrupted: past the timeout its result is dropped and the job goes on, but
+        // its place and pixels stay taken until it has really ended.
+        var decoding = place.Hold();
+        var work = Task.Run(() =>
+        {
+            using (decoding)
+            {
+                return ImageProcessor.Process(plan, settings.MaxImagePixels);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            return await work.WaitAsync(TimeSpan.FromSeconds(settings.ProcessingTimeoutSeconds), ct);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
     }
 
     private async Task<byte[]?> ReadBoundedAsync(string key, long maxBytes, CancellationToken ct)

@@ -2,13 +2,17 @@ using SkiaSharp;
 
 namespace ServerlessChat.Core.Attachments;
 
-/// <summary>An image as it may be served: re-encoded without metadata, with its size and a thumbnail.</summary>
+/// <summary>An image as it may be served: without metadata, with its size and a thumbnail.</summary>
 public sealed record ProcessedImage(byte[] Image, string ImageType, byte[] Thumbnail, string ThumbnailType, int Width, int Height);
 
+/// <summary>An image about to be processed: its bytes, a JPEG already without its metadata, and how many pixels processing it decodes.</summary>
+public sealed record ImagePlan(byte[] Bytes, byte[]? StrippedJpeg, long DecodePixels);
+
 /// <summary>
-/// Re-encodes images with SkiaSharp, which writes no EXIF, GPS or XMP, so the stored image keeps only its
-/// pixels. Defensive: the dimensions are read from the header before any pixel is decoded and an image over
-/// the pixel bound is refused (a decompression bomb declares a huge size in a tiny file); the caller bounds the
+/// Serves images without metadata: an upright JPEG with its metadata segments cut out (see <see cref="JpegMetadata"/>),
+/// any other image re-encoded with SkiaSharp, which writes no EXIF, GPS or XMP. Thumbnails come from a decode at
+/// the smallest scale the codec offers that still covers the thumbnail. Defensive: the dimensions are read from
+/// the header before any pixel is decoded and an image over the pixel bound is refused (a decompression bomb declares a huge size in a tiny file); the caller bounds the
 /// bytes and the time; any decoder failure is a null result, never an exception.
 /// </summary>
 public static class ImageProcessor
@@ -34,7 +38,13 @@ public static class ImageProcessor
         }
     }
 
-    public static ProcessedImage? Process(byte[] bytes, long maxPixels)
+    /// <summary>
+    /// What processing these bytes will take, read from the header without decoding a pixel: null when no decoder
+    /// accepts them or they declare more than <paramref name="maxPixels"/>. An upright JPEG whose segments are all
+    /// known keeps its compressed data with the metadata cut out and is decoded only at thumbnail scale; any other
+    /// image is decoded at full size and re-encoded.
+    /// </summary>
+    public static ImagePlan? Plan(byte[] bytes, long maxPixels)
     {
         try
         {
@@ -50,10 +60,49 @@ public static class ImageProcessor
                 return null;
             }
 
-            using var decoded = new SKBitmap(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-            var result = codec.GetPixels(decoded.Info, decoded.GetPixels());
-            // A truncated file decodes as far as it goes; the rest stays blank, which is what a browser shows too.
-            if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput))
+            // A rotated JPEG needs its pixels turned, since the orientation tag goes with the metadata.
+            if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && codec.EncodedOrigin == SKEncodedOrigin.TopLeft
+                && JpegMetadata.Strip(bytes) is { } stripped)
+            {
+                var scaled = ThumbnailDecodeSize(codec);
+                return new ImagePlan(bytes, stripped, (long)scaled.Width * scaled.Height);
+            }
+            return new ImagePlan(bytes, null, (long)info.Width * info.Height);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OutOfMemoryException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Decodes no more than <see cref="ImagePlan.DecodePixels"/>; null when the image cannot be processed.</summary>
+    public static ProcessedImage? Process(ImagePlan plan, long maxPixels)
+    {
+        try
+        {
+            using var data = SKData.CreateCopy(plan.Bytes);
+            using var codec = SKCodec.Create(data);
+            if (codec is null)
+            {
+                return null;
+            }
+            var info = codec.Info;
+            if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > maxPixels)
+            {
+                return null;
+            }
+
+            if (plan.StrippedJpeg is { } stripped)
+            {
+                // Decoding the whole scan at a reduced scale still reads every block: broken data is caught as at full size.
+                using var small = Decode(codec, ThumbnailDecodeSize(codec));
+                return small is not null && Thumbnail(small) is { } smallThumbnail
+                    ? new ProcessedImage(stripped, ContentSniffer.Jpeg, smallThumbnail, ThumbnailType, info.Width, info.Height)
+                    : null;
+            }
+
+            using var decoded = Decode(codec, info.Size);
+            if (decoded is null)
             {
                 return null;
             }
@@ -67,11 +116,7 @@ public static class ImageProcessor
                 _ => (SKEncodedImageFormat.Png, ContentSniffer.Png),
             };
             var image = Encode(upright, format, 90);
-            var scale = Math.Min(1.0, (double)ThumbnailLongSide / Math.Max(upright.Width, upright.Height));
-            var thumbInfo = new SKImageInfo(Math.Max(1, (int)Math.Round(upright.Width * scale)), Math.Max(1, (int)Math.Round(upright.Height * scale)),
-                SKColorType.Rgba8888, SKAlphaType.Premul);
-            using var thumb = upright.Resize(thumbInfo, new SKSamplingOptions(SKCubicResampler.Mitchell));
-            if (image is null || thumb is null || Encode(thumb, SKEncodedImageFormat.Webp, 80) is not { } thumbnail)
+            if (image is null || Thumbnail(upright) is not { } thumbnail)
             {
                 return null;
             }
@@ -81,6 +126,48 @@ public static class ImageProcessor
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The smallest size the codec decodes to directly (JPEG: 1/8 to 8/8; WebP: any; PNG and GIF: full size only)
+    /// that is still at least the thumbnail's size, so the thumbnail is always a reduction.
+    /// </summary>
+    private static SKSizeI ThumbnailDecodeSize(SKCodec codec)
+    {
+        var longSide = Math.Max(codec.Info.Width, codec.Info.Height);
+        var needed = Math.Min(ThumbnailLongSide, longSide);
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var size = codec.GetScaledDimensions(eighths / 8f);
+            if (Math.Max(size.Width, size.Height) >= needed)
+            {
+                return size;
+            }
+        }
+        return codec.Info.Size;
+    }
+
+    /// <summary>The pixels at <paramref name="size"/>, or null when the decoder gives up; a truncated file decodes as far as it goes.</summary>
+    private static SKBitmap? Decode(SKCodec codec, SKSizeI size)
+    {
+        var decoded = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var result = codec.GetPixels(decoded.Info, decoded.GetPixels());
+        // The rest of a truncated file stays blank, which is what a browser shows too.
+        if (result is SKCodecResult.Success or SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput)
+        {
+            return decoded;
+        }
+        decoded.Dispose();
+        return null;
+    }
+
+    private static byte[]? Thumbnail(SKBitmap upright)
+    {
+        var scale = Math.Min(1.0, (double)ThumbnailLongSide / Math.Max(upright.Width, upright.Height));
+        var thumbInfo = new SKImageInfo(Math.Max(1, (int)Math.Round(upright.Width * scale)), Math.Max(1, (int)Math.Round(upright.Height * scale)),
+            SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var thumb = upright.Resize(thumbInfo, new SKSamplingOptions(SKCubicResampler.Mitchell));
+        return thumb is null ? null : Encode(thumb, SKEncodedImageFormat.Webp, 80);
     }
 
     /// <summary>The pixels as the EXIF orientation says to show them, since the orientation tag goes with the metadata.</summary>

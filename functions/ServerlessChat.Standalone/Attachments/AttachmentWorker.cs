@@ -1,41 +1,40 @@
+using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Attachments;
 
 namespace ServerlessChat.Standalone.Attachments;
 
 /// <summary>
-/// Processes queued images one at a time: decoding is CPU- and memory-heavy, and one at a time bounds both.
+/// Processes queued images as many at a time as <see cref="ImageDecodeGate"/> lets decode (one per core by
+/// default, within the pixel budget), so a burst of photos uses every core while memory stays bounded.
 /// At start it takes up again what a stopped process left processing.
 /// </summary>
 public sealed partial class AttachmentWorker(
-    InProcessAttachmentQueue queue, AttachmentService attachments, AttachmentProcessingJob job, ILogger<AttachmentWorker> logger) : BackgroundService
+    InProcessAttachmentQueue queue, AttachmentService attachments, AttachmentProcessingJob job, IOptions<AttachmentOptions> options, ILogger<AttachmentWorker> logger)
+    : ChannelWorker<string>(queue.Reader, options.Value.EffectiveProcessingConcurrency)
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Consumers first: the queue is bounded, and sends may fill it while the unfinished are put back.
+        var consuming = base.ExecuteAsync(stoppingToken);
         try
         {
             foreach (var unfinished in await attachments.ListProcessingAsync(InProcessAttachmentQueue.Capacity, stoppingToken))
             {
                 await queue.EnqueueAsync(unfinished.Id, stoppingToken);
             }
-
-            await foreach (var attachmentId in queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                try
-                {
-                    await job.RunAsync(attachmentId, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    // One failed job must not stop the worker; the attachment stays processing until the next start.
-                    LogJobFailed(logger, e, attachmentId);
-                }
-            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down.
         }
+
+        await consuming;
     }
+
+    // One failed job must not stop the worker; the attachment stays processing until the sweep queues it again.
+    protected override Task HandleAsync(string attachmentId, CancellationToken ct) => job.RunAsync(attachmentId, ct);
+
+    protected override void OnFailed(string attachmentId, Exception error) => LogJobFailed(logger, error, attachmentId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing attachment {AttachmentId} failed")]
     private static partial void LogJobFailed(ILogger logger, Exception exception, string attachmentId);

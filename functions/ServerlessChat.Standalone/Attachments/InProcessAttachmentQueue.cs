@@ -15,7 +15,7 @@ public sealed class InProcessAttachmentQueue : IAttachmentProcessingQueue
     private readonly Channel<string> _channel = Channel.CreateBounded<string>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = true,
+        SingleReader = false,
         SingleWriter = false,
     });
 
