@@ -66,6 +66,96 @@ internal static class AttachmentsBenchmark
         return failed == 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// --photos: 12 MP camera-sized JPEGs (4000x3000) on the standalone host's FileSystem store. First one photo at a
+    /// time, send to thumbnail (the receiver's messageUpdated); then <paramref name="burst"/> photos sent one after
+    /// another, each waited for, against the same number sent at once, from the first send to the last thumbnail.
+    /// The uploads happen before each timing starts: what is timed is what the server does after the sends.
+    /// </summary>
+    public static async Task<int> PhotosAsync(int singles, int burst)
+    {
+        var photo = PhotoJpeg(4000, 3000);
+        Console.WriteLine($"photo: JPEG 4000x3000, {photo.Length:N0} bytes; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
+            ["RateLimiting__PermitsPerMinute"] = "1000000",
+            ["Attachments__UploadsPerMinute"] = "100000",
+        });
+        var (sender, _) = await RegisterAsync(host, "photo-sender");
+        var (receiver, receiverId) = await RegisterAsync(host, "photo-receiver");
+        var bare = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
+        await using var watch = await ThumbnailWatch.StartAsync(host, receiver);
+        var failed = 0;
+
+        async Task<string[]> UploadAllAsync(int count) =>
+            (await Task.WhenAll(Enumerable.Range(0, count).Select(i => UploadAsync(sender, bare, photo, $"photo-{i}.jpg"))))
+                .Select(u => u.AttachmentId ?? throw new InvalidOperationException("an upload failed")).ToArray();
+
+        // The send, then its thumbnail: when the send started and when the thumbnail was announced (null: failed).
+        async Task<(long Start, long? Ready)> SendAsync(string attachmentId)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using var sent = await sender.PostAsJsonAsync("api/messages", new { receiverId, content = "photo", attachmentIds = new[] { attachmentId } });
+            if (!sent.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref failed);
+                return (start, null);
+            }
+
+            var messageId = (string)JsonNode.Parse(await sent.Content.ReadAsStringAsync())!["id"]!;
+            if (!await watch.WaitAsync(messageId))
+            {
+                Interlocked.Increment(ref failed);
+                return (start, null);
+            }
+
+            return (start, watch.ReadyAt[messageId]);
+        }
+
+        // Warm-up, unmeasured: JIT, SkiaSharp's first decode, the connections.
+        foreach (var id in await UploadAllAsync(2))
+        {
+            await SendAsync(id);
+        }
+
+        var alone = new List<double>();
+        foreach (var id in await UploadAllAsync(singles))
+        {
+            if (await SendAsync(id) is (var start, { } ready))
+            {
+                alone.Add(Stopwatch.GetElapsedTime(start, ready).TotalMilliseconds);
+            }
+        }
+
+        double Span(IReadOnlyCollection<(long Start, long? Ready)> runs) =>
+            Stopwatch.GetElapsedTime(runs.Min(r => r.Start), runs.Max(r => r.Ready ?? r.Start)).TotalSeconds;
+
+        var sequentialRuns = new List<(long, long?)>();
+        foreach (var id in await UploadAllAsync(burst))
+        {
+            sequentialRuns.Add(await SendAsync(id));
+        }
+
+        var sequential = Span(sequentialRuns);
+        var atOnceIds = await UploadAllAsync(burst);
+        var atOnce = Span(await Task.WhenAll(atOnceIds.Select(SendAsync)));
+
+        var stats = Stats.Of(alone, alone.Count / (alone.Sum() / 1000), 0);
+        Console.WriteLine();
+        Console.WriteLine($"12 MP photos (JPEG 4000x3000, {photo.Length:N0} bytes), FileSystem store, {Environment.ProcessorCount} cores shared by client and host; uploads done before each timing");
+        Console.WriteLine("| what | figure | target |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| one photo, send to thumbnail ({alone.Count} one after another): p50 / p95 ms | {stats.P50:N0} / {stats.P95:N0} | p50 < 500 |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {burst} photos one after another, first send to last thumbnail: s | {sequential:N2} | |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {burst} photos sent at once, first send to last thumbnail: s | {atOnce:N2} | |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| at once against one after another | {atOnce / sequential:N2}x | <= 0.65x |"));
+        Console.WriteLine($"| failed | {failed} | 0 |");
+        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return failed == 0 ? 0 : 1;
+    }
+
     private static async Task<List<(string, Stats)>> MeasureAsync(Dictionary<string, string?> storeSettings, byte[] image, int requests, int concurrency)
     {
         var settings = new Dictionary<string, string?>(storeSettings)
@@ -80,27 +170,8 @@ internal static class AttachmentsBenchmark
         var (receiver, receiverId) = await RegisterAsync(host, "att-receiver");
         var bare = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-        // The receiver's live connection: when each message's messageUpdated (its thumbnail done) arrived.
-        var updated = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var waiting = new ConcurrentDictionary<string, TaskCompletionSource>(StringComparer.Ordinal);
-        var hub = new HubConnectionBuilder().WithUrl(new Uri(host.BaseAddress, "api"), options =>
-        {
-            options.AccessTokenProvider = () => Task.FromResult<string?>(receiver.DefaultRequestHeaders.Authorization!.Parameter);
-            options.Transports = HttpTransportType.WebSockets;
-        }).Build();
-        hub.On<JsonElement>(ChatHub.MessageUpdated, message =>
-        {
-            var at = Stopwatch.GetTimestamp();
-            var id = message.GetProperty("id").GetString()!;
-            var attachment = message.GetProperty("attachments")[0];
-            if (!attachment.GetProperty("processing").GetBoolean() && attachment.TryGetProperty("thumbnailUrl", out var thumbnail) && thumbnail.ValueKind == JsonValueKind.String)
-            {
-                updated.TryAdd(id, at);
-                waiting.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            }
-        });
-        await hub.StartAsync();
-        await hub.InvokeAsync("Heartbeat");
+        await using var watch = await ThumbnailWatch.StartAsync(host, receiver);
+        var updated = watch.ReadyAt;
 
         // One image message, step by step; returns its message id and when its send started.
         var slots = new List<double>();
@@ -109,37 +180,16 @@ internal static class AttachmentsBenchmark
         var failures = new int[3];
         async Task<(string MessageId, long SendStart)?> SendImageAsync(int i, bool record)
         {
-            var start = Stopwatch.GetTimestamp();
-            using var slotResponse = await sender.PostAsJsonAsync("api/attachments", new { fileName = $"photo-{i}.jpg", contentType = "image/jpeg", size = image.Length });
-            var slotMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (!slotResponse.IsSuccessStatusCode)
+            var upload = await UploadAsync(sender, bare, image, $"photo-{i}.jpg");
+            if (upload.AttachmentId is null)
             {
-                Interlocked.Increment(ref failures[0]);
+                Interlocked.Increment(ref failures[upload.SlotMs is null ? 0 : 1]);
                 return null;
             }
 
-            var slot = JsonNode.Parse(await slotResponse.Content.ReadAsStringAsync())!;
-            using var put = new HttpRequestMessage(new HttpMethod((string)slot["uploadMethod"]!), (string)slot["uploadUrl"]!) { Content = new ByteArrayContent(image) };
-            foreach (var (name, value) in slot["uploadHeaders"]!.AsObject())
-            {
-                if (!put.Headers.TryAddWithoutValidation(name, (string)value!))
-                {
-                    put.Content.Headers.TryAddWithoutValidation(name, (string)value!);
-                }
-            }
-
-            start = Stopwatch.GetTimestamp();
-            using var uploaded = await bare.SendAsync(put);
-            await uploaded.Content.ReadAsByteArrayAsync();
-            var uploadMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (!uploaded.IsSuccessStatusCode)
-            {
-                Interlocked.Increment(ref failures[1]);
-                return null;
-            }
-
+            var (slotMs, uploadMs) = (upload.SlotMs!.Value, upload.UploadMs);
             var sendStart = Stopwatch.GetTimestamp();
-            using var sent = await sender.PostAsJsonAsync("api/messages", new { receiverId, content = $"photo {i}", attachmentIds = new[] { (string)slot["id"]! } });
+            using var sent = await sender.PostAsJsonAsync("api/messages", new { receiverId, content = $"photo {i}", attachmentIds = new[] { upload.AttachmentId } });
             var body = await sent.Content.ReadAsStringAsync();
             var sendMs = Stopwatch.GetElapsedTime(sendStart).TotalMilliseconds;
             if (!sent.IsSuccessStatusCode)
@@ -161,9 +211,7 @@ internal static class AttachmentsBenchmark
             return ((string)JsonNode.Parse(body)!["id"]!, sendStart);
         }
 
-        async Task<bool> ThumbnailReadyAsync(string messageId) =>
-            await waiting.GetOrAdd(messageId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task
-                .WaitAsync(TimeSpan.FromSeconds(120)).ContinueWith(t => t.IsCompletedSuccessfully);
+        Task<bool> ThumbnailReadyAsync(string messageId) => watch.WaitAsync(messageId);
 
         // Warm-up, unmeasured: JIT, SkiaSharp's first decode, the connections.
         for (var i = 0; i < 4; i++)
@@ -237,7 +285,6 @@ internal static class AttachmentsBenchmark
             }
         }));
         var downloadSeconds = downloadWatch.Elapsed.TotalSeconds;
-        await hub.DisposeAsync();
 
         var processingFailed = ready.Count(r => !r);
         return
@@ -251,6 +298,34 @@ internal static class AttachmentsBenchmark
         ];
     }
 
+    /// <summary>An upload slot, then the bytes to its URL: the attachment's id, or null with the step that failed (no slot time: the slot).</summary>
+    private static async Task<(string? AttachmentId, double? SlotMs, double UploadMs)> UploadAsync(HttpClient sender, HttpClient bare, byte[] image, string fileName)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var slotResponse = await sender.PostAsJsonAsync("api/attachments", new { fileName, contentType = "image/jpeg", size = image.Length });
+        var slotMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        if (!slotResponse.IsSuccessStatusCode)
+        {
+            return (null, null, 0);
+        }
+
+        var slot = JsonNode.Parse(await slotResponse.Content.ReadAsStringAsync())!;
+        using var put = new HttpRequestMessage(new HttpMethod((string)slot["uploadMethod"]!), (string)slot["uploadUrl"]!) { Content = new ByteArrayContent(image) };
+        foreach (var (name, value) in slot["uploadHeaders"]!.AsObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(name, (string)value!))
+            {
+                put.Content.Headers.TryAddWithoutValidation(name, (string)value!);
+            }
+        }
+
+        start = Stopwatch.GetTimestamp();
+        using var uploaded = await bare.SendAsync(put);
+        await uploaded.Content.ReadAsByteArrayAsync();
+        var uploadMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        return (uploaded.IsSuccessStatusCode ? (string)slot["id"]! : null, slotMs, uploadMs);
+    }
+
     private static async Task<(HttpClient Client, string UserId)> RegisterAsync(StandaloneHost host, string prefix)
     {
         var username = $"{prefix}-{Guid.NewGuid():N}"[..24];
@@ -262,35 +337,11 @@ internal static class AttachmentsBenchmark
         return (client, (string)session["user"]!["id"]!);
     }
 
-    /// <summary>
-    /// A JPEG of smooth colour with grain (compresses like a photo, unlike pure noise), its width grown until
-    /// the file is about 1 MiB.
-    /// </summary>
+    /// <summary>The 1 MiB JPEG: a photo-like JPEG (see <see cref="PhotoJpeg"/>) of 4:3, its width grown until the file is about 1 MiB.</summary>
     private static (byte[] Bytes, int Width, int Height) OneMebibyteJpeg()
     {
         const int target = 1024 * 1024;
-        var random = new Random(5);
-        (byte[], int, int) Make(int width)
-        {
-            var height = width * 3 / 4;
-            using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-            var pixels = new byte[width * height * 4];
-            for (var y = 0; y < height; y++)
-            {
-                for (var x = 0; x < width; x++)
-                {
-                    var o = (y * width + x) * 4;
-                    pixels[o] = (byte)Math.Clamp(x * 255 / width + random.Next(-40, 40), 0, 255);
-                    pixels[o + 1] = (byte)Math.Clamp(y * 255 / height + random.Next(-40, 40), 0, 255);
-                    pixels[o + 2] = (byte)Math.Clamp(128 + random.Next(-40, 40), 0, 255);
-                    pixels[o + 3] = 255;
-                }
-            }
-
-            System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
-            using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 85);
-            return (data.ToArray(), width, height);
-        }
+        (byte[], int, int) Make(int width) => (PhotoJpeg(width, width * 3 / 4), width, width * 3 / 4);
 
         var (low, high) = (256, 4096);
         var best = Make(low);
@@ -306,6 +357,71 @@ internal static class AttachmentsBenchmark
         }
 
         return best;
+    }
+
+    /// <summary>A JPEG (quality 85) of smooth colour with grain: it compresses like a photo, unlike pure noise.</summary>
+    private static byte[] PhotoJpeg(int width, int height)
+    {
+        var random = new Random(5);
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var pixels = new byte[width * height * 4];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var o = (y * width + x) * 4;
+                pixels[o] = (byte)Math.Clamp(x * 255 / width + random.Next(-40, 40), 0, 255);
+                pixels[o + 1] = (byte)Math.Clamp(y * 255 / height + random.Next(-40, 40), 0, 255);
+                pixels[o + 2] = (byte)Math.Clamp(128 + random.Next(-40, 40), 0, 255);
+                pixels[o + 3] = 255;
+            }
+        }
+
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 85);
+        return data.ToArray();
+    }
+
+    /// <summary>The receiver's live connection: when each message's messageUpdated with its thumbnail done arrived.</summary>
+    private sealed class ThumbnailWatch : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiting = new(StringComparer.Ordinal);
+        private HubConnection _hub = null!;
+
+        public ConcurrentDictionary<string, long> ReadyAt { get; } = new(StringComparer.Ordinal);
+
+        public static async Task<ThumbnailWatch> StartAsync(StandaloneHost host, HttpClient receiver)
+        {
+            var watch = new ThumbnailWatch();
+            watch._hub = new HubConnectionBuilder().WithUrl(new Uri(host.BaseAddress, "api"), options =>
+            {
+                options.AccessTokenProvider = () => Task.FromResult<string?>(receiver.DefaultRequestHeaders.Authorization!.Parameter);
+                options.Transports = HttpTransportType.WebSockets;
+            }).Build();
+            watch._hub.On<JsonElement>(ChatHub.MessageUpdated, message =>
+            {
+                var at = Stopwatch.GetTimestamp();
+                var id = message.GetProperty("id").GetString()!;
+                var attachment = message.GetProperty("attachments")[0];
+                if (!attachment.GetProperty("processing").GetBoolean() && attachment.TryGetProperty("thumbnailUrl", out var thumbnail) && thumbnail.ValueKind == JsonValueKind.String)
+                {
+                    watch.ReadyAt.TryAdd(id, at);
+                    watch.Waiter(id).TrySetResult();
+                }
+            });
+            await watch._hub.StartAsync();
+            await watch._hub.InvokeAsync("Heartbeat");
+            return watch;
+        }
+
+        /// <summary>True once the message's thumbnail is done, false after 120 s without.</summary>
+        public Task<bool> WaitAsync(string messageId) =>
+            Waiter(messageId).Task.WaitAsync(TimeSpan.FromSeconds(120)).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+
+        public ValueTask DisposeAsync() => _hub.DisposeAsync();
+
+        private TaskCompletionSource Waiter(string messageId) =>
+            _waiting.GetOrAdd(messageId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 
     private sealed record Stats(double PerSecond, double P50, double P95, double P99, int Failed)

@@ -7,6 +7,8 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
 // Attachments (see AttachmentsBenchmark): slot, upload, send of a 1 MiB JPEG, thumbnail download, send to thumbnail:
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --attachments [--requests 200] [--concurrency 8] [--stores both|filesystem|azurite]
+// 12 MP photos: one send to thumbnail p50, and a burst sent at once against the same photos one after another:
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --photos [--singles 10] [--burst 16]
 // Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
 // It builds the standalone host in Release first when given --build.
@@ -29,6 +31,11 @@ if (args.Contains("--conversations"))
 if (args.Contains("--attachments"))
 {
     return await AttachmentsBenchmark.RunAsync(IntArg("--requests", 200), IntArg("--concurrency", 8), StringArg("--stores") ?? "both");
+}
+
+if (args.Contains("--photos"))
+{
+    return await AttachmentsBenchmark.PhotosAsync(IntArg("--singles", 10), IntArg("--burst", 16));
 }
 
 if (args.Contains("--push-sync"))
