@@ -85,7 +85,7 @@ var idIndex = {
 // Collections without a shard key or unique index, each index as its list of key fields (as in
 // MongoStorageInitializer); a ttlSeconds above 0 adds the _ts TTL index. The app's TTL indexes on its own
 // date fields are left out: Cosmos DB refuses them (the app logs that and keeps comparing the dates itself).
-// Array fields (groups.members, conversations.participants) are indexed alone: a compound index cannot hold
+// Array fields (groups.members, conversations.participants and speakers) are indexed alone: a compound index cannot hold
 // an array field on this API.
 var plainCollections = [
   {
@@ -95,7 +95,7 @@ var plainCollections = [
   }
   {
     name: 'conversations'
-    indexKeys: [['participants'], ['groupId']]
+    indexKeys: [['participants'], ['groupId'], ['speakers']]
     ttlSeconds: 0
   }
   {

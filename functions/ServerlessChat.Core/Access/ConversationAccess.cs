@@ -20,9 +20,6 @@ namespace ServerlessChat.Core.Access;
 /// </summary>
 public sealed class ConversationAccess(IConversationStore conversations, IGroupStore groups, BlockDirectory blocks, IOptions<PrivacyOptions> privacy)
 {
-    /// <summary>How many direct conversations are read per user; a user with more has the latest ones as contacts.</summary>
-    public const int MaxDirectConversations = 1000;
-
     /// <summary>True when the two share a direct conversation with a message in it, or a group.</summary>
     public async Task<bool> ShareConversationAsync(string userId, string otherId, CancellationToken ct)
     {
@@ -73,20 +70,15 @@ public sealed class ConversationAccess(IConversationStore conversations, IGroupS
     /// </summary>
     public async Task<IReadOnlySet<string>> ListReachersAsync(string userId, CancellationToken ct)
     {
-        var memberOf = await groups.ListForMemberAsync(userId, ct);
-        var direct = (await conversations.ListAsync(userId, [], MaxDirectConversations, ct)).Where(c => c.GroupId is null).ToList();
-        var spokeIn = (await conversations.FindSpeakersAsync(
-                direct.Select(c => c.ConversationId).Concat(memberOf.Select(g => ConversationIds.Group(g.Id))).ToList(), [userId], ct))
-            .Select(s => s.ConversationId).ToHashSet(StringComparer.Ordinal);
-
-        var audience = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var conversation in direct.Where(c => spokeIn.Contains(c.ConversationId)))
+        // The conversations it spoke in come from an index on the user: no conversation list is read, however many.
+        var spokeIn = (await conversations.ListSpokenInAsync(userId, ct)).ToHashSet(StringComparer.Ordinal);
+        var audience = new HashSet<string>(spokeIn.Select(c => ConversationIds.DirectPeer(c, userId)).OfType<string>(), StringComparer.Ordinal);
+        foreach (var group in await groups.ListForMemberAsync(userId, ct))
         {
-            audience.UnionWith(conversation.Participants);
-        }
-        foreach (var group in memberOf.Where(g => g.CreatedBy == userId || spokeIn.Contains(ConversationIds.Group(g.Id))))
-        {
-            audience.UnionWith(group.Members);
+            if (group.CreatedBy == userId || spokeIn.Contains(ConversationIds.Group(group.Id)))
+            {
+                audience.UnionWith(group.Members);
+            }
         }
         audience.Remove(userId);
         audience.ExceptWith(await blocks.ListBlockedAsync(userId, ct));

@@ -13,4 +13,11 @@ public static class ConversationIds
     public static string Group(string groupId) => $"g:{groupId}";
 
     public static bool IsGroup(string conversationId) => conversationId.StartsWith("g:", StringComparison.Ordinal);
+
+    /// <summary>The other user of a direct conversation of <paramref name="userId"/>; null for a group or a conversation not its own.</summary>
+    public static string? DirectPeer(string conversationId, string userId)
+    {
+        var parts = conversationId.Split(':');
+        return parts is ["d", var a, var b] && (a == userId || b == userId) ? (a == userId ? b : a) : null;
+    }
 }

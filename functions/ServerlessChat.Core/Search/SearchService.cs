@@ -10,7 +10,7 @@ namespace ServerlessChat.Core.Search;
 /// Message search over exactly what the caller may read: one conversation it addresses, or all its direct
 /// conversations and the groups it is a member of now (a member who left finds nothing of the group).
 /// </summary>
-public sealed class SearchService(MessageService messages, IMessageSearchStore search, IConversationStore conversations, IGroupStore groups)
+public sealed class SearchService(MessageService messages, IMessageSearchStore search)
 {
     public const int MaxQueryLength = 200;
     public const int MaxTerms = 16;
@@ -41,11 +41,10 @@ public sealed class SearchService(MessageService messages, IMessageSearchStore s
             return new SearchPageDto([], null, true);
         }
 
-        IReadOnlyCollection<string> scope = peerId is not null || group is not null
-            ? [(await messages.ResolveConversationAsync(callerId, peerId, group, ct)).Id]
-            : await ConversationsOfAsync(callerId, ct);
-
-        var result = await search.SearchAsync(scope, terms, beforeId, limit + 1, ct);
+        // Unscoped: the store joins the search with the caller's conversations itself, however many there are.
+        var result = peerId is not null || group is not null
+            ? await search.SearchAsync([(await messages.ResolveConversationAsync(callerId, peerId, group, ct)).Id], terms, beforeId, limit + 1, ct)
+            : await search.SearchAllAsync(callerId, terms, beforeId, limit + 1, ct);
         var page = result.Messages.Take(limit).ToList();
         var highlights = page.Select(m => Highlights(m.Content, terms)).ToList();
         var dtos = await messages.ToDtosAsync(page, _ => false, ct);
@@ -59,19 +58,4 @@ public sealed class SearchService(MessageService messages, IMessageSearchStore s
             .Where(w => terms.Any(t => w.Normalized.StartsWith(t, StringComparison.Ordinal)))
             .Select(w => new[] { w.Start, w.End })
             .ToList();
-
-    private async Task<IReadOnlyCollection<string>> ConversationsOfAsync(string callerId, CancellationToken ct)
-    {
-        var memberOf = await groups.ListForMemberAsync(callerId, ct);
-        var ids = new List<string>(memberOf.Select(g => ConversationIds.Group(g.Id)));
-        foreach (var conversation in await conversations.ListAsync(callerId, [], Access.ConversationAccess.MaxDirectConversations, ct))
-        {
-            if (conversation.GroupId is null)
-            {
-                ids.Add(conversation.ConversationId);
-            }
-        }
-
-        return ids;
-    }
 }

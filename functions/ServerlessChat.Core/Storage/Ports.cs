@@ -82,6 +82,13 @@ public interface IMessageSearchStore
     /// when given. <c>Complete</c> is false when the store stopped before it had looked at everything.
     /// </summary>
     Task<MessageSearchResult> SearchAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// As <see cref="SearchAsync"/> over every conversation of the user: its direct conversations (those
+    /// <see cref="IConversationStore.ListAsync"/> lists) and the groups it is a member of now, however many. The
+    /// store finds them itself, from its membership indexes, without a cap and without reading member lists.
+    /// </summary>
+    Task<MessageSearchResult> SearchAllAsync(string userId, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct);
 }
 
 /// <summary>Who blocked whom.</summary>
@@ -146,6 +153,11 @@ public interface IConversationStore
     /// records it), in one query: who took part, as opposed to who was only written to.
     /// </summary>
     Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct);
+    /// <summary>
+    /// Every conversation the user has sent a message in (as <see cref="FindSpeakersAsync"/> answers), in ordinal
+    /// order of their ids: one read of an index on the user, however many conversations it has.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListSpokenInAsync(string userId, CancellationToken ct);
 }
 
 /// <summary>A user who has sent at least one message in a conversation.</summary>

@@ -35,6 +35,24 @@ public abstract partial class StorageContractTests
     }
 
     [SkippableFact]
+    public async Task TheConversationsAUserSpokeInAreListedFromTheUserAloneAndNotThoseItWasOnlyWrittenTo()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (alice, bob, carol, group, quiet) = (NewId(), NewId(), NewId(), NewId(), NewId());
+        await Stores.Messages.InsertAsync(DirectMessage(alice, bob, "one way"), default);
+        await Stores.Messages.InsertAsync(DirectMessage(carol, alice, "written to alice"), default);
+        await Stores.Messages.InsertAsync(InGroup(group, alice, "hi group"), default);
+        await Stores.Messages.InsertAsync(InGroup(quiet, bob, "alice never speaks here"), default);
+
+        Assert.Equal(
+            new[] { ConversationIds.Direct(alice, bob), ConversationIds.Group(group) }.Order(StringComparer.Ordinal),
+            await Stores.Conversations.ListSpokenInAsync(alice, default));
+        Assert.Equal([ConversationIds.Direct(carol, alice)], await Stores.Conversations.ListSpokenInAsync(carol, default));
+        Assert.Empty(await Stores.Conversations.ListSpokenInAsync(NewId(), default));
+        Assert.Empty(await Stores.Conversations.ListSpokenInAsync("not-an-id", default));
+    }
+
+    [SkippableFact]
     public async Task ABurstOfSendsRecordsEachSpeakerOnce()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);

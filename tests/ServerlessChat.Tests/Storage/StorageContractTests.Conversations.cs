@@ -158,6 +158,36 @@ public abstract partial class StorageContractTests
     }
 
     [SkippableFact]
+    public async Task SearchAllCoversTheDirectConversationsAndCurrentGroupsOfTheUserAndNothingElse()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (alice, bob, carol) = (NewId(), NewId(), NewId());
+        var (member, left, stranger) = (NewId(), NewId(), NewId());
+        var now = Now();
+        await Stores.Groups.CreateAsync(new GroupRecord(member, "member", [alice, bob], [alice], alice, now, now, 1), default);
+        await Stores.Groups.CreateAsync(new GroupRecord(left, "left", [alice, carol], [carol], carol, now, now, 1), default);
+        await Stores.Groups.CreateAsync(new GroupRecord(stranger, "stranger", [bob, carol], [bob], bob, now, now, 1), default);
+        Assert.NotNull(await Stores.Groups.UpdateMembersAsync(left, 1, [carol], [carol], now, default));
+        var word = Unique("w");
+        var (written, _, _) = await Stores.Messages.InsertAsync(DirectMessage(alice, bob, $"{word} sent"), default);
+        var (received, _, _) = await Stores.Messages.InsertAsync(DirectMessage(carol, alice, $"{word} received"), default);
+        var (inGroup, _, _) = await Stores.Messages.InsertAsync(InGroup(member, bob, $"{word} in a group"), default);
+        await Stores.Messages.InsertAsync(InGroup(left, carol, $"{word} in a group alice left"), default);
+        await Stores.Messages.InsertAsync(InGroup(stranger, bob, $"{word} in another group"), default);
+        await Stores.Messages.InsertAsync(DirectMessage(bob, carol, $"{word} between others"), default);
+
+        var found = await Stores.Search.SearchAllAsync(alice, Terms(word), null, 10, default);
+
+        Assert.Equal([inGroup.Id, received.Id, written.Id], found.Messages.Select(m => m.Id));
+        Assert.True(found.Complete);
+        Assert.Equal([received.Id, written.Id], (await Stores.Search.SearchAllAsync(alice, Terms(word), inGroup.Id, 10, default)).Messages.Select(m => m.Id));
+        Assert.Equal([inGroup.Id], (await Stores.Search.SearchAllAsync(alice, Terms(word), null, 1, default)).Messages.Select(m => m.Id));
+        Assert.Equal([received.Id], (await Stores.Search.SearchAllAsync(alice, Terms($"{word} rec"), null, 10, default)).Messages.Select(m => m.Id));
+        Assert.Empty((await Stores.Search.SearchAllAsync(NewId(), Terms(word), null, 10, default)).Messages);
+        Assert.Empty((await Stores.Search.SearchAllAsync("not-an-id", Terms(word), null, 10, default)).Messages);
+    }
+
+    [SkippableFact]
     public async Task SearchFollowsEditsAndNeverFindsDeletedMessages()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);

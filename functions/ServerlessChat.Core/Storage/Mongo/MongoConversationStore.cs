@@ -105,6 +105,19 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
         return found;
     }
 
+    public async Task<IReadOnlyList<string>> ListSpokenInAsync(string userId, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(userId, out var user))
+        {
+            return [];
+        }
+        // The {speakers} multikey index; only the ids come back.
+        var documents = await db.Conversations.Find(new BsonDocument("speakers", user))
+            .Project(new BsonDocument("_id", 1))
+            .ToListAsync(ct).ConfigureAwait(false);
+        return documents.Select(d => d["_id"].AsString).Order(StringComparer.Ordinal).ToList();
+    }
+
     public async Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken ct)
     {
         var document = await db.Conversations.Find(new BsonDocument("_id", conversationId)).FirstOrDefaultAsync(ct).ConfigureAwait(false);

@@ -31,6 +31,26 @@ internal sealed class MongoMessageSearchStore(MongoChatDatabase db, IOptions<Sto
             : new(await FindAsync(Filter(new BsonDocument("$in", new BsonArray(conversationIds)), terms, cursor, null), limit, ct).ConfigureAwait(false), true);
     }
 
+    /// <summary>
+    /// The user's conversation ids from two index-only reads made at once, {participants} for its direct
+    /// conversations and {members} for its groups (ids only, no member list), then the search over all of them.
+    /// </summary>
+    public async Task<MessageSearchResult> SearchAllAsync(string userId, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(userId, out var user) || terms.Count == 0 || limit <= 0)
+        {
+            return new([], true);
+        }
+        var onlyIds = new BsonDocument("_id", 1);
+        var direct = db.Conversations.Find(new BsonDocument("participants", user)).Project(onlyIds).ToListAsync(ct);
+        var groups = db.Groups.Find(new BsonDocument("members", user)).Project(onlyIds).ToListAsync(ct);
+        await Task.WhenAll(direct, groups).ConfigureAwait(false);
+        var conversationIds = (await direct.ConfigureAwait(false)).Select(d => d["_id"].AsString)
+            .Concat((await groups.ConfigureAwait(false)).Select(d => Domain.ConversationIds.Group(d["_id"].AsObjectId.ToString())))
+            .ToList();
+        return await SearchAsync(conversationIds, terms, beforeId, limit, ct).ConfigureAwait(false);
+    }
+
     private async Task<MessageSearchResult> BoundedAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyList<string> terms, ObjectId? cursor, int limit, CancellationToken ct)
     {
         var scanLimit = options.Value.MongoSearchScanLimit;

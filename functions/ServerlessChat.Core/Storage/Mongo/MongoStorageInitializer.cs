@@ -37,7 +37,8 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("members"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Conversations, ct,
             (keys.Ascending("participants").Descending("updatedAt"), null),
-            (keys.Ascending("groupId"), null)).ConfigureAwait(false);
+            (keys.Ascending("groupId"), null),
+            (keys.Ascending("speakers"), null)).ConfigureAwait(false);
         await EnsureAsync(db.ReadMarkers, ct,
             (keys.Ascending("conversationId"), null)).ConfigureAwait(false);
         await EnsureAsync(db.RefreshTokens, ct,

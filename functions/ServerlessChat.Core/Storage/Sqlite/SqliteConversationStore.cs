@@ -117,6 +117,18 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
             r => new ConversationSpeaker(r.GetString(0), r.GetString(1)), ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<string>> ListSpokenInAsync(string userId, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(userId, out var user))
+        {
+            return [];
+        }
+        // ix_conversation_speakers_user_id: the user's rows only, already in conversation order.
+        return await factory.QueryAsync(
+            "SELECT conversation_id FROM conversation_speakers WHERE user_id = @userId ORDER BY conversation_id",
+            p => p.Bind("@userId", user), r => r.GetString(0), ct).ConfigureAwait(false);
+    }
+
     private static ConversationRecord Map(SqliteDataReader r)
     {
         var a = r.GetStringOrNull(1);

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Text;
 using ServerlessChat.Core.Search;
 
@@ -22,10 +23,38 @@ internal sealed class SqliteMessageSearchStore(SqliteConnectionFactory factory) 
         LIMIT @limit
         """;
 
-    public async Task<MessageSearchResult> SearchAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct)
+    /// <summary>
+    /// The member's conversations as a subquery the planner evaluates once into a temporary index: its direct
+    /// conversations from the participant indexes and its groups from ix_group_members_user_id.
+    /// </summary>
+    internal const string SearchAllSql = $"""
+        SELECT {SqliteMessageStore.PrefixedColumns}
+        FROM message_search s JOIN messages m ON m.rowid = s.rowid
+        WHERE message_search MATCH @query
+          AND s.rowid < @beforeRowid
+          AND m.conversation_id IN (
+            SELECT conversation_id FROM conversations WHERE participant_a = @userId AND group_id IS NULL
+            UNION ALL SELECT conversation_id FROM conversations WHERE participant_b = @userId AND group_id IS NULL
+            UNION ALL SELECT 'g:' || group_id FROM group_members WHERE user_id = @userId)
+          AND m.deleted = 0
+        ORDER BY s.rowid DESC
+        LIMIT @limit
+        """;
+
+    public Task<MessageSearchResult> SearchAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct) =>
+        conversationIds.Count == 0
+            ? Task.FromResult(new MessageSearchResult([], true))
+            : RunAsync(SearchSql, p => p.BindList("@conversations", conversationIds), terms, beforeId, limit, ct);
+
+    public Task<MessageSearchResult> SearchAllAsync(string userId, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct) =>
+        !StorageIds.TryNormalize(userId, out var user)
+            ? Task.FromResult(new MessageSearchResult([], true))
+            : RunAsync(SearchAllSql, p => p.Bind("@userId", user), terms, beforeId, limit, ct);
+
+    private async Task<MessageSearchResult> RunAsync(string sql, Action<SqliteParameterCollection> scope, IReadOnlyList<string> terms, string? beforeId, int limit, CancellationToken ct)
     {
         // A term with anything but letters and digits can start no stored word; FTS5 would tokenize it apart.
-        if (conversationIds.Count == 0 || terms.Count == 0 || limit <= 0 || !terms.All(SearchText.IsNormalizedWord))
+        if (terms.Count == 0 || limit <= 0 || !terms.All(SearchText.IsNormalizedWord))
         {
             return new([], true);
         }
@@ -38,11 +67,13 @@ internal sealed class SqliteMessageSearchStore(SqliteConnectionFactory factory) 
             }
             beforeRowid = await factory.ScalarAsync<long>("SELECT rowid FROM messages WHERE id = @id", p => p.Bind("@id", before), ct).ConfigureAwait(false);
         }
-        var messages = await factory.QueryAsync(SearchSql, p => p
-            .Bind("@query", MatchExpression(terms))
-            .Bind("@beforeRowid", beforeRowid)
-            .BindList("@conversations", conversationIds)
-            .Bind("@limit", limit), SqliteMessageStore.Map, ct).ConfigureAwait(false);
+        var messages = await factory.QueryAsync(sql, p =>
+        {
+            scope(p);
+            p.Bind("@query", MatchExpression(terms))
+                .Bind("@beforeRowid", beforeRowid)
+                .Bind("@limit", limit);
+        }, SqliteMessageStore.Map, ct).ConfigureAwait(false);
         return new(messages, true);
     }
 

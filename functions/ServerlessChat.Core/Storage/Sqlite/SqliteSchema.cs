@@ -235,6 +235,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         INSERT OR IGNORE INTO conversation_speakers (conversation_id, user_id) SELECT DISTINCT conversation_id, sender_id FROM messages;
         ALTER TABLE users ADD COLUMN group_adds INTEGER;
         """,
+        """
+        -- The conversations a user took part in, from the user's side (the audience of its presence).
+        CREATE INDEX ix_conversation_speakers_user_id ON conversation_speakers (user_id, conversation_id);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
