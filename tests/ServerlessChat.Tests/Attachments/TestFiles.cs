@@ -14,25 +14,42 @@ public static class TestFiles
 
     public static byte[] Jpeg(int width, int height) => Encode(width, height, SKEncodedImageFormat.Jpeg);
 
-    /// <summary>A JPEG with an APP1 Exif segment (a TIFF IFD holding a Make tag) right after SOI, built by hand.</summary>
-    public static byte[] JpegWithExif(int width, int height)
+    /// <summary>
+    /// A JPEG with an APP1 Exif segment (a TIFF IFD holding a Make tag, and an Orientation tag when given) right
+    /// after SOI, built by hand.
+    /// </summary>
+    public static byte[] JpegWithExif(int width, int height, ushort? orientation = null)
     {
         var jpeg = Jpeg(width, height);
         var make = Encoding.ASCII.GetBytes(ExifSecret + "\0");
+        var entries = orientation is null ? 1 : 2;
         using var tiff = new MemoryStream();
         tiff.Write("II*\0"u8);
         tiff.Write(LittleEndian32(8));
-        tiff.Write(LittleEndian16(1));
+        tiff.Write(LittleEndian16(entries));
         tiff.Write(LittleEndian16(0x010F)); // Make
         tiff.Write(LittleEndian16(2));      // ASCII
         tiff.Write(LittleEndian32(make.Length));
-        tiff.Write(LittleEndian32(8 + 2 + 12 + 4));
+        tiff.Write(LittleEndian32(8 + 2 + (12 * entries) + 4));
+        if (orientation is { } value)
+        {
+            tiff.Write(LittleEndian16(0x0112)); // Orientation
+            tiff.Write(LittleEndian16(3));      // SHORT, inline
+            tiff.Write(LittleEndian32(1));
+            tiff.Write(LittleEndian16(value));
+            tiff.Write(LittleEndian16(0));
+        }
         tiff.Write(LittleEndian32(0));      // no next IFD
         tiff.Write(make);
-        var payload = (byte[])[.. "Exif\0\0"u8, .. tiff.ToArray()];
+        return WithSegment(jpeg, 0xE1, [.. "Exif\0\0"u8, .. tiff.ToArray()]);
+    }
+
+    /// <summary>The JPEG with a segment of that marker and payload inserted right after SOI.</summary>
+    public static byte[] WithSegment(byte[] jpeg, byte marker, byte[] payload)
+    {
         var segment = new byte[4 + payload.Length];
         segment[0] = 0xFF;
-        segment[1] = 0xE1;
+        segment[1] = marker;
         BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
         payload.CopyTo(segment, 4);
         return [.. jpeg[..2], .. segment, .. jpeg[2..]];
