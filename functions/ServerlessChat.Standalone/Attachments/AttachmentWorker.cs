@@ -4,13 +4,14 @@ using ServerlessChat.Core.Attachments;
 namespace ServerlessChat.Standalone.Attachments;
 
 /// <summary>
-/// Processes queued images as many at a time as <see cref="ImageDecodeGate"/> lets decode (one per core by
-/// default, within the pixel budget), so a burst of photos uses every core while memory stays bounded.
-/// At start it takes up again what a stopped process left processing.
+/// Processes queued images with twice as many consumers as <see cref="ImageDecodeGate"/> lets decode at once
+/// (one per core by default, within the pixel budget): while some write their results and update the store,
+/// others keep every core decoding; a consumer waiting at the gate holds no image. At start it takes up again
+/// what a stopped process left processing.
 /// </summary>
 public sealed partial class AttachmentWorker(
     InProcessAttachmentQueue queue, AttachmentService attachments, AttachmentProcessingJob job, IOptions<AttachmentOptions> options, ILogger<AttachmentWorker> logger)
-    : ChannelWorker<string>(queue.Reader, options.Value.EffectiveProcessingConcurrency)
+    : ChannelWorker<string>(queue.Reader, 2 * options.Value.EffectiveProcessingConcurrency)
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
