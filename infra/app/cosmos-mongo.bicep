@@ -143,6 +143,12 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: 0
   }
+  // Pinned messages: one document per conversation, looked up by its _id (the conversation id).
+  {
+    name: 'pins'
+    indexKeys: []
+    ttlSeconds: 0
+  }
   // The change log's numbers: one counter per conversation, looked up by its _id (the conversation id).
   {
     name: 'changeCounters'

@@ -32,6 +32,9 @@ public static class ChatRoutes
     public const string Conversations = "conversations";
     public const string MessageReactions = "messages/{id}/reactions";
     public const string MessageReaction = "messages/{id}/reactions/{emoji}";
+    public const string MessagePin = "messages/{id}/pin";
+    public const string MessageEdits = "messages/{id}/edits";
+    public const string ConversationPins = "conversations/{conversationId}/pins";
 
     public const string SearchMessages = "search/messages";
 

@@ -43,7 +43,9 @@ public sealed record MessageDto(
     ReplyToDto? ReplyTo,
     IReadOnlyList<ReactionDto> Reactions,
     IReadOnlyList<string> Mentions,
-    string? Cursor = null)
+    string? Cursor = null,
+    DateTimeOffset? PinnedAt = null,
+    string? PinnedBy = null)
 {
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
@@ -78,6 +80,9 @@ public sealed record CreateAttachmentRequest(string? FileName, string? ContentTy
 public sealed record UploadSlotDto(string Id, string UploadUrl, string UploadMethod, IReadOnlyDictionary<string, string> UploadHeaders, DateTimeOffset ExpiresAt);
 
 public sealed record EditMessageRequest([property: Required] string? Content);
+
+/// <summary>One earlier version of a message: its text and when that text was written (sent or edited).</summary>
+public sealed record MessageEditDto(string Content, DateTimeOffset EditedAt);
 
 public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo);
 

@@ -52,6 +52,16 @@ public sealed record MessageRecord(
     public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
 }
 
+/// <summary>One earlier version of an edited message: its text and when that text was written (sent or edited).</summary>
+public sealed record MessageEditRecord(string Content, DateTimeOffset EditedAt)
+{
+    /// <summary>How many earlier versions a message keeps; beyond that the oldest go first.</summary>
+    public const int MaxKept = 100;
+}
+
+/// <summary>A pinned message of a conversation: who pinned it and when.</summary>
+public sealed record PinRecord(string ConversationId, string MessageId, string PinnedBy, DateTimeOffset PinnedAt);
+
 /// <summary>One user's reaction to one message; <see cref="Sequence"/> orders reactions as they were made.</summary>
 public sealed record ReactionRecord(string MessageId, string Emoji, string UserId, long Sequence);
 

@@ -29,6 +29,7 @@ public sealed class MessageService(
     AttachmentService attachments,
     BlockDirectory blocks,
     IEnumerable<IMessageStoredListener> listeners,
+    IEnumerable<IMessageEnrichment> enrichments,
     TimeProvider time)
 {
     public const int MaxConversations = 100;
@@ -146,23 +147,6 @@ public sealed class MessageService(
         var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
         var items = await ToDtosAsync(page.Take(limit).ToList(), m => IsRead(m, markers, conversation.Participants), ct);
         return new MessagePageDto(items, page.Count > limit ? items[^1].Id : null);
-    }
-
-    public async Task<Outcome<MessageDto>> EditAsync(string callerId, string id, EditMessageRequest request, CancellationToken ct)
-    {
-        var rules = new InputRules();
-        var content = rules.Content("content", request.Content);
-        rules.ThrowIfAny();
-
-        var message = await FindOwnAsync(callerId, id, ct);
-        if (message.Deleted)
-        {
-            throw ProblemException.Conflict("A deleted message cannot be edited.");
-        }
-
-        var (updated, change) = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
-        var dto = await ToDtoAsync(updated, ct) with { Cursor = SyncCursor.ForChangeOrNull(change) };
-        return new(dto, ToAudience(updated, ChatHub.MessageUpdated, dto));
     }
 
     public async Task<Outcome<bool>> DeleteAsync(string callerId, string id, CancellationToken ct)
@@ -358,12 +342,27 @@ public sealed class MessageService(
             : (await reactions.ListAsync(live.Select(r => r.ConversationId).Distinct(StringComparer.Ordinal).ToList(), live.Select(r => r.Id).ToList(), ct))
                 .ToLookup(r => r.MessageId, StringComparer.Ordinal);
 
-        return records.Select(r => MessageDto.From(r, isRead(r)) with
+        var dtos = records.Select(r => MessageDto.From(r, isRead(r)) with
         {
             Attachments = attachmentsByMessage.GetValueOrDefault(r.Id) ?? [],
             ReplyTo = r.ReplyToId is null ? null : replied.TryGetValue(r.ReplyToId, out var original) ? ReplyTo(original) : new ReplyToDto(r.ReplyToId, "", "", true),
             Reactions = r.Deleted ? [] : Summarize(reactionsByMessage[r.Id]),
         }).ToList();
+
+        // A message stored a moment ago has nothing any feature added since (the send says so with mayHaveReactions).
+        if (mayHaveReactions)
+        {
+            foreach (var enrichment in enrichments)
+            {
+                var apply = await enrichment.LoadAsync(records, ct);
+                for (var i = 0; i < dtos.Count; i++)
+                {
+                    dtos[i] = apply(dtos[i]);
+                }
+            }
+        }
+
+        return dtos;
     }
 
     /// <summary>Emoji in the order of their first reaction, each with its users in the order they reacted.</summary>
@@ -393,7 +392,8 @@ public sealed class MessageService(
         return content;
     }
 
-    private async Task<IReadOnlyList<string>> FindMentionsAsync(string content, IReadOnlyList<string> members, string senderId, CancellationToken ct)
+    /// <summary>The members named with @ in a group message's text (see <see cref="MentionParser"/>).</summary>
+    public async Task<IReadOnlyList<string>> FindMentionsAsync(string content, IReadOnlyList<string> members, string senderId, CancellationToken ct)
     {
         if (!content.Contains('@'))
         {

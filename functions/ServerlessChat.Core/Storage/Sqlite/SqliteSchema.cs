@@ -235,6 +235,25 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         INSERT OR IGNORE INTO conversation_speakers (conversation_id, user_id) SELECT DISTINCT conversation_id, sender_id FROM messages;
         ALTER TABLE users ADD COLUMN group_adds INTEGER;
         """,
+        """
+        -- Pinned messages, at most a cap per conversation (counted inside the write), listed latest pin first.
+        CREATE TABLE pins (
+            conversation_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            pinned_by TEXT NOT NULL,
+            pinned_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation_id, message_id)
+        ) WITHOUT ROWID;
+
+        -- The earlier versions of edited messages, numbered per message; they go with the message's deletion.
+        CREATE TABLE message_edits (
+            message_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            edited_at INTEGER NOT NULL,
+            PRIMARY KEY (message_id, seq)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
