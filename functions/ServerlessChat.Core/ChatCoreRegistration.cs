@@ -14,6 +14,7 @@ using ServerlessChat.Core.Edits;
 using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Invites;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Pins;
 using ServerlessChat.Core.Push;
@@ -71,6 +72,8 @@ public static class ChatCoreRegistration
         services.AddSingleton<IMessageEnrichment, PinEnrichment>();
         services.AddSingleton<SearchService>();
         services.AddSingleton<GroupService>();
+        services.AddSingleton<GroupAdministration>();
+        services.AddSingleton<InviteService>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
         builder.AddChatAttachments();

@@ -22,6 +22,8 @@ public static class ChatApi
         .. SearchApi.Endpoints,
         .. BlockingApi.Endpoints,
         .. GroupsApi.Endpoints,
+        .. GroupAdminApi.Endpoints,
+        .. InvitesApi.Endpoints,
         .. RealtimeApi.Endpoints,
         .. CallsApi.Endpoints,
         .. AssistantApi.Endpoints,

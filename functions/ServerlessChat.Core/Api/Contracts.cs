@@ -109,9 +109,36 @@ public sealed record GroupDto(
     string Id, string Name, IReadOnlyList<string> Members, IReadOnlyList<string> Admins, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     string? Cursor = null)
 {
+    public string Description { get; init; } = "";
+
+    /// <summary>While true only admins may send.</summary>
+    public bool Frozen { get; init; }
+
+    /// <summary>Members who may not send, until <c>until</c> or until unmuted; expired mutes are left out.</summary>
+    public IReadOnlyList<MutedMemberDto> MutedMembers { get; init; } = [];
+
     public static GroupDto From(GroupRecord group) =>
-        new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt);
+        new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt)
+        {
+            Description = group.Description,
+            Frozen = group.Frozen,
+            MutedMembers = group.MutedMembers.Where(m => group.IsMuted(m.UserId, DateTimeOffset.UtcNow)).Select(m => new MutedMemberDto(m.UserId, m.Until)).ToList(),
+        };
 }
+
+public sealed record MutedMemberDto(string UserId, DateTimeOffset? Until);
+
+/// <summary>PATCH /api/groups/{id}: the fields given change, the others stay.</summary>
+public sealed record UpdateGroupRequest(string? Name, string? Description, string? AvatarAttachmentId, bool? Frozen);
+
+public sealed record MuteMemberRequest(DateTimeOffset? Until);
+
+public sealed record CreateInviteRequest(DateTimeOffset? ExpiresAt, int? MaxUses);
+
+public sealed record InviteDto(string Token, DateTimeOffset? ExpiresAt, int? MaxUses, int Uses);
+
+/// <summary>What anyone holding an invite may see of its group before joining.</summary>
+public sealed record InvitePreviewDto(string GroupId, string Name, int MemberCount);
 
 public sealed record CreateGroupRequest([property: Required] string? Name, IReadOnlyList<string>? MemberIds);
 

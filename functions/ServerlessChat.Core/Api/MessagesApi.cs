@@ -14,7 +14,7 @@ public static class MessagesApi
     [
         new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound] },
         new(nameof(GetMessages), HttpMethods.Get, ChatRoutes.Messages, GetMessages, RateLimitPolicy.PerUser, "A page of a conversation's history, newest first") { Problems = [StatusCodes.Status404NotFound] },
-        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message") { Problems = [StatusCodes.Status403Forbidden] },
+        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message, or as a group admin any message of the group") { Problems = [StatusCodes.Status403Forbidden] },
         new(nameof(MarkRead), HttpMethods.Post, ChatRoutes.MessagesRead, MarkRead, RateLimitPolicy.PerUser, "Mark a conversation read up to a message") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(GetConversations), HttpMethods.Get, ChatRoutes.Conversations, GetConversations, RateLimitPolicy.PerUser, "The caller's conversations, latest activity first"),
     ];

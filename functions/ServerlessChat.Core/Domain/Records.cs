@@ -73,7 +73,37 @@ public sealed record GroupRecord(
     string CreatedBy,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version);
+    long Version,
+    string Description = "",
+    bool Frozen = false,
+    IReadOnlyList<MutedMember>? MutedMembers = null)
+{
+    /// <summary>Members who may not send until <see cref="MutedMember.Until"/> (for good when null), in the order they were muted.</summary>
+    public IReadOnlyList<MutedMember> MutedMembers { get; init; } = MutedMembers ?? [];
+
+    /// <summary>Whether the user is muted at <paramref name="now"/>.</summary>
+    public bool IsMuted(string userId, DateTimeOffset now) => MutedMembers.Any(m => m.UserId == userId && (m.Until is not { } until || until > now));
+}
+
+/// <summary>A group member an admin muted, until a time or (null) until unmuted.</summary>
+public sealed record MutedMember(string UserId, DateTimeOffset? Until);
+
+/// <summary>
+/// A link into a group: anyone with the token may join while it is live (not revoked, not expired, and used fewer
+/// than <see cref="MaxUses"/> times when that is set).
+/// </summary>
+public sealed record GroupInviteRecord(
+    string Token,
+    string GroupId,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    int? MaxUses,
+    int Uses,
+    bool Revoked)
+{
+    public bool IsLive(DateTimeOffset now) => !Revoked && (ExpiresAt is not { } expires || expires > now) && (MaxUses is not { } max || Uses < max);
+}
 
 /// <summary>The latest activity of one conversation; one record per conversation, not per member.</summary>
 public sealed record ConversationRecord(

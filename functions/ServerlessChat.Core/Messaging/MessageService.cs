@@ -5,6 +5,7 @@ using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
@@ -55,6 +56,11 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
+        if (groupId is not null && await directory.GetGroupAsync(groupId, ct) is { } group)
+        {
+            GroupSendPolicy.Check(group, callerId, time.GetUtcNow());
+        }
+
         if (receiverId is not null && await blocks.IsBlockedAsync(receiverId, callerId, ct))
         {
             throw ProblemException.Forbidden("This user does not accept your messages.");
@@ -149,9 +155,15 @@ public sealed class MessageService(
         return new MessagePageDto(items, page.Count > limit ? items[^1].Id : null);
     }
 
+    /// <summary>Deletes a message: its sender, or an admin of its group.</summary>
     public async Task<Outcome<bool>> DeleteAsync(string callerId, string id, CancellationToken ct)
     {
-        var message = await FindOwnAsync(callerId, id, ct);
+        var message = await FindVisibleAsync(callerId, id, ct);
+        if (message.SenderId != callerId && (message.GroupId is null || (await directory.GetGroupAsync(message.GroupId, ct))?.Admins.Contains(callerId) != true))
+        {
+            throw ProblemException.Forbidden("Only the sender or an admin of its group can delete a message.");
+        }
+
         if (message.Deleted)
         {
             return new(true, []);
@@ -254,13 +266,6 @@ public sealed class MessageService(
 
         var peer = await directory.GetUserAsync(peerId!, ct) ?? throw ProblemException.NotFound("No such user.");
         return (ConversationIds.Direct(callerId, peer.Id), [callerId, peer.Id]);
-    }
-
-    /// <summary>A message the caller can see and sent itself: 404 when it cannot see it, 403 when it is someone else's.</summary>
-    private async Task<MessageRecord> FindOwnAsync(string callerId, string id, CancellationToken ct)
-    {
-        var message = await FindVisibleAsync(callerId, id, ct);
-        return message.SenderId == callerId ? message : throw ProblemException.Forbidden("Only the sender can change a message.");
     }
 
     /// <summary>Whether the caller can see the message (an attachment's download rights follow from it).</summary>

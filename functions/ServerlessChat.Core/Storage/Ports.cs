@@ -192,6 +192,37 @@ public interface IGroupStore
     Task<IReadOnlyList<GroupRecord>> ListForMemberAsync(string userId, CancellationToken ct);
     /// <summary>Replaces members and admins when the stored version still equals <paramref name="expectedVersion"/>; the version then increments. Returns null on a version conflict or missing group. Also records <c>groupUpdated</c>.</summary>
     Task<Changed<GroupRecord>?> UpdateMembersAsync(string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Replaces everything a group's admins change (name, description, frozen, muted members, members and admins)
+    /// with <paramref name="group"/>'s when the stored version still equals <paramref name="expectedVersion"/>; the
+    /// version then increments and UpdatedAt becomes <paramref name="at"/>. Null on a version conflict or missing
+    /// group. Also records <c>groupUpdated</c>.
+    /// </summary>
+    Task<Changed<GroupRecord>?> UpdateAsync(GroupRecord group, long expectedVersion, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Adds the user as the last member, unless it is one already or the group has <paramref name="maxMembers"/>:
+    /// one atomic step, so concurrent joins never pass the cap and none is lost. Records <c>groupUpdated</c> when
+    /// it added.
+    /// </summary>
+    Task<(JoinOutcome Outcome, Changed<GroupRecord>? Group)> AddMemberAsync(string id, string userId, int maxMembers, DateTimeOffset at, CancellationToken ct);
+}
+
+public enum JoinOutcome { Joined, AlreadyMember, Full, NoGroup }
+
+/// <summary>Invite links of groups, by token.</summary>
+public interface IGroupInviteStore
+{
+    /// <summary>Stores the invite unless its group has <paramref name="maxLive"/> live ones at <paramref name="now"/> (false then), whatever the concurrency.</summary>
+    Task<bool> CreateAsync(GroupInviteRecord invite, int maxLive, DateTimeOffset now, CancellationToken ct);
+    Task<GroupInviteRecord?> FindAsync(string token, CancellationToken ct);
+    /// <summary>The group's invites, live or not, oldest first.</summary>
+    Task<IReadOnlyList<GroupInviteRecord>> ListAsync(string groupId, CancellationToken ct);
+    /// <summary>Revokes the group's invite; false when the group has no such invite.</summary>
+    Task<bool> RevokeAsync(string groupId, string token, CancellationToken ct);
+    /// <summary>Counts one use if the invite is live at <paramref name="now"/>, atomically: concurrent uses never pass MaxUses.</summary>
+    Task<bool> UseAsync(string token, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Gives back a use that joined nobody (the user was a member already, or the group full).</summary>
+    Task ReleaseAsync(string token, CancellationToken ct);
 }
 
 /// <summary>

@@ -29,6 +29,8 @@ internal sealed class MongoChatDatabase
     public const string MutesName = "mutes";
     public const string SessionsName = "sessions";
     public const string PinsName = "pins";
+    public const string InvitesName = "invites";
+    public const string InviteSlotsName = "inviteSlots";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -51,6 +53,8 @@ internal sealed class MongoChatDatabase
         Mutes = Database.GetCollection<BsonDocument>(MutesName);
         Sessions = Database.GetCollection<BsonDocument>(SessionsName);
         Pins = Database.GetCollection<BsonDocument>(PinsName);
+        Invites = Database.GetCollection<BsonDocument>(InvitesName);
+        InviteSlots = Database.GetCollection<BsonDocument>(InviteSlotsName);
     }
 
     public IMongoDatabase Database { get; }
@@ -72,4 +76,6 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Mutes { get; }
     public IMongoCollection<BsonDocument> Sessions { get; }
     public IMongoCollection<BsonDocument> Pins { get; }
+    public IMongoCollection<BsonDocument> Invites { get; }
+    public IMongoCollection<BsonDocument> InviteSlots { get; }
 }

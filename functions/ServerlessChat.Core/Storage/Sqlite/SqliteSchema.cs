@@ -254,6 +254,24 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             PRIMARY KEY (message_id, seq)
         ) WITHOUT ROWID;
         """,
+        """
+        -- Group administration: a description, frozen (only admins send), muted members as a JSON array of
+        -- [userId, until in unix ms or null]; invite links by token, listed per group.
+        ALTER TABLE "groups" ADD COLUMN description TEXT NOT NULL DEFAULT '';
+        ALTER TABLE "groups" ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE "groups" ADD COLUMN muted TEXT;
+        CREATE TABLE group_invites (
+            token TEXT NOT NULL PRIMARY KEY,
+            group_id TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            max_uses INTEGER,
+            uses INTEGER NOT NULL DEFAULT 0,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX ix_group_invites_group_id ON group_invites (group_id, created_at);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
