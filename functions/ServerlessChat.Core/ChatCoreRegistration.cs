@@ -20,6 +20,7 @@ using ServerlessChat.Core.Pins;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
+using ServerlessChat.Core.ReadMarkers;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Search;
 using ServerlessChat.Core.Sessions;
@@ -69,6 +70,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<ISyncChangeResolver, ReactionsSyncResolver>();
         services.AddSingleton<MessageEdits>();
         services.AddSingleton<PinService>();
+        services.AddSingleton<ReadMarkersService>();
         services.AddSingleton<IMessageEnrichment, PinEnrichment>();
         services.AddSingleton<SearchService>();
         services.AddSingleton<GroupService>();

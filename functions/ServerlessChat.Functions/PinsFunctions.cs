@@ -4,7 +4,7 @@ using ServerlessChat.Core.Api;
 
 namespace ServerlessChat.Functions;
 
-/// <summary>Pinned messages: one function per route, each handing off to Core.</summary>
+/// <summary>Pinned messages and read markers: one function per route, each handing off to Core.</summary>
 public sealed class PinsFunctions(ChatEndpointInvoker invoker)
 {
     [Function(nameof(PinsApi.PinMessage))]
@@ -18,4 +18,8 @@ public sealed class PinsFunctions(ChatEndpointInvoker invoker)
     [Function(nameof(PinsApi.ListPins))]
     public Task ListPins([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.ConversationPins)] HttpRequest request, string conversationId) =>
         invoker.InvokeAsync(nameof(PinsApi.ListPins), request.HttpContext, [new("conversationId", conversationId)]);
+
+    [Function(nameof(ReadMarkersApi.ListReadMarkers))]
+    public Task ListReadMarkers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.ConversationReadMarkers)] HttpRequest request, string conversationId) =>
+        invoker.InvokeAsync(nameof(ReadMarkersApi.ListReadMarkers), request.HttpContext, [new("conversationId", conversationId)]);
 }

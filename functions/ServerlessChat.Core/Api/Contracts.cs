@@ -93,6 +93,9 @@ public sealed record ReadStateDto(string ConversationId, string UpTo, long Unrea
 /// <summary><see cref="Cursor"/>: the change's sync cursor (see <see cref="Sync.SyncCursor"/>), also on the other stored-state events.</summary>
 public sealed record MessageDeletedDto(string Id, string ConversationId, string? Cursor = null);
 
+/// <summary>"Seen by": a participant's read marker; <see cref="ReadAt"/> is null for a marker older than this field.</summary>
+public sealed record ReadMarkerDto(string UserId, string UpTo, DateTimeOffset? ReadAt);
+
 public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null);
 
 public sealed record ConversationDto(

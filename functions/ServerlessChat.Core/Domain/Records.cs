@@ -85,6 +85,9 @@ public sealed record GroupRecord(
     public bool IsMuted(string userId, DateTimeOffset now) => MutedMembers.Any(m => m.UserId == userId && (m.Until is not { } until || until > now));
 }
 
+/// <summary>Where one user has read a conversation up to, and when it last moved (null for a marker older than that record).</summary>
+public sealed record ReadMarkerRecord(string UserId, string UpTo, DateTimeOffset? ReadAt);
+
 /// <summary>A group member an admin muted, until a time or (null) until unmuted.</summary>
 public sealed record MutedMember(string UserId, DateTimeOffset? Until);
 

@@ -175,6 +175,11 @@ public interface IConversationStore
     /// <summary>Read markers of the conversation, by user id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
     /// <summary>
+    /// Read markers of the conversation with when each last moved (the time of its <c>messagesRead</c> change,
+    /// kept by <see cref="AdvanceReadMarkerAsync"/>), in no particular order.
+    /// </summary>
+    Task<IReadOnlyList<ReadMarkerRecord>> ListReadMarkersAsync(string conversationId, CancellationToken ct);
+    /// <summary>
     /// Which of the users have sent a message in which of the conversations (as <see cref="IMessageStore.InsertAsync"/>
     /// records it), in one query: who took part, as opposed to who was only written to.
     /// </summary>

@@ -166,3 +166,52 @@ public abstract partial class StorageContractTests
         }
     }
 }
+
+public abstract partial class StorageContractTests
+{
+    [SkippableFact]
+    public async Task ReadMarkersAreListedWithTheTimeTheyLastMoved()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (group, alice, bob) = (NewId(), NewId(), NewId());
+        var conversation = ConversationIds.Group(group);
+        var (first, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "one"), default);
+        var (second, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "two"), default);
+        Assert.Empty(await Stores.Conversations.ListReadMarkersAsync(conversation, default));
+
+        var (_, moved) = await Stores.Conversations.AdvanceReadMarkerAsync(conversation, bob, second.Id, default);
+        var (_, stayed) = await Stores.Conversations.AdvanceReadMarkerAsync(conversation, bob, first.Id, default);
+        var (_, aliceMoved) = await Stores.Conversations.AdvanceReadMarkerAsync(conversation, alice, first.Id, default);
+
+        Assert.Null(stayed);
+        var markers = (await Stores.Conversations.ListReadMarkersAsync(conversation, default)).OrderBy(m => m.UserId, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            new[]
+            {
+                new ReadMarkerRecord(bob, second.Id, DateTimeOffset.FromUnixTimeMilliseconds(moved!.At)),
+                new ReadMarkerRecord(alice, first.Id, DateTimeOffset.FromUnixTimeMilliseconds(aliceMoved!.At)),
+            }.OrderBy(m => m.UserId, StringComparer.Ordinal),
+            markers);
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentReadsOfManyUsersEachEndAtTheirFurthestWithATime()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (group, sender) = (NewId(), NewId());
+        var conversation = ConversationIds.Group(group);
+        var messages = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            messages.Add((await Stores.Messages.InsertAsync(InGroup(group, sender, $"m{i}"), default)).Message.Id);
+        }
+        var readers = Enumerable.Range(0, 8).Select(_ => NewId()).ToList();
+
+        await Task.WhenAll(readers.SelectMany(r => messages.Select(m => Task.Run(() => Stores.Conversations.AdvanceReadMarkerAsync(conversation, r, m, default)))));
+
+        var markers = await Stores.Conversations.ListReadMarkersAsync(conversation, default);
+        Assert.Equal(readers.Order(StringComparer.Ordinal), markers.Select(m => m.UserId).Order(StringComparer.Ordinal));
+        Assert.All(markers, m => Assert.Equal(messages[^1], m.UpTo));
+        Assert.All(markers, m => Assert.NotNull(m.ReadAt));
+    }
+}

@@ -272,6 +272,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         );
         CREATE INDEX ix_group_invites_group_id ON group_invites (group_id, created_at);
         """,
+        """
+        -- When each read marker last moved (unix ms, the time of its change-log entry), for "seen by".
+        ALTER TABLE read_markers ADD COLUMN read_at INTEGER;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
