@@ -14,9 +14,13 @@ public sealed class MessagesFunctions(ChatEndpointInvoker invoker)
     public Task GetMessages([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.Messages)] HttpRequest request) =>
         invoker.InvokeAsync(nameof(MessagesApi.GetMessages), request.HttpContext);
 
-    [Function(nameof(MessagesApi.EditMessage))]
+    [Function(nameof(EditsApi.EditMessage))]
     public Task EditMessage([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ChatRoutes.MessageById)] HttpRequest request, string id) =>
-        invoker.InvokeAsync(nameof(MessagesApi.EditMessage), request.HttpContext, [new("id", id)]);
+        invoker.InvokeAsync(nameof(EditsApi.EditMessage), request.HttpContext, [new("id", id)]);
+
+    [Function(nameof(EditsApi.GetMessageEdits))]
+    public Task GetMessageEdits([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.MessageEdits)] HttpRequest request, string id) =>
+        invoker.InvokeAsync(nameof(EditsApi.GetMessageEdits), request.HttpContext, [new("id", id)]);
 
     [Function(nameof(MessagesApi.DeleteMessage))]
     public Task DeleteMessage([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ChatRoutes.MessageById)] HttpRequest request, string id) =>

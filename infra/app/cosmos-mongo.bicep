@@ -143,6 +143,24 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: 0
   }
+  // Pinned messages: one document per conversation, looked up by its _id (the conversation id).
+  {
+    name: 'pins'
+    indexKeys: []
+    ttlSeconds: 0
+  }
+  // Group invite links by token (_id), listed per group oldest first.
+  {
+    name: 'invites'
+    indexKeys: [['groupId', 'createdAt']]
+    ttlSeconds: 0
+  }
+  // The live-invite places of each group, looked up by its _id (the group id).
+  {
+    name: 'inviteSlots'
+    indexKeys: []
+    ttlSeconds: 0
+  }
   // The change log's numbers: one counter per conversation, looked up by its _id (the conversation id).
   {
     name: 'changeCounters'

@@ -32,6 +32,23 @@ public sealed class ConversationAccess(IConversationStore conversations, IGroupS
         return memberOf.Any(g => g.Members.Contains(otherId));
     }
 
+    /// <summary>
+    /// The participants of the conversation with this id when the caller is one of them (either side of a direct
+    /// conversation, a member of a group), else null: one answer for unknown, malformed and others' ids.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> VisibleParticipantsAsync(string callerId, string conversationId, CancellationToken ct)
+    {
+        switch (conversationId.Split(':'))
+        {
+            case ["g", var groupId] when InputRules.IsId(groupId):
+                return await groups.FindByIdAsync(groupId, ct) is { } group && group.Members.Contains(callerId) ? group.Members : null;
+            case ["d", var a, var b] when InputRules.IsId(a) && InputRules.IsId(b) && (a == callerId || b == callerId) && conversationId == ConversationIds.Direct(a, b):
+                return [a, b];
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Whether <paramref name="callerId"/> may see the target's presence and ring it (see the class).</summary>
     public async Task<bool> CanReachAsync(string callerId, string targetId, CancellationToken ct) =>
         (await FilterReachableAsync(callerId, [targetId], ct)).Count == 1;

@@ -32,6 +32,9 @@ public static class ChatRoutes
     public const string Conversations = "conversations";
     public const string MessageReactions = "messages/{id}/reactions";
     public const string MessageReaction = "messages/{id}/reactions/{emoji}";
+    public const string MessagePin = "messages/{id}/pin";
+    public const string MessageEdits = "messages/{id}/edits";
+    public const string ConversationPins = "conversations/{conversationId}/pins";
 
     public const string SearchMessages = "search/messages";
 
@@ -41,6 +44,13 @@ public static class ChatRoutes
     public const string Groups = "groups";
     public const string GroupById = "groups/{id}";
     public const string GroupMembers = "groups/{id}/members";
+    public const string GroupAdmin = "groups/{id}/admins/{userId}";
+    public const string GroupMutedMember = "groups/{id}/muted-members/{userId}";
+    public const string GroupInvites = "groups/{id}/invites";
+    public const string GroupInvite = "groups/{id}/invites/{token}";
+    public const string InviteByToken = "invites/{token}";
+    public const string InviteJoin = "invites/{token}/join";
+    public const string ConversationReadMarkers = "conversations/{conversationId}/read-markers";
 
     public const string Negotiate = "negotiate";
     public const string Typing = "typing";

@@ -43,7 +43,9 @@ public sealed record MessageDto(
     ReplyToDto? ReplyTo,
     IReadOnlyList<ReactionDto> Reactions,
     IReadOnlyList<string> Mentions,
-    string? Cursor = null)
+    string? Cursor = null,
+    DateTimeOffset? PinnedAt = null,
+    string? PinnedBy = null)
 {
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
@@ -79,6 +81,9 @@ public sealed record UploadSlotDto(string Id, string UploadUrl, string UploadMet
 
 public sealed record EditMessageRequest([property: Required] string? Content);
 
+/// <summary>One earlier version of a message: its text and when that text was written (sent or edited).</summary>
+public sealed record MessageEditDto(string Content, DateTimeOffset EditedAt);
+
 public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo);
 
 public sealed record MessagePageDto(IReadOnlyList<MessageDto> Items, string? NextBefore);
@@ -87,6 +92,9 @@ public sealed record ReadStateDto(string ConversationId, string UpTo, long Unrea
 
 /// <summary><see cref="Cursor"/>: the change's sync cursor (see <see cref="Sync.SyncCursor"/>), also on the other stored-state events.</summary>
 public sealed record MessageDeletedDto(string Id, string ConversationId, string? Cursor = null);
+
+/// <summary>"Seen by": a participant's read marker; <see cref="ReadAt"/> is null for a marker older than this field.</summary>
+public sealed record ReadMarkerDto(string UserId, string UpTo, DateTimeOffset? ReadAt);
 
 public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null);
 
@@ -104,9 +112,36 @@ public sealed record GroupDto(
     string Id, string Name, IReadOnlyList<string> Members, IReadOnlyList<string> Admins, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     string? Cursor = null)
 {
+    public string Description { get; init; } = "";
+
+    /// <summary>While true only admins may send.</summary>
+    public bool Frozen { get; init; }
+
+    /// <summary>Members who may not send, until <c>until</c> or until unmuted; expired mutes are left out.</summary>
+    public IReadOnlyList<MutedMemberDto> MutedMembers { get; init; } = [];
+
     public static GroupDto From(GroupRecord group) =>
-        new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt);
+        new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt)
+        {
+            Description = group.Description,
+            Frozen = group.Frozen,
+            MutedMembers = group.MutedMembers.Where(m => group.IsMuted(m.UserId, DateTimeOffset.UtcNow)).Select(m => new MutedMemberDto(m.UserId, m.Until)).ToList(),
+        };
 }
+
+public sealed record MutedMemberDto(string UserId, DateTimeOffset? Until);
+
+/// <summary>PATCH /api/groups/{id}: the fields given change, the others stay.</summary>
+public sealed record UpdateGroupRequest(string? Name, string? Description, string? AvatarAttachmentId, bool? Frozen);
+
+public sealed record MuteMemberRequest(DateTimeOffset? Until);
+
+public sealed record CreateInviteRequest(DateTimeOffset? ExpiresAt, int? MaxUses);
+
+public sealed record InviteDto(string Token, DateTimeOffset? ExpiresAt, int? MaxUses, int Uses);
+
+/// <summary>What anyone holding an invite may see of its group before joining.</summary>
+public sealed record InvitePreviewDto(string GroupId, string Name, int MemberCount);
 
 public sealed record CreateGroupRequest([property: Required] string? Name, IReadOnlyList<string>? MemberIds);
 

@@ -14,8 +14,7 @@ public static class MessagesApi
     [
         new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound] },
         new(nameof(GetMessages), HttpMethods.Get, ChatRoutes.Messages, GetMessages, RateLimitPolicy.PerUser, "A page of a conversation's history, newest first") { Problems = [StatusCodes.Status404NotFound] },
-        new(nameof(EditMessage), HttpMethods.Patch, ChatRoutes.MessageById, EditMessage, RateLimitPolicy.PerUser, "Edit one's own message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict] },
-        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message") { Problems = [StatusCodes.Status403Forbidden] },
+        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message, or as a group admin any message of the group") { Problems = [StatusCodes.Status403Forbidden] },
         new(nameof(MarkRead), HttpMethods.Post, ChatRoutes.MessagesRead, MarkRead, RateLimitPolicy.PerUser, "Mark a conversation read up to a message") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(GetConversations), HttpMethods.Get, ChatRoutes.Conversations, GetConversations, RateLimitPolicy.PerUser, "The caller's conversations, latest activity first"),
     ];
@@ -34,14 +33,6 @@ public static class MessagesApi
     public static async Task<Ok<MessagePageDto>> GetMessages(
         Caller caller, string? with, string? groupId, string? before, string? limit, MessageService messages, CancellationToken ct) =>
         TypedResults.Ok(await messages.GetHistoryAsync(caller.UserId, with, groupId, before, limit, ct));
-
-    public static async Task<Ok<MessageDto>> EditMessage(
-        Caller caller, string id, JsonBody<EditMessageRequest> body, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
-    {
-        var outcome = await messages.EditAsync(caller.UserId, id, body.Value, ct);
-        await realtime.PublishAsync(outcome.Actions, ct);
-        return TypedResults.Ok(outcome.Value);
-    }
 
     public static async Task<NoContent> DeleteMessage(
         Caller caller, string id, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)

@@ -174,7 +174,10 @@ public sealed partial class InputRules
     /// 4000 characters, no control characters but newline and tab.
     /// With <paramref name="allowEmpty"/> (a message that carries attachments) missing or blank content is "".
     /// </summary>
-    public string? Content(string field, string? value, bool allowEmpty = false)
+    public string? Content(string field, string? value, bool allowEmpty = false) => Text(field, value, MaxContentLength, allowEmpty);
+
+    /// <summary>Free text (message content, a group's description): the rules of <see cref="Content"/>, up to <paramref name="maxLength"/>.</summary>
+    public string? Text(string field, string? value, int maxLength, bool allowEmpty = false)
     {
         if (allowEmpty && string.IsNullOrWhiteSpace(value))
         {
@@ -188,9 +191,9 @@ public sealed partial class InputRules
 
         // Windows line endings become plain newlines rather than a refused control character; bidi overrides go.
         var content = WithoutBidiControls(value!.Replace("\r\n", "\n", StringComparison.Ordinal)).Normalize(NormalizationForm.FormC).Trim();
-        if (content.Length < 1 || content.Length > MaxContentLength)
+        if (content.Length < 1 || content.Length > maxLength)
         {
-            Add(field, $"Use 1 to {MaxContentLength} characters.");
+            Add(field, $"Use 1 to {maxLength} characters.");
             return null;
         }
 

@@ -52,6 +52,16 @@ public sealed record MessageRecord(
     public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
 }
 
+/// <summary>One earlier version of an edited message: its text and when that text was written (sent or edited).</summary>
+public sealed record MessageEditRecord(string Content, DateTimeOffset EditedAt)
+{
+    /// <summary>How many earlier versions a message keeps; beyond that the oldest go first.</summary>
+    public const int MaxKept = 100;
+}
+
+/// <summary>A pinned message of a conversation: who pinned it and when.</summary>
+public sealed record PinRecord(string ConversationId, string MessageId, string PinnedBy, DateTimeOffset PinnedAt);
+
 /// <summary>One user's reaction to one message; <see cref="Sequence"/> orders reactions as they were made.</summary>
 public sealed record ReactionRecord(string MessageId, string Emoji, string UserId, long Sequence);
 
@@ -63,7 +73,40 @@ public sealed record GroupRecord(
     string CreatedBy,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version);
+    long Version,
+    string Description = "",
+    bool Frozen = false,
+    IReadOnlyList<MutedMember>? MutedMembers = null)
+{
+    /// <summary>Members who may not send until <see cref="MutedMember.Until"/> (for good when null), in the order they were muted.</summary>
+    public IReadOnlyList<MutedMember> MutedMembers { get; init; } = MutedMembers ?? [];
+
+    /// <summary>Whether the user is muted at <paramref name="now"/>.</summary>
+    public bool IsMuted(string userId, DateTimeOffset now) => MutedMembers.Any(m => m.UserId == userId && (m.Until is not { } until || until > now));
+}
+
+/// <summary>Where one user has read a conversation up to, and when it last moved (null for a marker older than that record).</summary>
+public sealed record ReadMarkerRecord(string UserId, string UpTo, DateTimeOffset? ReadAt);
+
+/// <summary>A group member an admin muted, until a time or (null) until unmuted.</summary>
+public sealed record MutedMember(string UserId, DateTimeOffset? Until);
+
+/// <summary>
+/// A link into a group: anyone with the token may join while it is live (not revoked, not expired, and used fewer
+/// than <see cref="MaxUses"/> times when that is set).
+/// </summary>
+public sealed record GroupInviteRecord(
+    string Token,
+    string GroupId,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    int? MaxUses,
+    int Uses,
+    bool Revoked)
+{
+    public bool IsLive(DateTimeOffset now) => !Revoked && (ExpiresAt is not { } expires || expires > now) && (MaxUses is not { } max || Uses < max);
+}
 
 /// <summary>The latest activity of one conversation; one record per conversation, not per member.</summary>
 public sealed record ConversationRecord(

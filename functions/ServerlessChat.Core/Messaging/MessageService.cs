@@ -5,6 +5,7 @@ using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
@@ -29,6 +30,7 @@ public sealed class MessageService(
     AttachmentService attachments,
     BlockDirectory blocks,
     IEnumerable<IMessageStoredListener> listeners,
+    IEnumerable<IMessageEnrichment> enrichments,
     TimeProvider time)
 {
     public const int MaxConversations = 100;
@@ -54,6 +56,11 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
+        if (groupId is not null && await directory.GetGroupAsync(groupId, ct) is { } group)
+        {
+            GroupSendPolicy.Check(group, callerId, time.GetUtcNow());
+        }
+
         if (receiverId is not null && await blocks.IsBlockedAsync(receiverId, callerId, ct))
         {
             throw ProblemException.Forbidden("This user does not accept your messages.");
@@ -148,26 +155,15 @@ public sealed class MessageService(
         return new MessagePageDto(items, page.Count > limit ? items[^1].Id : null);
     }
 
-    public async Task<Outcome<MessageDto>> EditAsync(string callerId, string id, EditMessageRequest request, CancellationToken ct)
-    {
-        var rules = new InputRules();
-        var content = rules.Content("content", request.Content);
-        rules.ThrowIfAny();
-
-        var message = await FindOwnAsync(callerId, id, ct);
-        if (message.Deleted)
-        {
-            throw ProblemException.Conflict("A deleted message cannot be edited.");
-        }
-
-        var (updated, change) = await messages.UpdateContentAsync(id, content!, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
-        var dto = await ToDtoAsync(updated, ct) with { Cursor = SyncCursor.ForChangeOrNull(change) };
-        return new(dto, ToAudience(updated, ChatHub.MessageUpdated, dto));
-    }
-
+    /// <summary>Deletes a message: its sender, or an admin of its group.</summary>
     public async Task<Outcome<bool>> DeleteAsync(string callerId, string id, CancellationToken ct)
     {
-        var message = await FindOwnAsync(callerId, id, ct);
+        var message = await FindVisibleAsync(callerId, id, ct);
+        if (message.SenderId != callerId && (message.GroupId is null || (await directory.GetGroupAsync(message.GroupId, ct))?.Admins.Contains(callerId) != true))
+        {
+            throw ProblemException.Forbidden("Only the sender or an admin of its group can delete a message.");
+        }
+
         if (message.Deleted)
         {
             return new(true, []);
@@ -272,13 +268,6 @@ public sealed class MessageService(
         return (ConversationIds.Direct(callerId, peer.Id), [callerId, peer.Id]);
     }
 
-    /// <summary>A message the caller can see and sent itself: 404 when it cannot see it, 403 when it is someone else's.</summary>
-    private async Task<MessageRecord> FindOwnAsync(string callerId, string id, CancellationToken ct)
-    {
-        var message = await FindVisibleAsync(callerId, id, ct);
-        return message.SenderId == callerId ? message : throw ProblemException.Forbidden("Only the sender can change a message.");
-    }
-
     /// <summary>Whether the caller can see the message (an attachment's download rights follow from it).</summary>
     public async Task<bool> CanSeeAsync(string callerId, string messageId, CancellationToken ct) =>
         await messages.FindByIdAsync(messageId, ct) is { } message && await CanSeeAsync(callerId, message, ct);
@@ -358,12 +347,27 @@ public sealed class MessageService(
             : (await reactions.ListAsync(live.Select(r => r.ConversationId).Distinct(StringComparer.Ordinal).ToList(), live.Select(r => r.Id).ToList(), ct))
                 .ToLookup(r => r.MessageId, StringComparer.Ordinal);
 
-        return records.Select(r => MessageDto.From(r, isRead(r)) with
+        var dtos = records.Select(r => MessageDto.From(r, isRead(r)) with
         {
             Attachments = attachmentsByMessage.GetValueOrDefault(r.Id) ?? [],
             ReplyTo = r.ReplyToId is null ? null : replied.TryGetValue(r.ReplyToId, out var original) ? ReplyTo(original) : new ReplyToDto(r.ReplyToId, "", "", true),
             Reactions = r.Deleted ? [] : Summarize(reactionsByMessage[r.Id]),
         }).ToList();
+
+        // A message stored a moment ago has nothing any feature added since (the send says so with mayHaveReactions).
+        if (mayHaveReactions)
+        {
+            foreach (var enrichment in enrichments)
+            {
+                var apply = await enrichment.LoadAsync(records, ct);
+                for (var i = 0; i < dtos.Count; i++)
+                {
+                    dtos[i] = apply(dtos[i]);
+                }
+            }
+        }
+
+        return dtos;
     }
 
     /// <summary>Emoji in the order of their first reaction, each with its users in the order they reacted.</summary>
@@ -393,7 +397,8 @@ public sealed class MessageService(
         return content;
     }
 
-    private async Task<IReadOnlyList<string>> FindMentionsAsync(string content, IReadOnlyList<string> members, string senderId, CancellationToken ct)
+    /// <summary>The members named with @ in a group message's text (see <see cref="MentionParser"/>).</summary>
+    public async Task<IReadOnlyList<string>> FindMentionsAsync(string content, IReadOnlyList<string> members, string senderId, CancellationToken ct)
     {
         if (!content.Contains('@'))
         {

@@ -39,9 +39,19 @@ public interface IMessageStore
     Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct);
     /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given.</summary>
     Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct);
-    /// <summary>Also records <c>messageUpdated</c> in the change log.</summary>
-    Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct);
-    /// <summary>Also records <c>messageDeleted</c> in the change log.</summary>
+    /// <summary>
+    /// Replaces the text and the mentions of an undeleted message (the unread-mention counts follow), keeping the
+    /// text it had, with the time that text was written, as the newest entry of its edit history (at most
+    /// <see cref="MessageEditRecord.MaxKept"/>; the oldest go first), all in one write; also records
+    /// <c>messageUpdated</c> in the change log. Null when there is no such undeleted message.
+    /// </summary>
+    Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, IReadOnlyList<string> mentions, DateTimeOffset editedAt, CancellationToken ct);
+    /// <summary>The earlier versions of the message, oldest first; empty when it was never edited, is deleted or is unknown.</summary>
+    Task<IReadOnlyList<MessageEditRecord>> ListEditsAsync(string id, CancellationToken ct);
+    /// <summary>
+    /// Also records <c>messageDeleted</c> in the change log. The message's reactions, mentions, edit history and
+    /// pin go with it.
+    /// </summary>
     Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
     /// <summary>Messages after <paramref name="afterId"/> (all when null) not sent by the user and not deleted.</summary>
     Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
@@ -70,6 +80,29 @@ public interface IReactionStore
     Task<(ReactionChange Outcome, ChangeRecord? Change)> RemoveAsync(string conversationId, string messageId, string emoji, string userId, CancellationToken ct);
     /// <summary>The reactions of the messages, in the order they were made.</summary>
     Task<IReadOnlyList<ReactionRecord>> ListAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
+}
+
+public enum PinChange { Pinned, Unpinned, Unchanged, Full, NoMessage, MessageDeleted }
+
+/// <summary>
+/// Pinned messages, at most a given number per conversation however many pins race. A pin or unpin that changes
+/// something records <c>messageUpdated</c> with the message as the entity (in the same write where the store
+/// allows); <c>Change</c> is that entry, null when nothing changed. A message's deletion removes its pin.
+/// </summary>
+public interface IPinStore
+{
+    /// <summary>
+    /// Pins the message of the conversation: <see cref="PinChange.Unchanged"/> when it is pinned already,
+    /// <see cref="PinChange.Full"/> when <paramref name="maxPerConversation"/> others are, <see cref="PinChange.NoMessage"/>
+    /// or <see cref="PinChange.MessageDeleted"/> when there is no such message in the conversation or it is deleted.
+    /// </summary>
+    Task<(PinChange Outcome, ChangeRecord? Change)> PinAsync(PinRecord pin, int maxPerConversation, CancellationToken ct);
+    /// <summary><see cref="PinChange.Unpinned"/>, or <see cref="PinChange.Unchanged"/> when it was not pinned.</summary>
+    Task<(PinChange Outcome, ChangeRecord? Change)> UnpinAsync(string conversationId, string messageId, CancellationToken ct);
+    /// <summary>The conversation's pins, latest pin first.</summary>
+    Task<IReadOnlyList<PinRecord>> ListAsync(string conversationId, CancellationToken ct);
+    /// <summary>The pins of any of the messages in the conversations, in one query (a page's enrichment).</summary>
+    Task<IReadOnlyList<PinRecord>> FindAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
 }
 
 public sealed record MessageSearchResult(IReadOnlyList<MessageRecord> Messages, bool Complete);
@@ -149,6 +182,11 @@ public interface IConversationStore
     /// <summary>Read markers of the conversation, by user id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
     /// <summary>
+    /// Read markers of the conversation with when each last moved (the time of its <c>messagesRead</c> change,
+    /// kept by <see cref="AdvanceReadMarkerAsync"/>), in no particular order.
+    /// </summary>
+    Task<IReadOnlyList<ReadMarkerRecord>> ListReadMarkersAsync(string conversationId, CancellationToken ct);
+    /// <summary>
     /// Which of the users have sent a message in which of the conversations (as <see cref="IMessageStore.InsertAsync"/>
     /// records it), in one query: who took part, as opposed to who was only written to.
     /// </summary>
@@ -171,6 +209,37 @@ public interface IGroupStore
     Task<IReadOnlyList<GroupRecord>> ListForMemberAsync(string userId, CancellationToken ct);
     /// <summary>Replaces members and admins when the stored version still equals <paramref name="expectedVersion"/>; the version then increments. Returns null on a version conflict or missing group. Also records <c>groupUpdated</c>.</summary>
     Task<Changed<GroupRecord>?> UpdateMembersAsync(string id, long expectedVersion, IReadOnlyList<string> members, IReadOnlyList<string> admins, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Replaces everything a group's admins change (name, description, frozen, muted members, members and admins)
+    /// with <paramref name="group"/>'s when the stored version still equals <paramref name="expectedVersion"/>; the
+    /// version then increments and UpdatedAt becomes <paramref name="at"/>. Null on a version conflict or missing
+    /// group. Also records <c>groupUpdated</c>.
+    /// </summary>
+    Task<Changed<GroupRecord>?> UpdateAsync(GroupRecord group, long expectedVersion, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Adds the user as the last member, unless it is one already or the group has <paramref name="maxMembers"/>:
+    /// one atomic step, so concurrent joins never pass the cap and none is lost. Records <c>groupUpdated</c> when
+    /// it added.
+    /// </summary>
+    Task<(JoinOutcome Outcome, Changed<GroupRecord>? Group)> AddMemberAsync(string id, string userId, int maxMembers, DateTimeOffset at, CancellationToken ct);
+}
+
+public enum JoinOutcome { Joined, AlreadyMember, Full, NoGroup }
+
+/// <summary>Invite links of groups, by token.</summary>
+public interface IGroupInviteStore
+{
+    /// <summary>Stores the invite unless its group has <paramref name="maxLive"/> live ones at <paramref name="now"/> (false then), whatever the concurrency.</summary>
+    Task<bool> CreateAsync(GroupInviteRecord invite, int maxLive, DateTimeOffset now, CancellationToken ct);
+    Task<GroupInviteRecord?> FindAsync(string token, CancellationToken ct);
+    /// <summary>The group's invites, live or not, oldest first.</summary>
+    Task<IReadOnlyList<GroupInviteRecord>> ListAsync(string groupId, CancellationToken ct);
+    /// <summary>Revokes the group's invite; false when the group has no such invite.</summary>
+    Task<bool> RevokeAsync(string groupId, string token, CancellationToken ct);
+    /// <summary>Counts one use if the invite is live at <paramref name="now"/>, atomically: concurrent uses never pass MaxUses.</summary>
+    Task<bool> UseAsync(string token, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Gives back a use that joined nobody (the user was a member already, or the group full).</summary>
+    Task ReleaseAsync(string token, CancellationToken ct);
 }
 
 /// <summary>

@@ -67,6 +67,8 @@ public static class StorageRegistration
         services.AddSingleton<SqliteChangeLog>();
         services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteChangeLog>());
         services.AddSingleton<IReactionStore, SqliteReactionStore>();
+        services.AddSingleton<IPinStore, SqlitePinStore>();
+        services.AddSingleton<IGroupInviteStore, SqliteGroupInviteStore>();
         services.AddSingleton<IBlockStore, SqliteBlockStore>();
         services.AddSingleton<IPushStore, SqlitePushStore>();
         services.AddSingleton<IMessageSearchStore, SqliteMessageSearchStore>();
@@ -93,6 +95,8 @@ public static class StorageRegistration
         AddThrottled<IAttachmentStore, MongoAttachmentStore>(services);
         AddThrottled<IChangeLog, MongoChangeLog>(services);
         AddThrottled<IReactionStore, MongoReactionStore>(services);
+        AddThrottled<IPinStore, MongoPinStore>(services);
+        AddThrottled<IGroupInviteStore, MongoGroupInviteStore>(services);
         AddThrottled<IBlockStore, MongoBlockStore>(services);
         AddThrottled<IPushStore, MongoPushStore>(services);
         AddThrottled<IMessageSearchStore, MongoMessageSearchStore>(services);

@@ -22,6 +22,7 @@ public sealed class SeedStore : IDisposable
     public IUserStore Users => _host.Services.GetRequiredService<IUserStore>();
     public IMessageStore Messages => _host.Services.GetRequiredService<IMessageStore>();
     public IConversationStore Conversations => _host.Services.GetRequiredService<IConversationStore>();
+    public IGroupStore Groups => _host.Services.GetRequiredService<IGroupStore>();
 
     public static Task<SeedStore> OpenAsync(string sqlitePath) =>
         OpenAsync(new Dictionary<string, string?> { ["Storage:SqlitePath"] = sqlitePath });

@@ -197,7 +197,7 @@ public abstract partial class StorageContractTests
         var (deleted, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, $"gone{word}"), default);
         var scope = new[] { ConversationIds.Group(group) };
 
-        await Stores.Messages.UpdateContentAsync(edited.Id, $"new{word}", Now(), default);
+        await Stores.Messages.UpdateContentAsync(edited.Id, $"new{word}", [], Now(), default);
         await Stores.Messages.MarkDeletedAsync(deleted.Id, Now(), default);
 
         Assert.Empty((await Stores.Search.SearchAsync(scope, Terms($"old{word}"), null, 10, default)).Messages);

@@ -326,7 +326,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         var neighbour = (await Store.Messages.InsertAsync(DirectMessage(a, b, "keep me"), default)).Message;
         var editedAt = Now().AddSeconds(5);
 
-        var edited = (await Store.Messages.UpdateContentAsync(message.Id, "final", editedAt, default))?.Value;
+        var edited = (await Store.Messages.UpdateContentAsync(message.Id, "final", [], editedAt, default))?.Value;
         Assert.Equal(message with { Content = "final", EditedAt = editedAt }, edited);
         Assert.Equal(edited, await Store.Messages.FindByIdAsync(message.Id, default));
 
@@ -338,7 +338,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         Assert.Equal(deleted, await Store.Messages.FindByIdAsync(message.Id, default));
 
         Assert.Equal(neighbour, await Store.Messages.FindByIdAsync(neighbour.Id, default));
-        Assert.Null(await Store.Messages.UpdateContentAsync(NewId(), "x", editedAt, default));
+        Assert.Null(await Store.Messages.UpdateContentAsync(NewId(), "x", [], editedAt, default));
         Assert.Null(await Store.Messages.MarkDeletedAsync(NewId(), deletedAt, default));
     }
 
@@ -912,7 +912,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         await Store.Users.UpdatePasswordAsync(id, "x", t, default);
         Assert.Null(await Store.Messages.FindByIdAsync(id, default));
         Assert.Empty(await Store.Messages.GetPageAsync(ConversationIds.Direct(a, b), id, 10, default));
-        Assert.Null(await Store.Messages.UpdateContentAsync(id, "x", t, default));
+        Assert.Null(await Store.Messages.UpdateContentAsync(id, "x", [], t, default));
         Assert.Null(await Store.Messages.MarkDeletedAsync(id, t, default));
         Assert.Null(await Store.Conversations.FindAsync(id, default));
         Assert.Empty(await Store.Conversations.ListAsync(id, [id], 10, default));
@@ -944,7 +944,7 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         var clientId = Unique("c");
         var (message, _, sent) = await Store.Messages.InsertAsync(DirectMessage(a, b, "one", clientId), default);
         var (_, _, repeat) = await Store.Messages.InsertAsync(DirectMessage(a, b, "again", clientId), default);
-        var edited = await Store.Messages.UpdateContentAsync(message.Id, "two", Now(), default);
+        var edited = await Store.Messages.UpdateContentAsync(message.Id, "two", [], Now(), default);
         var read = await Store.Conversations.AdvanceReadMarkerAsync(conversationId, b, message.Id, default);
         var readAgain = await Store.Conversations.AdvanceReadMarkerAsync(conversationId, b, message.Id, default);
         var deleted = await Store.Messages.MarkDeletedAsync(message.Id, Now(), default);

@@ -31,6 +31,8 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IMessageSearchStore Search => Get<IMessageSearchStore>();
     public IBlockStore Blocks => Get<IBlockStore>();
     public IPushStore Push => Get<IPushStore>();
+    public IPinStore Pins => Get<IPinStore>();
+    public IGroupInviteStore Invites => Get<IGroupInviteStore>();
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 

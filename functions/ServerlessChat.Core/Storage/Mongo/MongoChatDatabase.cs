@@ -28,6 +28,9 @@ internal sealed class MongoChatDatabase
     public const string PushSubscriptionsName = "pushSubscriptions";
     public const string MutesName = "mutes";
     public const string SessionsName = "sessions";
+    public const string PinsName = "pins";
+    public const string InvitesName = "invites";
+    public const string InviteSlotsName = "inviteSlots";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -49,6 +52,9 @@ internal sealed class MongoChatDatabase
         PushSubscriptions = Database.GetCollection<BsonDocument>(PushSubscriptionsName);
         Mutes = Database.GetCollection<BsonDocument>(MutesName);
         Sessions = Database.GetCollection<BsonDocument>(SessionsName);
+        Pins = Database.GetCollection<BsonDocument>(PinsName);
+        Invites = Database.GetCollection<BsonDocument>(InvitesName);
+        InviteSlots = Database.GetCollection<BsonDocument>(InviteSlotsName);
     }
 
     public IMongoDatabase Database { get; }
@@ -69,4 +75,7 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> PushSubscriptions { get; }
     public IMongoCollection<BsonDocument> Mutes { get; }
     public IMongoCollection<BsonDocument> Sessions { get; }
+    public IMongoCollection<BsonDocument> Pins { get; }
+    public IMongoCollection<BsonDocument> Invites { get; }
+    public IMongoCollection<BsonDocument> InviteSlots { get; }
 }

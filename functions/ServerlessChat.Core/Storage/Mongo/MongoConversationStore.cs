@@ -196,7 +196,20 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
             }
             return (after, moved);
         }, ct).ConfigureAwait(false);
+        if (change is not null)
+        {
+            // When it moved, for "seen by": the change's own time; $max, so a slower earlier advance never winds it back.
+            await policy.ExecuteAsync(() => db.ReadMarkers.UpdateOneAsync(new BsonDocument("_id", id),
+                new BsonDocument("$max", new BsonDocument("readAt", MongoBson.Time(DateTimeOffset.FromUnixTimeMilliseconds(change.At)))), cancellationToken: ct), ct)
+                .ConfigureAwait(false);
+        }
         return (now.ToString(), change);
+    }
+
+    public async Task<IReadOnlyList<ReadMarkerRecord>> ListReadMarkersAsync(string conversationId, CancellationToken ct)
+    {
+        var documents = await db.ReadMarkers.Find(new BsonDocument("conversationId", conversationId)).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(d => new ReadMarkerRecord(d.GetId("userId"), d.GetId("upTo"), d.GetTimeOrNull("readAt")));
     }
 
     private static ObjectId? UpTo(BsonDocument? marker) =>

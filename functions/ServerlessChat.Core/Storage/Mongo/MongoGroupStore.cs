@@ -22,6 +22,9 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
             { "createdAt", MongoBson.Time(group.CreatedAt) },
             { "updatedAt", MongoBson.Time(group.UpdatedAt) },
             { "version", group.Version },
+            { "description", group.Description },
+            { "frozen", group.Frozen },
+            { "muted", Muted(group.MutedMembers) },
         };
         var (_, change) = await changes.RecordAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, async () =>
         {
@@ -80,6 +83,97 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
         return document is null ? null : new(Map(document), change!);
     }
 
+    public async Task<Changed<GroupRecord>?> UpdateAsync(GroupRecord group, long expectedVersion, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(group.Id, out var objectId))
+        {
+            return null;
+        }
+        var (memberIds, adminIds) = StorageGuards.Membership(group.Members, group.Admins);
+        var filter = new BsonDocument { { "_id", objectId }, { "version", expectedVersion } };
+        var update = new BsonDocument
+        {
+            { "$set", new BsonDocument
+                {
+                    { "name", group.Name }, { "description", group.Description }, { "frozen", group.Frozen }, { "muted", Muted(group.MutedMembers) },
+                    { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) },
+                }
+            },
+            { "$inc", new BsonDocument("version", 1L) },
+        };
+        // A stale version is the usual conflict: found by one read, without taking a change number.
+        var current = await policy.ExecuteAsync(() => db.Groups.CountDocumentsAsync(filter, new CountOptions { Limit = 1 }, ct), ct).ConfigureAwait(false);
+        if (current == 0)
+        {
+            return null;
+        }
+        var (document, change) = await changes.RecordAsync(ConversationIds.Group(objectId.ToString()), ChatHub.GroupUpdated, objectId.ToString(), async () =>
+        {
+            var updated = await policy.ExecuteAsync(() => db.Groups.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct), ct).ConfigureAwait(false);
+            return (updated, updated is not null);
+        }, ct).ConfigureAwait(false);
+        return document is null ? null : new(Map(document), change!);
+    }
+
+    public async Task<(JoinOutcome Outcome, Changed<GroupRecord>? Group)> AddMemberAsync(string id, string userId, int maxMembers, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return (JoinOutcome.NoGroup, null);
+        }
+        var user = StorageIds.RequireObjectId(userId, nameof(userId));
+        // The usual refusals are answered by a read, without taking a change number.
+        if (Classify(await FindDocumentAsync(objectId, ct).ConfigureAwait(false), user, maxMembers) is { } early)
+        {
+            return (early, null);
+        }
+
+        // One pipeline update ($set only: DocumentDB duplicates arrays that one update both $sets and adds to)
+        // matching only while the user is no member and the cap has room: concurrent joins never pass the cap.
+        var filter = new BsonDocument
+        {
+            { "_id", objectId },
+            { "members", new BsonDocument("$ne", user) },
+            { $"members.{maxMembers - 1}", new BsonDocument("$exists", false) },
+        };
+        var stage = new BsonDocument("$set", new BsonDocument
+        {
+            { "members", new BsonDocument("$concatArrays", new BsonArray { "$members", new BsonArray { user } }) },
+            { "version", new BsonDocument("$add", new BsonArray { "$version", 1L }) },
+            { "updatedAt", MongoBson.Time(at) },
+        });
+        var update = new PipelineUpdateDefinition<BsonDocument>(PipelineDefinition<BsonDocument, BsonDocument>.Create(stage));
+        var ((outcome, document), change) = await changes.RecordAsync(ConversationIds.Group(objectId.ToString()), ChatHub.GroupUpdated, objectId.ToString(), async () =>
+        {
+            var updated = await policy.ExecuteAsync(() => db.Groups.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct), ct).ConfigureAwait(false);
+            if (updated is not null)
+            {
+                return ((JoinOutcome.Joined, updated), true);
+            }
+            // Refused: someone else's join took the last place, or this user's other join got there first.
+            var found = await FindDocumentAsync(objectId, ct).ConfigureAwait(false);
+            return ((Classify(found, user, maxMembers) ?? JoinOutcome.Full, (BsonDocument?)null), false);
+        }, ct).ConfigureAwait(false);
+        return (outcome, document is null ? null : new(Map(document), change!));
+    }
+
+    private Task<BsonDocument?> FindDocumentAsync(ObjectId id, CancellationToken ct) =>
+        policy.ExecuteAsync(async () => (BsonDocument?)await db.Groups.Find(new BsonDocument("_id", id)).FirstOrDefaultAsync(ct).ConfigureAwait(false), ct);
+
+    /// <summary>Why the user cannot join, or null when a join would apply.</summary>
+    private static JoinOutcome? Classify(BsonDocument? group, ObjectId user, int maxMembers)
+    {
+        if (group is null)
+        {
+            return JoinOutcome.NoGroup;
+        }
+        var members = group["members"].AsBsonArray;
+        return members.Contains(user) ? JoinOutcome.AlreadyMember : members.Count >= maxMembers ? JoinOutcome.Full : null;
+    }
+
+    private static BsonArray Muted(IReadOnlyList<MutedMember> muted) =>
+        new(muted.Select(m => new BsonDocument { { "userId", StorageIds.RequireObjectId(m.UserId, nameof(muted)) }, { "until", MongoBson.Time(m.Until) } }));
+
     private static GroupRecord Map(BsonDocument d) => new(
         d.GetId("_id"),
         d["name"].AsString,
@@ -88,5 +182,10 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
         d.GetId("createdBy"),
         d.GetTime("createdAt"),
         d.GetTime("updatedAt"),
-        d["version"].ToInt64());
+        d["version"].ToInt64(),
+        d.GetStringOrNull("description") ?? "",
+        d.TryGetValue("frozen", out var frozen) && frozen.IsBoolean && frozen.AsBoolean,
+        d.TryGetValue("muted", out var muted) && muted.IsBsonArray
+            ? muted.AsBsonArray.Select(m => m.AsBsonDocument).Select(m => new MutedMember(m.GetId("userId"), m.GetTimeOrNull("until"))).ToList()
+            : []);
 }

@@ -135,20 +135,43 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         return (filter, new BsonDocument("_id", -1));
     }
 
-    public async Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct)
+    public async Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, IReadOnlyList<string> mentions, DateTimeOffset editedAt, CancellationToken ct)
     {
         if (!StorageIds.TryParse(id, out var objectId))
         {
             return null;
         }
-        // Content and words in one document update, so search never sees the old words with the new text.
-        var update = new BsonDocument("$set", new BsonDocument
+        // One pipeline update of the one document: the text it had joins its history (with when that text was
+        // written, the newest last, the oldest dropped beyond the kept number), and the text, its words and its
+        // mentions are replaced, so neither search nor the mention counts ever see a mix of two versions. A
+        // pipeline holds only $set, which also stays clear of DocumentDB's duplicated arrays (MongoConversationStore).
+        var kept = new BsonDocument { { "content", "$content" }, { "at", new BsonDocument("$ifNull", new BsonArray { "$editedAt", "$timestamp" }) } };
+        var history = new BsonDocument("$concatArrays", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$edits", new BsonArray() }), new BsonArray { kept } });
+        var stage = new BsonDocument("$set", new BsonDocument
         {
-            { "content", content }, { "editedAt", MongoBson.Time(editedAt) }, { "searchWords", new BsonArray(SearchText.IndexWords(content)) },
+            { "edits", new BsonDocument("$slice", new BsonArray { history, -MessageEditRecord.MaxKept }) },
+            { "content", new BsonDocument("$literal", content) },
+            { "editedAt", MongoBson.Time(editedAt) },
+            { "searchWords", new BsonDocument("$literal", new BsonArray(SearchText.IndexWords(content))) },
+            { "mentions", new BsonDocument("$literal", MongoBson.Oids(mentions)) },
         });
+        var update = new PipelineUpdateDefinition<BsonDocument>(PipelineDefinition<BsonDocument, BsonDocument>.Create(stage));
         var filter = new BsonDocument { { "_id", objectId }, { "deleted", new BsonDocument("$ne", true) } };
         return await RecordAsync(objectId, ChatHub.MessageUpdated, async () =>
             await db.Messages.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<MessageEditRecord>> ListEditsAsync(string id, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return [];
+        }
+        var document = await db.Messages.Find(new BsonDocument { { "_id", objectId }, { "deleted", new BsonDocument("$ne", true) } })
+            .Project(new BsonDocument("edits", 1)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        return document is not null && document.TryGetValue("edits", out var edits) && edits.IsBsonArray
+            ? edits.AsBsonArray.Select(e => e.AsBsonDocument).Select(e => new MessageEditRecord(e["content"].AsString, e.GetTime("at"))).ToList()
+            : [];
     }
 
     public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
@@ -160,15 +183,17 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         var update = new BsonDocument
         {
             { "$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } } },
-            { "$unset", new BsonDocument("reactionEmoji", "") },
+            { "$unset", new BsonDocument { { "reactionEmoji", "" }, { "edits", "" } } },
         };
         return await RecordAsync(objectId, ChatHub.MessageDeleted, async () =>
         {
             var document = await db.Messages.FindOneAndUpdateAsync(new BsonDocument("_id", objectId), update, ReturnAfter, ct).ConfigureAwait(false);
             if (document is not null)
             {
-                // After the flag: a reaction added in between sees the message deleted and removes itself (MongoReactionStore).
+                // After the flag: a reaction or pin added in between sees the message deleted and removes itself
+                // (MongoReactionStore, MongoPinStore).
                 await db.Reactions.DeleteManyAsync(new BsonDocument { { "conversationId", document["conversationId"] }, { "messageId", objectId } }, ct).ConfigureAwait(false);
+                await MongoPinStore.PullAsync(db, document["conversationId"].AsString, objectId, ct).ConfigureAwait(false);
             }
             return document;
         }, ct).ConfigureAwait(false);

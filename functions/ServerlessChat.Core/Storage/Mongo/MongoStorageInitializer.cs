@@ -35,6 +35,8 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("userId").Ascending("createdAt"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Groups, ct,
             (keys.Ascending("members"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.Invites, ct,
+            (keys.Ascending("groupId").Ascending("createdAt"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Conversations, ct,
             (keys.Ascending("participants").Descending("updatedAt"), null),
             (keys.Ascending("groupId"), null),

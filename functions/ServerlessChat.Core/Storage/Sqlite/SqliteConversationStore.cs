@@ -87,9 +87,22 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
                 .Bind("@userId", user)
                 .Bind("@upTo", marker), r => r.GetString(0))!;
             var moved = before is null || string.CompareOrdinal(stored, before) > 0;
-            return (stored, moved ? changes.Append(w, conversationId, ChatHub.MessagesRead, user) : null);
+            if (!moved)
+            {
+                return (stored, null);
+            }
+            var change = changes.Append(w, conversationId, ChatHub.MessagesRead, user);
+            w.Execute("UPDATE read_markers SET read_at = @at WHERE conversation_id = @conversationId AND user_id = @userId",
+                p => p.Bind("@at", change.At).Bind("@conversationId", conversationId).Bind("@userId", user));
+            return (stored, change);
         }, ct);
     }
+
+    public async Task<IReadOnlyList<ReadMarkerRecord>> ListReadMarkersAsync(string conversationId, CancellationToken ct) =>
+        await factory.QueryAsync(
+            "SELECT user_id, up_to, read_at FROM read_markers WHERE conversation_id = @conversationId",
+            p => p.Bind("@conversationId", conversationId),
+            r => new ReadMarkerRecord(r.GetString(0), r.GetString(1), r.GetTimeOrNull(2)), ct).ConfigureAwait(false);
 
     public async Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct)
     {

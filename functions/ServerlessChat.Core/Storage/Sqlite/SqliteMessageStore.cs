@@ -142,46 +142,88 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             p => p.Bind("@conversationId", conversationId).BindList("@ids", StorageIds.NormalizeAll(ids)), Map, ct).ConfigureAwait(false);
     }
 
-    public Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct) =>
-        UpdateAsync(id, ChatHub.MessageUpdated,
-            $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id AND deleted = 0 RETURNING {Columns}",
-            p => p.Bind("@content", content).BindTime("@editedAt", editedAt), ct);
+    // The text being replaced becomes the newest earlier version; beyond the kept number the oldest go.
+    private const string KeepEditSql = """
+        INSERT INTO message_edits (message_id, seq, content, edited_at)
+        SELECT id, COALESCE((SELECT MAX(seq) FROM message_edits WHERE message_id = @id), 0) + 1, content, COALESCE(edited_at, created_at)
+        FROM messages WHERE id = @id AND deleted = 0
+        """;
 
-    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct) =>
-        UpdateAsync(id, ChatHub.MessageDeleted,
-            $"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
-            p => p.BindTime("@at", at), ct);
+    private const string TrimEditsSql = """
+        DELETE FROM message_edits WHERE message_id = @id AND seq <= (SELECT MAX(seq) FROM message_edits WHERE message_id = @id) - @kept
+        """;
 
-    private Task<Changed<MessageRecord>?> UpdateAsync(string id, string changeType, string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
+    private const string DeleteMentionsSql = """
+        DELETE FROM message_mentions
+        WHERE conversation_id = @conversationId AND message_id = @id AND user_id IN (SELECT value FROM json_each(@mentions))
+        """;
+
+    public Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, IReadOnlyList<string> mentions, DateTimeOffset editedAt, CancellationToken ct)
     {
         if (!StorageIds.TryNormalize(id, out var normalized))
         {
             return Task.FromResult<Changed<MessageRecord>?>(null);
         }
-        // The message, its search entry, its reactions, its mentions and its change-log entry go together.
+        var mentionsJson = MentionsJson(mentions.Select(m => StorageIds.Require(m, nameof(mentions))).ToList());
+        // The kept version, the message, its search entry, its mentions and its change-log entry go together.
         return writer.ExecuteAtomicAsync(w =>
         {
-            var updated = w.QuerySingle(sql, p => bind(p.Bind("@id", normalized)), Map);
+            var before = w.QuerySingle($"SELECT {Columns} FROM messages WHERE id = @id AND deleted = 0", p => p.Bind("@id", normalized), Map);
+            if (before is null)
+            {
+                return null;
+            }
+            w.Execute(KeepEditSql, p => p.Bind("@id", normalized));
+            w.Execute(TrimEditsSql, p => p.Bind("@id", normalized).Bind("@kept", MessageEditRecord.MaxKept));
+            var updated = w.QuerySingle(
+                $"UPDATE messages SET content = @content, edited_at = @editedAt, mentions = @mentions WHERE id = @id RETURNING {Columns}",
+                p => p.Bind("@id", normalized).Bind("@content", content).BindTime("@editedAt", editedAt).Bind("@mentions", mentionsJson), Map)!;
+            // The edited text replaces the old one in the index: the old words find nothing any more.
+            w.Execute("UPDATE message_search SET words = @words WHERE rowid = (SELECT rowid FROM messages WHERE id = @id)",
+                p => p.Bind("@words", SearchText.IndexDocument(updated.Content)).Bind("@id", normalized));
+            if (MentionsJson(before.Mentions) is { } old)
+            {
+                w.Execute(DeleteMentionsSql, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", old));
+            }
+            if (mentionsJson is not null)
+            {
+                w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", mentionsJson));
+            }
+            return new Changed<MessageRecord>(updated, changes.Append(w, updated.ConversationId, ChatHub.MessageUpdated, updated.Id));
+        }, ct);
+    }
+
+    public async Task<IReadOnlyList<MessageEditRecord>> ListEditsAsync(string id, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return [];
+        }
+        return await factory.QueryAsync("SELECT content, edited_at FROM message_edits WHERE message_id = @id ORDER BY seq",
+            p => p.Bind("@id", normalized), r => new MessageEditRecord(r.GetString(0), r.GetTime(1)), ct).ConfigureAwait(false);
+    }
+
+    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return Task.FromResult<Changed<MessageRecord>?>(null);
+        }
+        // The message, its search entry, its reactions, its mentions, its history, its pin and its change-log entry go together.
+        return writer.ExecuteAtomicAsync(w =>
+        {
+            var updated = w.QuerySingle($"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
+                p => p.Bind("@id", normalized).BindTime("@at", at), Map);
             if (updated is null)
             {
                 return null;
             }
-            if (changeType == ChatHub.MessageDeleted)
-            {
-                w.Execute("DELETE FROM message_search WHERE rowid = (SELECT rowid FROM messages WHERE id = @id)", p => p.Bind("@id", normalized));
-                w.Execute("DELETE FROM reactions WHERE message_id = @id", p => p.Bind("@id", normalized));
-                w.Execute("""
-                    DELETE FROM message_mentions
-                    WHERE conversation_id = @conversationId AND message_id = @id AND user_id IN (SELECT value FROM json_each(@mentions))
-                    """, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", MentionsJson(updated.Mentions) ?? "[]"));
-            }
-            else
-            {
-                // The edited text replaces the old one in the index: the old words find nothing any more.
-                w.Execute("UPDATE message_search SET words = @words WHERE rowid = (SELECT rowid FROM messages WHERE id = @id)",
-                    p => p.Bind("@words", SearchText.IndexDocument(updated.Content)).Bind("@id", normalized));
-            }
-            return new Changed<MessageRecord>(updated, changes.Append(w, updated.ConversationId, changeType, updated.Id));
+            w.Execute("DELETE FROM message_search WHERE rowid = (SELECT rowid FROM messages WHERE id = @id)", p => p.Bind("@id", normalized));
+            w.Execute("DELETE FROM reactions WHERE message_id = @id", p => p.Bind("@id", normalized));
+            w.Execute(DeleteMentionsSql, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", MentionsJson(updated.Mentions) ?? "[]"));
+            w.Execute("DELETE FROM message_edits WHERE message_id = @id", p => p.Bind("@id", normalized));
+            w.Execute("DELETE FROM pins WHERE conversation_id = @conversationId AND message_id = @id", p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized));
+            return new Changed<MessageRecord>(updated, changes.Append(w, updated.ConversationId, ChatHub.MessageDeleted, updated.Id));
         }, ct);
     }
 

@@ -239,6 +239,47 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- The conversations a user took part in, from the user's side (the audience of its presence).
         CREATE INDEX ix_conversation_speakers_user_id ON conversation_speakers (user_id, conversation_id);
         """,
+        """
+        -- Pinned messages, at most a cap per conversation (counted inside the write), listed latest pin first.
+        CREATE TABLE pins (
+            conversation_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            pinned_by TEXT NOT NULL,
+            pinned_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation_id, message_id)
+        ) WITHOUT ROWID;
+
+        -- The earlier versions of edited messages, numbered per message; they go with the message's deletion.
+        CREATE TABLE message_edits (
+            message_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            edited_at INTEGER NOT NULL,
+            PRIMARY KEY (message_id, seq)
+        ) WITHOUT ROWID;
+        """,
+        """
+        -- Group administration: a description, frozen (only admins send), muted members as a JSON array of
+        -- [userId, until in unix ms or null]; invite links by token, listed per group.
+        ALTER TABLE "groups" ADD COLUMN description TEXT NOT NULL DEFAULT '';
+        ALTER TABLE "groups" ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE "groups" ADD COLUMN muted TEXT;
+        CREATE TABLE group_invites (
+            token TEXT NOT NULL PRIMARY KEY,
+            group_id TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            max_uses INTEGER,
+            uses INTEGER NOT NULL DEFAULT 0,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX ix_group_invites_group_id ON group_invites (group_id, created_at);
+        """,
+        """
+        -- When each read marker last moved (unix ms, the time of its change-log entry), for "seen by".
+        ALTER TABLE read_markers ADD COLUMN read_at INTEGER;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
