@@ -63,6 +63,7 @@ export class ChatClient {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private syncing: Promise<void> | null = null;
+  private outboxRetry: ReturnType<typeof setTimeout> | null = null;
   private connectedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(private readonly options: ChatClientOptions) {
@@ -205,6 +206,8 @@ export class ChatClient {
   async disconnect(): Promise<void> {
     this.wanted = false;
     this.wake?.();
+    if (this.outboxRetry) clearTimeout(this.outboxRetry);
+    this.outboxRetry = null;
     await this.hub?.stop().catch(() => undefined);
     await this.loop;
     this.rejectWaiters(new Error("Disconnected."));
@@ -224,9 +227,8 @@ export class ChatClient {
       this.setState(everConnected ? "reconnecting" : "connecting");
       let retryAfter: number | null = null;
       try {
-        const hub = await this.open();
-        const closed = new Promise<void>((resolve) => hub.onclose(() => resolve()));
-        const ready = await this.waitForReady(hub, closed);
+        const { hub, ready: readySaid, closed } = await this.open();
+        const ready = await this.waitForReady(hub, readySaid, closed);
         if (ready) {
           everConnected = true;
           attempt = 0;
@@ -253,7 +255,7 @@ export class ChatClient {
   }
 
   /** Negotiate (our route, so that its 401 refreshes and its Retry-After is read), then the hub itself. */
-  private async open(): Promise<HubConnection> {
+  private async open(): Promise<{ hub: HubConnection; ready: Promise<string>; closed: Promise<void> }> {
     const { data, error, response } = await this.api.POST("/api/negotiate");
     if (!data) throw failure(response, error);
     const hub = new HubConnectionBuilder()
@@ -274,6 +276,16 @@ export class ChatClient {
     hub.on("checkpoint", (payload: { cursor?: string }) => {
       if (hub === this.hub && payload?.cursor) this.feed.checkpoint(payload.cursor);
     });
+    // Registered before start: `ready` can arrive before start() returns. A later one (there should be none) syncs again.
+    let readyCount = 0;
+    const ready = new Promise<string>((resolve) => {
+      hub.on("ready", (payload: { cursor?: string }) => {
+        readyCount += 1;
+        if (readyCount === 1) resolve(payload?.cursor ?? "");
+        else if (hub === this.hub) void this.syncUntilDone(hub);
+      });
+    });
+    const closed = new Promise<void>((resolve) => hub.onclose(() => resolve()));
     this.hub = hub;
     if (!this.wanted) throw new Error("Disconnected.");
     await hub.start();
@@ -281,25 +293,22 @@ export class ChatClient {
       await hub.stop().catch(() => undefined);
       throw new Error("Disconnected.");
     }
-    return hub;
+    return { hub, ready, closed };
   }
 
   /** Waits for `ready` and the sync it starts; false when the connection closed or never said ready. */
-  private async waitForReady(hub: HubConnection, closed: Promise<void>): Promise<boolean> {
+  private async waitForReady(hub: HubConnection, ready: Promise<string>, closed: Promise<void>): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const ready = new Promise<string | null>((resolve) => {
-      hub.on("ready", (payload: { cursor?: string }) => resolve(payload?.cursor ?? null));
+    const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), this.options.readyTimeoutMs ?? 15_000);
     });
-    const outcome = await Promise.race([ready.then((cursor) => ({ cursor })), closed.then(() => null)]);
+    const outcome = await Promise.race([ready.then((cursor) => ({ cursor })), closed.then(() => null), timeout]);
     clearTimeout(timer);
-    if (!outcome || outcome.cursor === null) {
+    if (!outcome) {
       await hub.stop().catch(() => undefined);
       return false;
     }
-    // Later `ready`s on this connection (there should be none) sync again.
-    hub.on("ready", () => void this.syncUntilDone(hub));
-    if (this.feed.cursor === null) this.feed.restartFrom(outcome.cursor);
+    if (this.feed.cursor === null && outcome.cursor) this.feed.restartFrom(outcome.cursor);
     if (!(await this.syncUntilDone(hub))) return false;
     this.setState("connected");
     const waiters = this.connectedWaiters;
@@ -331,13 +340,16 @@ export class ChatClient {
    * time; one asked for while another runs follows it. 410: the `resync` event, and changes from now on.
    */
   sync(): Promise<void> {
-    const previous = this.syncing ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.syncOnce());
-    this.syncing = next.finally(() => {
-      if (this.syncing === tracked) this.syncing = null;
+    const run = (this.syncing ?? Promise.resolve()).then(() => this.syncOnce());
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.syncing = settled;
+    void settled.then(() => {
+      if (this.syncing === settled) this.syncing = null;
     });
-    const tracked = this.syncing;
-    return next;
+    return run;
   }
 
   private async syncOnce(): Promise<void> {
@@ -399,10 +411,20 @@ export class ChatClient {
     return this.outbox.pending(this.credentials.session?.user.id ?? "token");
   }
 
-  private flushOutbox(): Promise<void> {
-    return this.outbox.flush(this.credentials.session?.user.id ?? "token").catch((error) => {
+  /** Sends what is queued; while connected, a pass stopped by a transient failure is tried again after a wait. */
+  private async flushOutbox(attempt = 0): Promise<void> {
+    let drained: boolean;
+    try {
+      drained = await this.outbox.flush(this.credentials.session?.user.id ?? "token");
+    } catch (error) {
       this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    });
+      return;
+    }
+    if (drained || this.state !== "connected" || this.outboxRetry) return;
+    this.outboxRetry = setTimeout(() => {
+      this.outboxRetry = null;
+      if (this.state === "connected") void this.flushOutbox(attempt + 1);
+    }, reconnectDelay(attempt));
   }
 
   private async post(body: SendMessageRequest): Promise<Message> {

@@ -77,7 +77,7 @@ type Waiter = { resolve: (message: Message) => void; reject: (error: unknown) =>
  */
 export class Outbox {
   private readonly waiters = new Map<string, Waiter>();
-  private flushing: Promise<void> | null = null;
+  private flushing: Promise<boolean> | null = null;
   private again = false;
 
   constructor(
@@ -97,18 +97,23 @@ export class Outbox {
     return this.store.list(userId);
   }
 
-  /** One pass at a time; a flush asked for during a pass runs another when it ends. */
-  flush(userId: string): Promise<void> {
+  /**
+   * One pass at a time; a flush asked for during a pass runs another when it ends. True when the queue was
+   * emptied, false when a transient failure left messages in it.
+   */
+  flush(userId: string): Promise<boolean> {
     if (this.flushing) {
       this.again = true;
       return this.flushing;
     }
     this.flushing = (async () => {
       try {
+        let drained: boolean;
         do {
           this.again = false;
-          await this.pass(userId);
+          drained = await this.pass(userId);
         } while (this.again);
+        return drained;
       } finally {
         this.flushing = null;
       }
@@ -124,14 +129,14 @@ export class Outbox {
     }
   }
 
-  private async pass(userId: string): Promise<void> {
+  private async pass(userId: string): Promise<boolean> {
     for (const item of await this.store.list(userId)) {
       let message: Message;
       try {
         message = await this.send(item);
       } catch (error) {
         // 401: the session ended; kept for when the user signs in again.
-        if (isTransient(error) || (error instanceof ChatApiError && error.status === 401)) return;
+        if (isTransient(error) || (error instanceof ChatApiError && error.status === 401)) return false;
         await this.store.remove(item.clientMessageId);
         const failure = error instanceof Error ? error : new Error(String(error));
         this.settle(item.clientMessageId, undefined, failure);
@@ -141,6 +146,7 @@ export class Outbox {
       await this.store.remove(item.clientMessageId);
       this.settle(item.clientMessageId, message);
     }
+    return true;
   }
 
   private settle(clientMessageId: string, message?: Message, error?: unknown): void {
