@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using ServerlessChat.Tests.Browser;
 using ServerlessChat.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace ServerlessChat.Tests.ClientSdk;
 
@@ -9,7 +12,7 @@ namespace ServerlessChat.Tests.ClientSdk;
 /// program run with it against a real standalone host. Also: its own unit tests, and its checked-in generated
 /// types against the document the host serves now.
 /// </summary>
-public sealed class JsClientSdkTests(JsClientSdkTests.PackedSdk sdk) : IClassFixture<JsClientSdkTests.PackedSdk>
+public sealed class JsClientSdkTests(JsClientSdkTests.PackedSdk sdk, ITestOutputHelper output) : IClassFixture<JsClientSdkTests.PackedSdk>
 {
     private static readonly string SdkDirectory = Path.Combine(RepoPaths.Root, "clients", "js");
     private static readonly string ProgramsDirectory = Path.Combine(RepoPaths.Root, "tests", "ServerlessChat.Tests", "ClientSdk");
@@ -77,6 +80,69 @@ public sealed class JsClientSdkTests(JsClientSdkTests.PackedSdk sdk) : IClassFix
         // The connections did flap, and each client came back through reconnects.
         Assert.All(summary["drops"]!.AsArray(), drops => Assert.True((int)drops! >= 5, $"only {drops} drops"));
         Assert.All(summary["reconnects"]!.AsArray(), reconnects => Assert.True((int)reconnects! >= 1, "no reconnect was seen"));
+    }
+
+    [SkippableFact]
+    public async Task TheOutboxKeptInIndexedDbInChromiumSurvivesAReloadAndSendsEachMessageOnce()
+    {
+        NodeTools.RequireNode("the JS SDK's IndexedDB outbox test");
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var installed = await sdk.InstallAsync();
+        var modules = Path.Combine(installed, "node_modules");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        // The installed node_modules as a site; an import map resolves idb, the outbox module's one bare import.
+        await page.RouteAsync("http://sdk.test/**", async route =>
+        {
+            var path = new Uri(route.Request.Url).AbsolutePath;
+            if (path == "/")
+            {
+                await route.FulfillAsync(new()
+                {
+                    ContentType = "text/html",
+                    Body = """<!doctype html><script type="importmap">{"imports":{"idb":"/idb/build/index.js"}}</script><p>outbox</p>""",
+                });
+                return;
+            }
+
+            var file = Path.GetFullPath(Path.Combine(modules, path.TrimStart('/')));
+            Assert.StartsWith(modules, file, StringComparison.Ordinal);
+            await route.FulfillAsync(new() { ContentType = "text/javascript", BodyBytes = await File.ReadAllBytesAsync(file) });
+        });
+        await page.GotoAsync("http://sdk.test/");
+
+        // Offline: every send fails as fetch does without a network; ann's three messages stay queued.
+        var queued = await page.EvaluateAsync<int>("""
+            async () => {
+              const { IndexedDbOutboxStore, Outbox } = await import("/@serverlesschat/client/dist/outbox.js");
+              const outbox = new Outbox(new IndexedDbOutboxStore(), async () => { throw new TypeError("Failed to fetch"); }, () => {});
+              for (const [n, userId] of [[0, "ann"], [1, "ann"], [2, "ann"], [3, "ben"]]) {
+                const id = `cm-${n}`;
+                await outbox.enqueue({ clientMessageId: id, userId, request: { receiverId: "x", content: `m${n}`, clientMessageId: id }, queuedAt: n });
+              }
+              await outbox.flush("ann");
+              return (await outbox.pending("ann")).length;
+            }
+            """);
+        Assert.Equal(3, queued);
+
+        // After a reload (a new page, the same IndexedDB): three flushes at once send each of ann's messages once, in order.
+        await page.ReloadAsync();
+        var sent = await page.EvaluateAsync<string>("""
+            async () => {
+              const { IndexedDbOutboxStore, Outbox } = await import("/@serverlesschat/client/dist/outbox.js");
+              const sent = [];
+              const outbox = new Outbox(new IndexedDbOutboxStore(), async (item) => { sent.push(item.request.clientMessageId); return { id: item.clientMessageId }; }, () => {});
+              await Promise.all([outbox.flush("ann"), outbox.flush("ann"), outbox.flush("ann")]);
+              return `sent ${sent.join(",")}; ann ${(await outbox.pending("ann")).length} left; ben ${(await outbox.pending("ben")).length} left`;
+            }
+            """);
+        Assert.Equal("sent cm-0,cm-1,cm-2; ann 0 left; ben 1 left", sent);
     }
 
     /// <summary>One pack and install and one host for the class: packing builds, and installing reaches the registry.</summary>
