@@ -18,7 +18,7 @@ import {
   type StoredEventName,
 } from "./events.js";
 import type { paths } from "./generated/openapi.js";
-import { defaultOutboxStore, MemoryOutboxStore, Outbox, type OutboxItem, type OutboxStore } from "./outbox.js";
+import { defaultOutboxStore, IndexedDbOutboxStore, MemoryOutboxStore, Outbox, type OutboxItem, type OutboxStore } from "./outbox.js";
 
 export interface ChatClientOptions {
   /** Where the API is: `https://chat.example.com` (its routes are under `/api`; a trailing `/api` is accepted too). */
@@ -35,6 +35,8 @@ export interface ChatClientOptions {
   signalRLogLevel?: LogLevel;
   /** How long a new connection may take to say `ready` before it is dropped and tried again. Default: 15000 ms. */
   readyTimeoutMs?: number;
+  /** How often `POST /api/presence/heartbeat` keeps the user online while connected; 0 sends none. Default: 30000 ms. */
+  presenceHeartbeatMs?: number;
 }
 
 type AnyHandler = (data: unknown, change?: ChangeInfo) => void;
@@ -64,6 +66,7 @@ export class ChatClient {
   private wake: (() => void) | null = null;
   private syncing: Promise<void> | null = null;
   private outboxRetry: ReturnType<typeof setTimeout> | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
   private connectedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
   constructor(private readonly options: ChatClientOptions) {
@@ -82,7 +85,7 @@ export class ChatClient {
       options.outbox === "memory"
         ? new MemoryOutboxStore()
         : options.outbox === "indexeddb"
-          ? defaultOutboxStore()
+          ? new IndexedDbOutboxStore()
           : (options.outbox ?? defaultOutboxStore());
     this.outbox = new Outbox(store, (item) => this.post(item.request), (item, error) =>
       this.emit("outboxFailed", { clientMessageId: item.clientMessageId, request: item.request, error }),
@@ -208,6 +211,7 @@ export class ChatClient {
     this.wake?.();
     if (this.outboxRetry) clearTimeout(this.outboxRetry);
     this.outboxRetry = null;
+    this.stopHeartbeat();
     await this.hub?.stop().catch(() => undefined);
     await this.loop;
     this.rejectWaiters(new Error("Disconnected."));
@@ -234,6 +238,7 @@ export class ChatClient {
           attempt = 0;
         }
         await closed;
+        this.stopHeartbeat();
       } catch (error) {
         if (error instanceof ChatApiError) {
           if (error.status === 401 || error.status === 403) {
@@ -311,11 +316,26 @@ export class ChatClient {
     if (this.feed.cursor === null && outcome.cursor) this.feed.restartFrom(outcome.cursor);
     if (!(await this.syncUntilDone(hub))) return false;
     this.setState("connected");
+    this.startHeartbeat(hub);
     const waiters = this.connectedWaiters;
     this.connectedWaiters = [];
     for (const waiter of waiters) waiter.resolve();
     void this.flushOutbox();
     return true;
+  }
+
+  private startHeartbeat(hub: HubConnection): void {
+    const every = this.options.presenceHeartbeatMs ?? 30_000;
+    if (every <= 0) return;
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      if (hub === this.hub && this.state === "connected") void this.api.POST("/api/presence/heartbeat").catch(() => undefined);
+    }, every);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   /** Syncs, retrying a failed request while this connection stays up. */
