@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.CodeAnalysis;
@@ -25,11 +24,9 @@ public sealed class GeneratedClientTests(SharedHostFixture fixture)
     [SkippableFact]
     public async Task TypeScriptTypesGeneratedFromTheDocumentTypeCheckAClientThatLeavesOptionalFieldsOut()
     {
-        var node = FindOnPath("node");
-        Skip.If(node is null && !IsCi, "SKIP: node is not installed, so the TypeScript client generation test did not run (CI installs it).");
-        Assert.True(node is not null, "node is missing; CI must install Node.js for the client generation test.");
+        var node = NodeTools.RequireNode("the TypeScript client generation test");
 
-        await NpmCiAsync();
+        await NodeTools.NpmCiAsync(ToolsDirectory);
         var work = Directory.CreateTempSubdirectory("serverlesschat-ts-client-").FullName;
         try
         {
@@ -37,8 +34,8 @@ public sealed class GeneratedClientTests(SharedHostFixture fixture)
             File.Copy(Path.Combine(ToolsDirectory, "client.ts"), Path.Combine(work, "client.ts"));
             var modules = Path.Combine(ToolsDirectory, "node_modules");
 
-            await RunAsync(node!, work, Path.Combine(modules, "openapi-typescript", "bin", "cli.js"), "openapi.json", "--output", "api.ts");
-            await RunAsync(node!, work, Path.Combine(modules, "typescript", "bin", "tsc"),
+            await NodeTools.RunAsync(node, work, Path.Combine(modules, "openapi-typescript", "bin", "cli.js"), "openapi.json", "--output", "api.ts");
+            await NodeTools.RunAsync(node, work, Path.Combine(modules, "typescript", "bin", "tsc"),
                 "--strict", "--noEmit", "--skipLibCheck", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler",
                 "--lib", "es2022,dom", "client.ts");
         }
@@ -173,57 +170,4 @@ public sealed class GeneratedClientTests(SharedHostFixture fixture)
 
     private static JsonNode Operation(JsonNode document, ChatEndpoint endpoint) =>
         document["paths"]![$"/{ChatRoutes.Prefix}/{endpoint.Route}"]![endpoint.Method.ToLowerInvariant()]!;
-
-    private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    private static readonly SemaphoreSlim NpmGate = new(1, 1);
-
-    // npm writes node_modules/.package-lock.json on every install: older than the lock file exactly when stale.
-    private static async Task NpmCiAsync()
-    {
-        await NpmGate.WaitAsync();
-        try
-        {
-            var installed = new FileInfo(Path.Combine(ToolsDirectory, "node_modules", ".package-lock.json"));
-            if (installed.Exists && installed.LastWriteTimeUtc >= File.GetLastWriteTimeUtc(Path.Combine(ToolsDirectory, "package-lock.json")))
-            {
-                return;
-            }
-
-            var npm = FindOnPath("npm") ?? throw new InvalidOperationException("npm is missing next to node.");
-            await RunAsync(npm, ToolsDirectory, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
-        }
-        finally
-        {
-            NpmGate.Release();
-        }
-    }
-
-    private static async Task RunAsync(string file, string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(process.ExitCode == 0,
-            $"{Path.GetFileName(file)} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, name))
-            .FirstOrDefault(File.Exists);
 }
