@@ -8,8 +8,8 @@ using ServerlessChat.Core.Domain;
 using ServerlessChat.Tests.Infrastructure;
 
 /// <summary>
-/// --conversations: search latency over a large store (within one conversation, and across the 500
-/// conversations of one user), reactions per second on one hot message, and what a reply and mentions add to a
+/// --conversations: search latency over a large store (within one conversation, and across all the
+/// conversations of one user: 500, or <c>--search-conversations N</c>), reactions per second on one hot message, and what a reply and mentions add to a
 /// send. Requests go over loopback HTTP to the standalone host with SQLite; latencies are per request, measured
 /// by the client at a fixed concurrency. With <c>--seed-cache DIR</c> the seeded database is kept in DIR and
 /// reused by later runs of the same size (each run works on a copy, so its sends never change the cache).
@@ -17,14 +17,13 @@ using ServerlessChat.Tests.Infrastructure;
 internal static class ConversationsBenchmark
 {
     private const string Password = "benchmark-password";
-    private const int Conversations = 500;
 
-    public static async Task<int> RunAsync(int messageCount, int requests, int concurrency, string? seedCache)
+    public static async Task<int> RunAsync(int messageCount, int requests, int concurrency, string? seedCache, int conversations)
     {
         var data = Directory.CreateTempSubdirectory("serverlesschat-bench-conv-").FullName;
         Console.WriteLine($"data: {data}");
         var vocabulary = Vocabulary(2000);
-        var (users, hotId) = await SeededAsync(seedCache ?? data, messageCount, vocabulary);
+        var (users, hotId) = await SeededAsync(seedCache ?? data, messageCount, conversations, vocabulary);
         if (seedCache is not null)
         {
             foreach (var file in Directory.EnumerateFiles(seedCache, "chat.db*"))
@@ -59,9 +58,9 @@ internal static class ConversationsBenchmark
                 owner.GetAsync($"api/search/messages?q={Word()[..4]}&with={users[1].Id}"))),
             ($"search, one conversation, two words", await MeasureAsync(requests, concurrency, _ =>
                 owner.GetAsync($"api/search/messages?q={Word()}+{Word()[..3]}&with={users[1].Id}"))),
-            ($"search, all {Conversations} conversations ({messageCount:N0} messages), one word prefix", await MeasureAsync(requests, concurrency, _ =>
+            ($"search, all {conversations} conversations ({messageCount:N0} messages), one word prefix", await MeasureAsync(requests, concurrency, _ =>
                 owner.GetAsync($"api/search/messages?q={Word()[..4]}"))),
-            ($"search, all {Conversations} conversations, two words", await MeasureAsync(requests, concurrency, _ =>
+            ($"search, all {conversations} conversations, two words", await MeasureAsync(requests, concurrency, _ =>
                 owner.GetAsync($"api/search/messages?q={Word()}+{Word()[..3]}"))),
         };
 
@@ -103,10 +102,10 @@ internal static class ConversationsBenchmark
     }
 
     /// <summary>The seed in <paramref name="folder"/> when one of this size is there, else a new one written there.</summary>
-    private static async Task<(List<UserRecord> Users, string ReplyTarget)> SeededAsync(string folder, int messageCount, string[] vocabulary)
+    private static async Task<(List<UserRecord> Users, string ReplyTarget)> SeededAsync(string folder, int messageCount, int conversations, string[] vocabulary)
     {
         Directory.CreateDirectory(folder);
-        var manifest = Path.Combine(folder, $"seed-{messageCount}.json");
+        var manifest = Path.Combine(folder, conversations == 500 ? $"seed-{messageCount}.json" : $"seed-{messageCount}-{conversations}.json");
         if (File.Exists(manifest) && File.Exists(Path.Combine(folder, "chat.db")))
         {
             var kept = JsonSerializer.Deserialize<Seed>(File.ReadAllText(manifest))!;
@@ -119,18 +118,18 @@ internal static class ConversationsBenchmark
             File.Delete(stale);
         }
 
-        var (users, replyTarget) = await SeedAsync(Path.Combine(folder, "chat.db"), messageCount, vocabulary);
+        var (users, replyTarget) = await SeedAsync(Path.Combine(folder, "chat.db"), messageCount, conversations, vocabulary);
         File.WriteAllText(manifest, JsonSerializer.Serialize(new Seed(users, replyTarget)));
         return (users, replyTarget);
     }
 
-    private static async Task<(List<UserRecord> Users, string ReplyTarget)> SeedAsync(string dbPath, int messageCount, string[] vocabulary)
+    private static async Task<(List<UserRecord> Users, string ReplyTarget)> SeedAsync(string dbPath, int messageCount, int conversations, string[] vocabulary)
     {
         using var store = await SeedStore.OpenAsync(dbPath);
-        var users = await store.CreateUsersAsync("conv", Conversations + 1, Password);
+        var users = await store.CreateUsersAsync("conv", conversations + 1, Password);
         var watch = Stopwatch.StartNew();
         var next = -1;
-        var latest = new string?[Conversations];
+        var latest = new string?[conversations];
         // As many writers as the SQLite writer takes into one transaction (group commit): the fewest commits.
         const int writers = 256;
         await Task.WhenAll(Enumerable.Range(0, writers).Select(async worker =>
@@ -140,7 +139,7 @@ internal static class ConversationsBenchmark
             while ((index = Interlocked.Increment(ref next)) < messageCount)
             {
                 // Half of everything in the conversation with user 1; the other half spread over the other 499.
-                var peer = index % 2 == 0 ? 1 : 2 + (index / 2) % (Conversations - 1);
+                var peer = index % 2 == 0 ? 1 : 2 + (index / 2) % (conversations - 1);
                 var words = string.Join(' ', Enumerable.Range(0, 8).Select(_ => vocabulary[random.Next(vocabulary.Length)]));
                 var (from, to) = index % 4 < 2 ? (users[0], users[peer]) : (users[peer], users[0]);
                 var message = new MessageRecord(ObjectId.GenerateNewId().ToString(), ConversationIds.Direct(from.Id, to.Id), from.Id, to.Id, null,

@@ -4,7 +4,7 @@
 //     [--baseline OTHER_BUILD/functions/ServerlessChat.Standalone/bin/Release/net10.0]  (both builds in turn, each round)
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --history-scale 0,10000,10000000 [--seconds 10] [--rounds 3] [--starts 3]
 // Search, reactions and the cost of replies and mentions (see ConversationsBenchmark):
-//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --conversations [--messages 1000000] [--requests 2000] [--concurrency 8] [--seed-cache DIR] [--search-conversations 500]
 // Attachments (see AttachmentsBenchmark): slot, upload, send of a 1 MiB JPEG, thumbnail download, send to thumbnail:
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --attachments [--requests 200] [--concurrency 8] [--stores both|filesystem|azurite]
 // 12 MP photos: one send to thumbnail p50, and a burst sent at once against the same photos one after another:
@@ -25,7 +25,7 @@ using ServerlessChat.Tests.Infrastructure;
 var messageCount = IntArg("--messages", 1_000_000);
 if (args.Contains("--conversations"))
 {
-    return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8), StringArg("--seed-cache"));
+    return await ConversationsBenchmark.RunAsync(messageCount, IntArg("--requests", 2000), IntArg("--concurrency", 8), StringArg("--seed-cache"), IntArg("--search-conversations", 500));
 }
 
 if (args.Contains("--attachments"))
