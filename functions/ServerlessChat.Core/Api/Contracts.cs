@@ -125,7 +125,9 @@ public sealed record GroupDto(
         {
             Description = group.Description,
             Frozen = group.Frozen,
-            MutedMembers = group.MutedMembers.Where(m => group.IsMuted(m.UserId, DateTimeOffset.UtcNow)).Select(m => new MutedMemberDto(m.UserId, m.Until)).ToList(),
+            MutedMembers = group.MutedMembers
+                .Where(m => group.Members.Contains(m.UserId) && group.IsMuted(m.UserId, DateTimeOffset.UtcNow))
+                .Select(m => new MutedMemberDto(m.UserId, m.Until)).ToList(),
         };
 }
 

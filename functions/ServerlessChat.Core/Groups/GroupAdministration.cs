@@ -61,8 +61,8 @@ public sealed class GroupAdministration(IGroupStore groups, ChatDirectory direct
         return ChangeAsync(callerId, id, group =>
         {
             RequireMember(group, userId);
-            // Expired mutes are dropped on the way, so the list holds only what still applies.
-            var others = group.MutedMembers.Where(m => m.UserId != userId && group.IsMuted(m.UserId, now));
+            // Expired mutes and those of members who left are dropped on the way: the list holds only what applies.
+            var others = group.MutedMembers.Where(m => m.UserId != userId && group.Members.Contains(m.UserId) && group.IsMuted(m.UserId, now));
             return group with { MutedMembers = [.. others, new MutedMember(userId, request.Until)] };
         }, ct);
     }

@@ -155,6 +155,20 @@ public sealed class GroupAdminApiTests(SharedHostFixture fixture)
     }
 
     [Fact]
+    public async Task AMemberWhoLeftIsNotListedAsMuted()
+    {
+        var (admin, member) = (await ChatApiClient.RegisterAsync(Http, "adm"), await ChatApiClient.RegisterAsync(Http, "mem"));
+        var groupId = (string)(await admin.CreateGroupAsync("leaving", member.UserId))["id"]!;
+        await ChatApiClient.ReadAsync(await admin.PutAsync($"api/groups/{groupId}/muted-members/{member.UserId}", new { }), HttpStatusCode.OK);
+
+        var left = await ChatApiClient.ReadAsync(await member.PutAsync($"api/groups/{groupId}/members", new { remove = new[] { member.UserId } }), HttpStatusCode.OK);
+
+        Assert.Empty(left["mutedMembers"]!.AsArray());
+        Assert.Empty((await ChatApiClient.ReadAsync(await admin.GetAsync($"api/groups/{groupId}"), HttpStatusCode.OK))["mutedMembers"]!.AsArray());
+        await ChatApiClient.ReadProblemAsync(await admin.DeleteAsync($"api/groups/{groupId}/muted-members/{member.UserId}"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task ConcurrentMutesOfDifferentMembersAreAllKept()
     {
         var users = await Task.WhenAll(Enumerable.Range(0, 13).Select(_ => ChatApiClient.RegisterAsync(Http, "mut")));
