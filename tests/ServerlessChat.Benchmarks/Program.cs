@@ -11,6 +11,7 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --photos [--singles 10] [--burst 16]
 // Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --sync-catchup [--changes 10000] [--sync-conversations 200] [--limit 500] [--rounds 3]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -36,6 +37,11 @@ if (args.Contains("--attachments"))
 if (args.Contains("--photos"))
 {
     return await AttachmentsBenchmark.PhotosAsync(IntArg("--singles", 10), IntArg("--burst", 16));
+}
+
+if (args.Contains("--sync-catchup"))
+{
+    return await SyncCatchUpBenchmark.RunAsync(IntArg("--changes", 10_000), IntArg("--sync-conversations", 200), IntArg("--limit", 500), IntArg("--rounds", 3));
 }
 
 if (args.Contains("--push-sync"))

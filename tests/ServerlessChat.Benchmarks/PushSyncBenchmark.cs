@@ -56,7 +56,7 @@ internal static class PushSyncBenchmark
         // Each page size twice: the first pass also competes with the push jobs of the sends still draining.
         foreach (var limit in new[] { 200, 500, 200, 500 })
         {
-            var (requests, received, messages, seconds) = await CatchUpAsync(reader, since, limit);
+            var (requests, received, messages, seconds, _) = await CatchUpAsync(reader, since, limit);
             failures += messages == changes ? 0 : 1;
             syncRows.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {changes:N0} messages, {conversations} conversations, limit={limit} | {requests} | {received:N0} ({messages:N0} newMessage) | {seconds * 1000:N0} | {received / seconds:N0} |"));
@@ -154,12 +154,12 @@ internal static class PushSyncBenchmark
         return failures == 0 ? 0 : 1;
     }
 
-    private sealed record User(string Id, HttpClient Http);
+    internal sealed record User(string Id, HttpClient Http);
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private static async Task<User> RegisterAsync(StandaloneHost host, string prefix)
+    internal static async Task<User> RegisterAsync(StandaloneHost host, string prefix)
     {
         var username = $"{prefix}_{Guid.NewGuid():N}"[..24];
         var session = await ReadAsync(await host.Client.PostAsJsonAsync("api/auth/register", new { username, email = $"{username}@example.test", password = Password }), HttpStatusCode.Created);
@@ -168,10 +168,10 @@ internal static class PushSyncBenchmark
         return new User((string)session["user"]!["id"]!, http);
     }
 
-    private static async Task<JsonNode> SendAsync(User from, object body) =>
+    internal static async Task<JsonNode> SendAsync(User from, object body) =>
         await ReadAsync(await from.Http.PostAsJsonAsync("api/messages", body), HttpStatusCode.Created);
 
-    private static async Task<JsonNode> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
+    internal static async Task<JsonNode> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         var text = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != expected)
@@ -181,13 +181,16 @@ internal static class PushSyncBenchmark
         return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
     }
 
-    private static async Task<(int Requests, int Changes, int Messages, double Seconds)> CatchUpAsync(User reader, string since, int limit)
+    /// <summary>Pages GET /api/sync from <paramref name="since"/> until hasMore is false; also the slowest page.</summary>
+    internal static async Task<(int Requests, int Changes, int Messages, double Seconds, double SlowestPageMs)> CatchUpAsync(User reader, string since, int limit)
     {
         var clock = Stopwatch.StartNew();
-        var (requests, changes, messages, cursor) = (0, 0, 0, since);
+        var (requests, changes, messages, cursor, slowest) = (0, 0, 0, since, 0.0);
         while (true)
         {
+            var pageClock = Stopwatch.StartNew();
             var page = await ReadAsync(await reader.Http.GetAsync($"api/sync?since={Uri.EscapeDataString(cursor)}&limit={limit}"), HttpStatusCode.OK);
+            slowest = Math.Max(slowest, pageClock.Elapsed.TotalMilliseconds);
             requests++;
             var items = page["changes"]!.AsArray();
             changes += items.Count;
@@ -195,12 +198,12 @@ internal static class PushSyncBenchmark
             cursor = (string)page["cursor"]!;
             if (!(bool)page["hasMore"]!)
             {
-                return (requests, changes, messages, clock.Elapsed.TotalSeconds);
+                return (requests, changes, messages, clock.Elapsed.TotalSeconds, slowest);
             }
         }
     }
 
-    private static Task ForEachAsync(int count, int concurrency, Func<int, Task> body)
+    internal static Task ForEachAsync(int count, int concurrency, Func<int, Task> body)
     {
         var next = -1;
         return Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ServerlessChat.Core.Checkpoints;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
 
@@ -9,7 +10,7 @@ namespace ServerlessChat.Core.AzureSignalR;
 /// group hears about it). A failure is logged and the rest still go out: the data behind every action is
 /// already stored, and clients catch up on their next fetch.
 /// </summary>
-public sealed partial class AzureSignalRPublisher(AzureSignalRRestClient client, ILogger<AzureSignalRPublisher> logger) : IRealtimePublisher
+public sealed partial class AzureSignalRPublisher(AzureSignalRRestClient client, CheckpointLedger checkpoints, ILogger<AzureSignalRPublisher> logger) : IRealtimePublisher
 {
     private const string Transport = "signalr-service";
 
@@ -28,6 +29,8 @@ public sealed partial class AzureSignalRPublisher(AzureSignalRRestClient client,
             catch (Exception error)
             {
                 ChatTelemetry.RecordPush(Transport, action.GetType().Name, 1, failed: true);
+                // Its audience may have missed a change: checkpoints stay behind it.
+                checkpoints.Failed(action);
                 LogDeliveryFailed(logger, error, action.GetType().Name);
             }
         }

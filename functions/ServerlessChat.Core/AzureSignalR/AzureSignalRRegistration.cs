@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core.Checkpoints;
 using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.AzureSignalR;
@@ -26,7 +27,7 @@ public static class AzureSignalRRegistration
         services.AddSingleton<AzureSignalRAuthorization>();
         services.AddHttpClient(AzureSignalRRestClient.HttpClientName).AddStandardResilienceHandler();
         services.AddSingleton<AzureSignalRRestClient>();
-        services.AddSingleton<IRealtimePublisher, AzureSignalRPublisher>();
+        services.AddRealtimePublisher<AzureSignalRPublisher>();
         services.AddSingleton<INegotiator, AzureSignalRNegotiator>();
         services.AddSingleton<AzureSignalRUpstream>();
         services.AddSingleton<AzureSignalRSessionConnections>();

@@ -422,12 +422,14 @@ public sealed class MessageService(
     }
 
     /// <summary>
-    /// The API shape of messages of one conversation, given its read markers and participants, for events and
-    /// sync; built by <see cref="ToDtosAsync"/> like every other Message.
+    /// The API shape of messages of any conversations, given each conversation's read markers and participants,
+    /// for sync; built by <see cref="ToDtosAsync"/> like every other Message, in one batch.
     /// </summary>
     public async Task<IReadOnlyList<MessageDto>> BuildDtosAsync(
-        IReadOnlyList<MessageRecord> records, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants, CancellationToken ct) =>
-        await ToDtosAsync(records, m => IsRead(m, markers, participants), ct);
+        IReadOnlyList<MessageRecord> records,
+        Func<string, (IReadOnlyDictionary<string, string> Markers, IReadOnlyList<string> Participants)> conversationOf,
+        CancellationToken ct) =>
+        await ToDtosAsync(records, m => conversationOf(m.ConversationId) is var (markers, participants) && IsRead(m, markers, participants), ct);
 
     /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>
     private static bool IsRead(MessageRecord message, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants)

@@ -15,14 +15,23 @@ internal sealed class ReactionsSyncResolver(IMessageStore messages, IReactionSto
 {
     public string Type => ChatHub.ReactionsUpdated;
 
-    public async Task<object?> ResolveAsync(string callerId, ChangeRecord change, string cursor, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<ChangeRecord, object>> ResolveAsync(string callerId, IReadOnlyList<ChangeRecord> changes, CancellationToken ct)
     {
-        var found = await messages.FindByIdsAsync(change.ConversationId, [change.EntityId], ct);
-        if (found is not [{ Deleted: false } message])
+        var found = (await messages.FindByIdsAsync(changes.Select(c => c.EntityId).ToList(), ct))
+            .Where(m => !m.Deleted)
+            .ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var listed = found.Count == 0
+            ? Array.Empty<ReactionRecord>().ToLookup(r => r.MessageId, StringComparer.Ordinal)
+            : (await reactions.ListAsync(found.Values.Select(m => m.ConversationId).Distinct(StringComparer.Ordinal).ToList(), found.Keys.ToList(), ct))
+                .ToLookup(r => r.MessageId, StringComparer.Ordinal);
+        var resolved = new Dictionary<ChangeRecord, object>();
+        foreach (var change in changes)
         {
-            return null;
+            if (found.TryGetValue(change.EntityId, out var message) && message.ConversationId == change.ConversationId)
+            {
+                resolved[change] = new ReactionsUpdatedDto(message.Id, message.ConversationId, MessageService.Summarize(listed[message.Id]), SyncCursor.ForChange(change));
+            }
         }
-        var listed = await reactions.ListAsync([message.ConversationId], [message.Id], ct);
-        return new ReactionsUpdatedDto(message.Id, message.ConversationId, MessageService.Summarize(listed), cursor);
+        return resolved;
     }
 }

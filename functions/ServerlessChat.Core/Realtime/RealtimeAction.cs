@@ -42,6 +42,9 @@ public static class ChatHub
     /// <summary>Sent to a connection once it is joined to its user and groups: from then on it misses nothing.</summary>
     public const string Ready = "ready";
 
+    /// <summary>A resume cursor covering what the connection brought since <see cref="Ready"/> (Sync/Checkpoints).</summary>
+    public const string Checkpoint = "checkpoint";
+
     /// <summary>The SignalR group that carries a chat group's traffic.</summary>
     public static string GroupFor(string groupId) => $"group-{groupId}";
 

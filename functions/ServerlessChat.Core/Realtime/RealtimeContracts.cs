@@ -12,6 +12,9 @@ public sealed record NegotiateDto(string Url, string AccessToken);
 /// <summary>The <c>ready</c> event: the client syncs from its last applied cursor (or starts from this one).</summary>
 public sealed record ReadyDto(string Cursor);
 
+/// <summary>The <c>checkpoint</c> event: a resume cursor for a client that applied every event since <c>ready</c>.</summary>
+public sealed record CheckpointDto(string Cursor);
+
 public sealed record TypingRequest(string? ReceiverId, string? GroupId);
 
 public sealed record TypingDto(string ConversationId, string UserId);

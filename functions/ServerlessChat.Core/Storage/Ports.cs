@@ -181,6 +181,8 @@ public interface IConversationStore
     Task<(string UpTo, ChangeRecord? Change)> AdvanceReadMarkerAsync(string conversationId, string userId, string upTo, CancellationToken ct);
     /// <summary>Read markers of the conversation, by user id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetReadMarkersAsync(string conversationId, CancellationToken ct);
+    /// <summary>Read markers of several conversations in one query, by conversation id and then user id; a conversation without any is left out.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetReadMarkersAsync(IReadOnlyCollection<string> conversationIds, CancellationToken ct);
     /// <summary>
     /// Read markers of the conversation with when each last moved (the time of its <c>messagesRead</c> change,
     /// kept by <see cref="AdvanceReadMarkerAsync"/>), in no particular order.
@@ -258,10 +260,15 @@ public interface IChangeLog
 {
     /// <summary>Records a change of <paramref name="type"/> (the realtime event name) to <paramref name="entityId"/>.</summary>
     Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct);
-    /// <summary>Entries with <c>At</c> greater than <paramref name="afterAt"/>, oldest first: one index range in one partition.</summary>
-    Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct);
-    /// <summary>The entry numbered <paramref name="seq"/>, null when there is none (yet): one point read.</summary>
-    Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct);
+    /// <summary>
+    /// The entries of several conversations at once, each with <c>At</c> greater than its own bound in
+    /// <paramref name="afterAt"/> (by conversation id), merged oldest first (entries with the same time in any
+    /// order), at most <paramref name="limit"/>: one query made of one index range per conversation, whose cost
+    /// follows the entries returned, not the number of conversations.
+    /// </summary>
+    Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(IReadOnlyDictionary<string, long> afterAt, int limit, CancellationToken ct);
+    /// <summary>The entries with these numbers that exist (none yet for a number not written), in any order: point reads in one query.</summary>
+    Task<IReadOnlyList<ChangeRecord>> FindAsync(IReadOnlyCollection<(string ConversationId, long Seq)> keys, CancellationToken ct);
     /// <summary>Removes entries older than <paramref name="before"/> (MongoDB also has a TTL index for this).</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct);
 }

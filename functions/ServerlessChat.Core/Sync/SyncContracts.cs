@@ -9,11 +9,13 @@ public sealed record SyncAnswerDto(IReadOnlyList<SyncChangeDto> Changes, string 
 
 /// <summary>
 /// Turns change-log entries of a type that another feature records (with <see cref="Storage.IChangeLog.AppendAsync"/>)
-/// into the data of its event, as it stands now. Register one per type; null drops the change (the entity is gone).
+/// into the data of their event, as it stands now. Register one per type; it gets all the entries of its type in
+/// a sync page at once, so it can resolve them with one lookup per store. An entry left out of the answer is
+/// dropped (its entity is gone).
 /// </summary>
 public interface ISyncChangeResolver
 {
     string Type { get; }
 
-    Task<object?> ResolveAsync(string callerId, ChangeRecord change, string cursor, CancellationToken ct);
+    Task<IReadOnlyDictionary<ChangeRecord, object>> ResolveAsync(string callerId, IReadOnlyList<ChangeRecord> changes, CancellationToken ct);
 }

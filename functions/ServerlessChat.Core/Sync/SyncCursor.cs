@@ -86,6 +86,33 @@ public sealed record SyncCursor(long Watermark, IReadOnlyDictionary<ulong, long>
 
     public static string? ForChangeOrNull(ChangeRecord? change) => change is null ? null : ForChange(change);
 
+    /// <summary>The time stamped on the change whose cursor this is (<see cref="ForChange"/>); false for any other text.</summary>
+    public static bool TryReadChangeTime(string? text, out long at)
+    {
+        at = 0;
+        if (text is null || text.Length is 0 or > 64)
+        {
+            return false;
+        }
+        byte[] bytes;
+        try
+        {
+            bytes = WebEncoders.Base64UrlDecode(text);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        var reader = new Reader(bytes);
+        if (!reader.Byte(out var version) || version != ChangeVersion || !reader.UInt64(out _)
+            || !reader.Varint(out var stamp) || stamp > long.MaxValue / 2 || !reader.Varint(out _) || !reader.AtEnd)
+        {
+            return false;
+        }
+        at = (long)stamp;
+        return true;
+    }
+
     public static ulong Key(string conversationId) =>
         BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(conversationId)));
 

@@ -17,4 +17,11 @@ public sealed class SyncOptions
     /// </summary>
     [Range(1, 300)]
     public int SettleSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How often a connection that changes reached gets <c>checkpoint({cursor})</c>, its resume cursor (API.md:
+    /// at most every 5 seconds, at least once a minute).
+    /// </summary>
+    [Range(5, 60)]
+    public int CheckpointSeconds { get; set; } = 5;
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
@@ -11,8 +10,9 @@ using ServerlessChat.Core.Storage;
 namespace ServerlessChat.Core.Sync;
 
 /// <summary>
-/// GET /api/sync: every change in the caller's current conversations after a cursor. Each conversation is one
-/// index range of its own change-log partition; the answers are merged by time and paged.
+/// GET /api/sync: every change in the caller's current conversations after a cursor. A page is one merged read
+/// of the change log over the caller's conversations (an index range each) and one lookup per store to resolve
+/// it, however many conversations the caller has.
 /// </summary>
 public sealed class SyncService(
     IChangeLog changes,
@@ -26,8 +26,6 @@ public sealed class SyncService(
 {
     /// <summary>Direct conversations read per sync; a user with more loses sync of the least recent ones.</summary>
     public const int MaxDirectConversations = 2000;
-
-    private const int ReadParallelism = 8;
 
     private readonly Dictionary<string, ISyncChangeResolver> _resolvers = resolvers.ToDictionary(r => r.Type, StringComparer.Ordinal);
 
@@ -60,18 +58,8 @@ public sealed class SyncService(
         }
 
         var current = await CurrentConversationsAsync(callerId, ct);
-        var read = new ConcurrentBag<ChangeRecord>();
-        await Parallel.ForEachAsync(current.Values, new ParallelOptions { MaxDegreeOfParallelism = ReadParallelism, CancellationToken = ct }, async (conversation, token) =>
-        {
-            foreach (var change in await SettledChanges.ReadAsync(changes, conversation.Id, cursor.PositionOf(conversation.Id), settled, limit + 1, token))
-            {
-                read.Add(change);
-            }
-        });
-
-        var merged = read.OrderBy(c => c.At).ThenBy(c => c.ConversationId, StringComparer.Ordinal).ThenBy(c => c.Seq).ToList();
-        var hasMore = merged.Count > limit;
-        var page = hasMore ? merged.GetRange(0, limit) : merged;
+        var (page, hasMore) = await SettledChanges.ReadAsync(
+            changes, current.Keys.ToDictionary(id => id, cursor.PositionOf, StringComparer.Ordinal), settled, limit, ct);
 
         // Every change stamped at or before the new watermark is delivered: the page is a prefix in time order,
         // and everything up to "settled" is committed.
@@ -110,39 +98,57 @@ public sealed class SyncService(
         return current;
     }
 
+    /// <summary>The page's changes as they stand now: one lookup per store for the whole page, whatever its conversations.</summary>
     private async Task<List<SyncChangeDto>> ResolveAsync(
         string callerId, List<ChangeRecord> page, Dictionary<string, Conversation> current, CancellationToken ct)
     {
-        var data = new Dictionary<ChangeRecord, object?>();
-        foreach (var group in page.GroupBy(c => c.ConversationId))
-        {
-            var conversation = current[group.Key];
-            var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-            var messageIds = group.Where(c => c.Type is ChatHub.NewMessage or ChatHub.MessageUpdated).Select(c => c.EntityId).Distinct().ToList();
-            var dtos = new Dictionary<string, MessageDto>(StringComparer.Ordinal);
-            if (messageIds.Count > 0)
-            {
-                var records = await messages.FindByIdsAsync(conversation.Id, messageIds, ct);
-                foreach (var dto in await messageService.BuildDtosAsync(records, markers, conversation.Participants, ct))
-                {
-                    dtos[dto.Id] = dto;
-                }
-            }
+        var ofMessages = page.Where(c => c.Type is ChatHub.NewMessage or ChatHub.MessageUpdated).ToList();
+        var markerConversations = page.Where(c => c.Type is ChatHub.NewMessage or ChatHub.MessageUpdated or ChatHub.MessagesRead)
+            .Select(c => c.ConversationId).Distinct(StringComparer.Ordinal).ToList();
+        var markersTask = markerConversations.Count == 0
+            ? Task.FromResult<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>>(new Dictionary<string, IReadOnlyDictionary<string, string>>())
+            : conversations.GetReadMarkersAsync(markerConversations, ct);
+        var recordsTask = ofMessages.Count == 0
+            ? Task.FromResult<IReadOnlyList<MessageRecord>>([])
+            : messages.FindByIdsAsync(ofMessages.Select(c => c.EntityId).Distinct(StringComparer.Ordinal).ToList(), ct);
+        var resolvedTasks = page.Where(c => _resolvers.ContainsKey(c.Type)).GroupBy(c => c.Type)
+            .Select(g => _resolvers[g.Key].ResolveAsync(callerId, g.ToList(), ct)).ToList();
+        await Task.WhenAll(markersTask, recordsTask, Task.WhenAll(resolvedTasks));
 
-            foreach (var change in group)
+        var markers = await markersTask;
+        var noMarkers = new Dictionary<string, string>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> MarkersOf(string conversationId) => markers.GetValueOrDefault(conversationId) ?? noMarkers;
+        // A message is resolved only in the conversation its change belongs to.
+        var records = (await recordsTask).Where(r => current.ContainsKey(r.ConversationId)).ToList();
+        var dtos = (await messageService.BuildDtosAsync(records, id => (MarkersOf(id), current[id].Participants), ct))
+            .ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var resolved = new Dictionary<ChangeRecord, object>();
+        foreach (var answer in resolvedTasks)
+        {
+            foreach (var (change, data) in await answer)
             {
-                var cursor = SyncCursor.ForChange(change);
-                data[change] = change.Type switch
-                {
-                    ChatHub.NewMessage or ChatHub.MessageUpdated => dtos.TryGetValue(change.EntityId, out var dto) ? dto with { Cursor = cursor } : null,
-                    ChatHub.MessageDeleted => new MessageDeletedDto(change.EntityId, change.ConversationId, cursor),
-                    ChatHub.MessagesRead => markers.TryGetValue(change.EntityId, out var upTo) ? new MessagesReadDto(change.ConversationId, change.EntityId, upTo, cursor) : null,
-                    ChatHub.GroupUpdated => conversation.Group is { } g ? GroupDto.From(g) with { Cursor = cursor } : null,
-                    _ => _resolvers.TryGetValue(change.Type, out var resolver) ? await resolver.ResolveAsync(callerId, change, cursor, ct) : null,
-                };
+                resolved[change] = data;
             }
         }
 
-        return page.Where(c => data[c] is not null).Select(c => new SyncChangeDto(c.Type, data[c]!, SyncCursor.ForChange(c))).ToList();
+        var items = new List<SyncChangeDto>(page.Count);
+        foreach (var change in page)
+        {
+            var cursor = SyncCursor.ForChange(change);
+            object? data = change.Type switch
+            {
+                ChatHub.NewMessage or ChatHub.MessageUpdated =>
+                    dtos.TryGetValue(change.EntityId, out var dto) && dto.ConversationId == change.ConversationId ? dto with { Cursor = cursor } : null,
+                ChatHub.MessageDeleted => new MessageDeletedDto(change.EntityId, change.ConversationId, cursor),
+                ChatHub.MessagesRead => MarkersOf(change.ConversationId).TryGetValue(change.EntityId, out var upTo) ? new MessagesReadDto(change.ConversationId, change.EntityId, upTo, cursor) : null,
+                ChatHub.GroupUpdated => current[change.ConversationId].Group is { } g ? GroupDto.From(g) with { Cursor = cursor } : null,
+                _ => resolved.GetValueOrDefault(change),
+            };
+            if (data is not null)
+            {
+                items.Add(new SyncChangeDto(change.Type, data, cursor));
+            }
+        }
+        return items;
     }
 }

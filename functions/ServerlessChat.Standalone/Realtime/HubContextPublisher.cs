@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using ServerlessChat.Core.Checkpoints;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Telemetry;
 
@@ -11,7 +12,7 @@ namespace ServerlessChat.Standalone.Realtime;
 /// </summary>
 public sealed partial class HubContextPublisher(
     IHubContext<RealtimeHub> hub, HubLifetimeManager<RealtimeHub> lifetime, IConnectionRegistry registry, HubSessions sessions,
-    ILogger<HubContextPublisher> logger)
+    CheckpointLedger checkpoints, ILogger<HubContextPublisher> logger)
     : IRealtimePublisher
 {
     // Longer than any healthy backplane round trip, far shorter than the backplane's own 30-second wait for an
@@ -79,6 +80,7 @@ public sealed partial class HubContextPublisher(
             catch (Exception error)
             {
                 ChatTelemetry.RecordPush(Transport, action.GetType().Name, count, failed: true);
+                checkpoints.Failed(action);
                 LogFailed(logger, error, action.GetType().Name);
             }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Checkpoints;
 using ServerlessChat.Core.Realtime;
 using StackExchange.Redis;
 
@@ -25,7 +26,7 @@ public static class StandaloneRealtime
         services.AddOptions<HubTokenOptions>().BindConfiguration(HubTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<HubTokens>();
         services.AddSingleton<INegotiator, StandaloneNegotiator>();
-        services.AddSingleton<IRealtimePublisher, HubContextPublisher>();
+        services.AddRealtimePublisher<HubContextPublisher>();
         services.AddHostedService<PresenceSweeper>();
         services.AddSingleton<HubSessions>();
         services.AddHostedService<HubSessionSweeper>();

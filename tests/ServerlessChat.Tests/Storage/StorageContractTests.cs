@@ -455,6 +455,15 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         Assert.Equal(m3, markers[me]);
         Assert.Equal(m1, markers[peer]);
         Assert.Empty(await Store.Conversations.GetReadMarkersAsync(ConversationIds.Direct(me, NewId()), default));
+
+        // Several conversations in one query: each with its own markers, one without any left out.
+        var other = ConversationIds.Direct(peer, NewId());
+        await Store.Conversations.AdvanceReadMarkerAsync(other, peer, m2, default);
+        var both = await Store.Conversations.GetReadMarkersAsync([conversationId, other, ConversationIds.Direct(me, NewId())], default);
+        Assert.Equal(new[] { conversationId, other }.Order(StringComparer.Ordinal), both.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(markers.OrderBy(m => m.Key), both[conversationId].OrderBy(m => m.Key));
+        Assert.Equal(new Dictionary<string, string> { [peer] = m2 }, both[other]);
+        Assert.Empty(await Store.Conversations.GetReadMarkersAsync(Array.Empty<string>(), default));
     }
 
     [SkippableFact]
@@ -967,6 +976,48 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
         Assert.Equal(expected[1], await Store.Changes.FindAsync(conversationId, expected[1].Seq, default));
         Assert.Null(await Store.Changes.FindAsync(conversationId, log.Count + 1, default));
         Assert.Null(await Store.Changes.FindAsync(ConversationIds.Direct(a, NewId()), 1, default));
+    }
+
+    [SkippableFact]
+    public async Task AMergedReadTakesEachConversationAfterItsOwnBoundOldestFirst()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var conversations = Enumerable.Range(0, 4).Select(_ => ConversationIds.Direct(NewId(), NewId())).ToArray();
+        var appended = new List<ChangeRecord>();
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var conversationId in conversations)
+            {
+                appended.Add(await Store.Changes.AppendAsync(conversationId, "reactionsUpdated", NewId(), default));
+            }
+        }
+        var byConversation = appended.GroupBy(c => c.ConversationId).ToDictionary(g => g.Key, g => g.ToList());
+        // The first two from the start, the third after its second entry, the fourth after its last one.
+        var bounds = new Dictionary<string, long>
+        {
+            [conversations[0]] = 0,
+            [conversations[1]] = 0,
+            [conversations[2]] = byConversation[conversations[2]][1].At,
+            [conversations[3]] = byConversation[conversations[3]][^1].At,
+        };
+        var expected = appended.Where(c => c.At > bounds[c.ConversationId]).OrderBy(c => c.At).ThenBy(c => c.ConversationId, StringComparer.Ordinal).ToList();
+
+        var all = await Store.Changes.ReadAfterAsync(bounds, 100, default);
+        Assert.Equal(expected, all.OrderBy(c => c.At).ThenBy(c => c.ConversationId, StringComparer.Ordinal));
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.At <= p.Second.At));
+        // A limit keeps the oldest: everything before the last time returned, whichever conversation it is in.
+        var first = await Store.Changes.ReadAfterAsync(bounds, 7, default);
+        Assert.Equal(7, first.Count);
+        Assert.Equal(expected.Where(c => c.At < first[^1].At), first.Where(c => c.At < first[^1].At).OrderBy(c => c.At).ThenBy(c => c.ConversationId, StringComparer.Ordinal));
+        Assert.Empty(await Store.Changes.ReadAfterAsync(new Dictionary<string, long> { [conversations[3]] = bounds[conversations[3]] }, 10, default));
+        Assert.Empty(await Store.Changes.ReadAfterAsync(new Dictionary<string, long>(), 10, default));
+
+        // Point reads of several conversations in one query; a number not written yet is left out.
+        var keys = new[] { (conversations[0], 2L), (conversations[2], 5L), (conversations[3], 6L), (ConversationIds.Direct(NewId(), NewId()), 1L) };
+        var found = await Store.Changes.FindAsync(keys, default);
+        Assert.Equal(
+            [byConversation[conversations[0]][1], byConversation[conversations[2]][4]],
+            found.OrderBy(c => c.At));
     }
 
     [SkippableFact]

@@ -43,7 +43,7 @@ public sealed class SettledChangesTests
         var old = new FakeLog(Entry(1, 800), Entry(2, 900, pending: true), Entry(3, 2_002));
 
         Assert.Equal(new long[] { 1 }, await ReadAsync(young, position: 0));
-        var passed = await SettledChanges.ReadAsync(old, Conversation, 0, Settled, 10, default);
+        var (passed, _) = await SettledChanges.ReadAsync(old, new Dictionary<string, long> { [Conversation] = 0 }, Settled, 10, default);
         Assert.Equal(new long[] { 1, 2, 3 }, passed.Select(c => c.Seq));
         Assert.All(passed, c => Assert.False(c.Pending));
     }
@@ -73,25 +73,78 @@ public sealed class SettledChangesTests
         Assert.Equal(new long[] { 4, 5, 6 }, await ReadAsync(log, position: 2_003, limit: 3));
     }
 
-    private static async Task<long[]> ReadAsync(FakeLog log, long position, int limit = 10) =>
-        (await SettledChanges.ReadAsync(log, Conversation, position, Settled, limit, default)).Select(c => c.Seq).ToArray();
+    [Fact]
+    public async Task ConversationsAreMergedOldestFirstAndPagedByTheLimit()
+    {
+        var log = new FakeLog(
+            Entry(1, 2_000, "a"), Entry(2, 2_002, "a"), Entry(3, 2_004, "a"),
+            Entry(1, 2_001, "b"), Entry(2, 2_003, "b"),
+            Entry(7, 2_005, "c"));
+        log.Add(Entry(6, 900, "c"));
+        var positions = new Dictionary<string, long> { ["a"] = 0, ["b"] = 0, ["c"] = 900 };
 
-    private static ChangeRecord Entry(long seq, long at, bool pending = false) => new(Conversation, seq, at, "newMessage", $"m{seq}", pending);
+        var (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 4, default);
+        Assert.Equal(["a1", "b1", "a2", "b2"], page.Select(c => c.ConversationId + c.Seq));
+        Assert.True(hasMore);
+        (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
+        Assert.Equal(["a1", "b1", "a2", "b2", "a3", "c7"], page.Select(c => c.ConversationId + c.Seq));
+        Assert.False(hasMore);
+        Assert.Equal(1, log.Finds);
+    }
+
+    [Fact]
+    public async Task AConversationStoppedInTheSettleWindowDoesNotHoldBackTheOthers()
+    {
+        // "a" stops at its pending second entry; its young entries fill the first read, so the page is made
+        // from a read without it, and "a"'s first entry still comes, in time order.
+        var entries = new List<ChangeRecord> { Entry(1, 2_000, "a"), Entry(2, 2_001, "a", pending: true) };
+        entries.AddRange(Enumerable.Range(3, 20).Select(i => Entry(i, 2_000 + i, "a")));
+        entries.AddRange(Enumerable.Range(1, 5).Select(i => Entry(i, 3_000 + i, "b")));
+        var log = new FakeLog([.. entries]);
+        var positions = new Dictionary<string, long> { ["a"] = 0, ["b"] = 0 };
+
+        var (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 4, default);
+        Assert.Equal(["a1", "b1", "b2", "b3"], page.Select(c => c.ConversationId + c.Seq));
+        Assert.True(hasMore);
+        (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
+        Assert.Equal(["a1", "b1", "b2", "b3", "b4", "b5"], page.Select(c => c.ConversationId + c.Seq));
+        Assert.False(hasMore);
+        // Each page: the read that found "a" stopped, and one without it.
+        Assert.Equal(4, log.Reads);
+    }
+
+    private static async Task<long[]> ReadAsync(FakeLog log, long position, int limit = 10) =>
+        (await SettledChanges.ReadAsync(log, new Dictionary<string, long> { [Conversation] = position }, Settled, limit, default)).Page.Select(c => c.Seq).ToArray();
+
+    private static ChangeRecord Entry(long seq, long at, string conversation = Conversation, bool pending = false) =>
+        new(conversation, seq, at, "newMessage", $"m{seq}", pending);
 
     private sealed class FakeLog(params ChangeRecord[] entries) : IChangeLog
     {
         private readonly List<ChangeRecord> _entries = [.. entries];
         private readonly HashSet<long> _hidden = [];
 
+        public int Reads { get; private set; }
+
+        public int Finds { get; private set; }
+
         public void Add(ChangeRecord entry) => _entries.Add(entry);
 
         public void HideFromReads(long seq) => _hidden.Add(seq);
 
-        public Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct) =>
-            Task.FromResult<IReadOnlyList<ChangeRecord>>(_entries.Where(e => e.At > afterAt && !_hidden.Contains(e.Seq)).OrderBy(e => e.At).Take(limit).ToList());
+        public Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(IReadOnlyDictionary<string, long> afterAt, int limit, CancellationToken ct)
+        {
+            Reads++;
+            return Task.FromResult<IReadOnlyList<ChangeRecord>>(_entries
+                .Where(e => afterAt.TryGetValue(e.ConversationId, out var after) && e.At > after && !_hidden.Contains(e.Seq))
+                .OrderBy(e => e.At).Take(limit).ToList());
+        }
 
-        public Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct) =>
-            Task.FromResult(_entries.FirstOrDefault(e => e.Seq == seq));
+        public Task<IReadOnlyList<ChangeRecord>> FindAsync(IReadOnlyCollection<(string ConversationId, long Seq)> keys, CancellationToken ct)
+        {
+            Finds++;
+            return Task.FromResult<IReadOnlyList<ChangeRecord>>(_entries.Where(e => keys.Contains((e.ConversationId, e.Seq))).ToList());
+        }
 
         public Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct) => throw new NotSupportedException();
 

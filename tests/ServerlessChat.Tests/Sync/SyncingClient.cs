@@ -12,7 +12,8 @@ namespace ServerlessChat.Tests.Sync;
 /// A client that keeps its view as API.md tells clients to: it applies every live event and every sync answer
 /// through one place, once per change cursor, and syncs from the cursor of the last sync answer it applied
 /// whenever <c>ready</c> arrives (first connect and every reconnect); live events that arrive while a sync is
-/// out are applied after its answer (README, "sync").
+/// out are applied after its answer (README, "sync"). A <c>checkpoint</c> that arrives once the sync that followed
+/// the latest <c>ready</c> has been applied, with no sync out, becomes the cursor it syncs from next.
 /// </summary>
 public sealed class SyncingClient : IAsyncDisposable
 {
@@ -26,6 +27,10 @@ public sealed class SyncingClient : IAsyncDisposable
     private readonly Dictionary<string, TaskCompletionSource> _awaited = [];
     private readonly List<(string Type, JsonElement Data)> _held = [];
     private bool _syncInFlight;
+    private bool _readySynced;
+    private int _readies;
+    private int _changesThisSync;
+    private bool _cursorFromCheckpoint;
     private string _cursor;
 
     private SyncingClient(HubConnection connection, string userId, string accessToken, Func<HttpClient> http, string cursor)
@@ -40,19 +45,78 @@ public sealed class SyncingClient : IAsyncDisposable
             connection.On<JsonElement>(name, payload => OnLive(name, payload));
         }
 
-        connection.On<JsonElement>(ChatHub.Ready, ready => { _ = SyncAsync(); });
-        connection.Reconnecting += _ =>
+        connection.On<JsonElement>(ChatHub.Ready, ready =>
         {
             lock (_gate)
             {
-                if (_synced.Task.IsCompleted)
-                {
-                    _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
+                _readySynced = false;
+                _readies++;
             }
 
-            return Task.CompletedTask;
-        };
+            _ = SyncAsync();
+        });
+        connection.On<JsonElement>(ChatHub.Checkpoint, OnCheckpoint);
+        connection.Reconnecting += _ => Disconnected();
+        connection.Closed += _ => Disconnected();
+    }
+
+    private readonly List<(DateTimeOffset At, string Cursor)> _adopted = [];
+    private readonly List<DateTimeOffset> _liveArrivals = [];
+
+    /// <summary>The checkpoints this client took as its cursor, with when (its clock).</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Cursor)> AdoptedCheckpoints()
+    {
+        lock (_gate)
+        {
+            return [.. _adopted];
+        }
+    }
+
+    /// <summary>When each stored-state event came live (this client's clock).</summary>
+    public IReadOnlyList<DateTimeOffset> LiveArrivals()
+    {
+        lock (_gate)
+        {
+            return [.. _liveArrivals];
+        }
+    }
+
+    /// <summary>Checkpoints that came while the client was not in step (before its sync on ready, or with a sync out).</summary>
+    public int SkippedCheckpoints { get; private set; }
+
+    /// <summary>How many changes the latest completed sync (all its pages) returned.</summary>
+    public int LastSyncChanges { get; private set; }
+
+    private Task Disconnected()
+    {
+        lock (_gate)
+        {
+            // A sync still out was for the connection that is gone: it does not put this client in step.
+            _readySynced = false;
+            _readies++;
+            if (_synced.Task.IsCompleted)
+            {
+                _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void OnCheckpoint(JsonElement checkpoint)
+    {
+        lock (_gate)
+        {
+            if (!_readySynced || _syncInFlight)
+            {
+                SkippedCheckpoints++;
+                return;
+            }
+
+            _cursor = checkpoint.Str("cursor")!;
+            _cursorFromCheckpoint = true;
+            _adopted.Add((DateTimeOffset.UtcNow, _cursor));
+        }
     }
 
     public HubConnection Connection { get; }
@@ -74,7 +138,7 @@ public sealed class SyncingClient : IAsyncDisposable
     public static string DescribeReactions(IEnumerable<(string Emoji, IEnumerable<string> UserIds)> reactions) =>
         string.Join(' ', reactions.Select(r => $"{r.Emoji}:{string.Join(',', r.UserIds)}"));
 
-    /// <summary>Change cursors that came in sync answers more than once (must stay empty).</summary>
+    /// <summary>Change cursors that came in sync answers more than once, other than again after a checkpoint (must stay empty).</summary>
     public List<string> SyncedTwice { get; } = [];
 
     public int SyncRequests { get; private set; }
@@ -163,6 +227,7 @@ public sealed class SyncingClient : IAsyncDisposable
     {
         lock (_gate)
         {
+            _liveArrivals.Add(DateTimeOffset.UtcNow);
             if (_syncInFlight)
             {
                 _held.Add((type, data));
@@ -176,9 +241,19 @@ public sealed class SyncingClient : IAsyncDisposable
     private async Task SyncAsync()
     {
         await _syncing.WaitAsync();
+        int readies;
         lock (_gate)
         {
             _syncInFlight = true;
+            _changesThisSync = 0;
+            readies = _readies;
+            // A sync from a checkpoint may bring again what an earlier sync brought within the checkpoint's settle
+            // window (API.md); within this sync, and after it, a change still comes once.
+            if (_cursorFromCheckpoint)
+            {
+                _fromSync.Clear();
+            }
+
         }
 
         try
@@ -228,6 +303,7 @@ public sealed class SyncingClient : IAsyncDisposable
                 {
                     foreach (var change in answer.GetProperty("changes").EnumerateArray())
                     {
+                        _changesThisSync++;
                         if (!_fromSync.Add(change.GetProperty("cursor").GetString()!))
                         {
                             SyncedTwice.Add(change.GetProperty("cursor").GetString()!);
@@ -237,6 +313,7 @@ public sealed class SyncingClient : IAsyncDisposable
                     }
 
                     _cursor = answer.GetProperty("cursor").GetString()!;
+                    _cursorFromCheckpoint = false;
                 }
 
                 if (!answer.GetProperty("hasMore").GetBoolean())
@@ -247,6 +324,9 @@ public sealed class SyncingClient : IAsyncDisposable
 
             lock (_gate)
             {
+                LastSyncChanges = _changesThisSync;
+                // In step only if no newer ready came meanwhile (its sync is still to run).
+                _readySynced = readies == _readies;
                 _synced.TrySetResult();
             }
         }

@@ -135,22 +135,46 @@ internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy
         return policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Changes, document, ct), ct);
     }
 
-    public async Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct)
+    /// <summary>
+    /// One find: an $or with one branch per distinct bound (sync's cursor has one bound for most conversations,
+    /// the watermark, and its own for the few active within the settle window), each branch a set of
+    /// {conversationId, at} index ranges, sorted by time and limited, so the engine merges the ranges.
+    /// </summary>
+    public async Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(IReadOnlyDictionary<string, long> afterAt, int limit, CancellationToken ct)
     {
-        if (limit <= 0)
+        if (limit <= 0 || afterAt.Count == 0)
         {
             return [];
         }
-        var filter = new BsonDocument { { "conversationId", conversationId }, { "at", new BsonDocument("$gt", afterAt) } };
+        var branches = new BsonArray();
+        foreach (var bound in afterAt.GroupBy(b => b.Value))
+        {
+            var ids = bound.Select(b => (BsonValue)b.Key).ToList();
+            branches.Add(new BsonDocument
+            {
+                { "conversationId", ids.Count == 1 ? ids[0] : new BsonDocument("$in", new BsonArray(ids)) },
+                { "at", new BsonDocument("$gt", bound.Key) },
+            });
+        }
+        var filter = branches.Count == 1 ? branches[0].AsBsonDocument : new BsonDocument("$or", branches);
         var documents = await db.Changes.Find(filter).Sort(new BsonDocument("at", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
         return documents.ConvertAll(Map);
     }
 
-    public async Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct)
+    public async Task<IReadOnlyList<ChangeRecord>> FindAsync(IReadOnlyCollection<(string ConversationId, long Seq)> keys, CancellationToken ct)
     {
-        var filter = new BsonDocument { { "_id", Key(conversationId, seq) }, { "conversationId", conversationId } };
-        var document = await db.Changes.Find(filter).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-        return document is null ? null : Map(document);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+        // The conversation ids target the partitions; the keys pick the entries.
+        var filter = new BsonDocument
+        {
+            { "conversationId", new BsonDocument("$in", new BsonArray(keys.Select(k => k.ConversationId).Distinct(StringComparer.Ordinal))) },
+            { "_id", new BsonDocument("$in", new BsonArray(keys.Select(k => Key(k.ConversationId, k.Seq)).Distinct(StringComparer.Ordinal))) },
+        };
+        var documents = await db.Changes.Find(filter).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
     }
 
     /// <summary>The TTL index on <c>expiresAt</c> removes old entries within each partition; nothing to do here.</summary>

@@ -226,6 +226,27 @@ internal sealed class MongoConversationStore(MongoChatDatabase db, MongoChangeLo
         return markers;
     }
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetReadMarkersAsync(IReadOnlyCollection<string> conversationIds, CancellationToken ct)
+    {
+        var markers = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        if (conversationIds.Count == 0)
+        {
+            return markers;
+        }
+        var filter = new BsonDocument("conversationId", new BsonDocument("$in", new BsonArray(conversationIds.Distinct(StringComparer.Ordinal))));
+        var documents = await db.ReadMarkers.Find(filter).ToListAsync(ct).ConfigureAwait(false);
+        foreach (var document in documents)
+        {
+            var conversationId = document["conversationId"].AsString;
+            if (!markers.TryGetValue(conversationId, out var ofConversation))
+            {
+                markers[conversationId] = ofConversation = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+            ((Dictionary<string, string>)ofConversation)[document.GetId("userId")] = document.GetId("upTo");
+        }
+        return markers;
+    }
+
     private static ConversationRecord Map(BsonDocument d) => new(
         d["_id"].AsString,
         d.GetIds("participants"),

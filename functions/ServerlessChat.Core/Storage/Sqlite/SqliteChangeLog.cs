@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ServerlessChat.Core.Domain;
 
@@ -19,15 +22,26 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
         INSERT INTO changes (conversation_id, seq, at, type, entity_id) VALUES (@conversationId, @seq, @at, @type, @entityId)
         """;
 
+    // One index range per conversation (ux_changes_conversation_at), each cut at its own limit-th entry first, so
+    // a busy conversation adds at most a page to the sort however far behind its bound is.
     private const string ReadSql = """
-        SELECT conversation_id, seq, at, type, entity_id FROM changes
-        WHERE conversation_id = @conversationId AND at > @after
-        ORDER BY at
+        WITH bounds AS MATERIALIZED (
+            SELECT json_extract(b.value, '$[0]') AS conversation_id, json_extract(b.value, '$[1]') AS after,
+                ifnull((SELECT x.at FROM changes x
+                        WHERE x.conversation_id = json_extract(b.value, '$[0]') AND x.at > json_extract(b.value, '$[1]')
+                        ORDER BY x.at LIMIT 1 OFFSET @limit - 1), 9223372036854775807) AS up_to
+            FROM json_each(@bounds) b)
+        SELECT c.conversation_id, c.seq, c.at, c.type, c.entity_id
+        FROM bounds CROSS JOIN changes c
+        WHERE c.conversation_id = bounds.conversation_id AND c.at > bounds.after AND c.at <= bounds.up_to
+        ORDER BY c.at, c.conversation_id
         LIMIT @limit
         """;
 
     private const string FindSql = """
-        SELECT conversation_id, seq, at, type, entity_id FROM changes WHERE conversation_id = @conversationId AND seq = @seq
+        SELECT c.conversation_id, c.seq, c.at, c.type, c.entity_id
+        FROM json_each(@keys) k CROSS JOIN changes c
+        WHERE c.conversation_id = json_extract(k.value, '$[0]') AND c.seq = json_extract(k.value, '$[1]')
         """;
 
     /// <summary>Writes the next entry of the conversation on the writer connection; call it inside an atomic operation.</summary>
@@ -56,24 +70,43 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
     public Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct) =>
         writer.ExecuteAtomicAsync(w => Append(w, conversationId, type, entityId), ct);
 
-    public async Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(string conversationId, long afterAt, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<ChangeRecord>> ReadAfterAsync(IReadOnlyDictionary<string, long> afterAt, int limit, CancellationToken ct)
     {
-        if (limit <= 0)
+        if (limit <= 0 || afterAt.Count == 0)
         {
             return [];
         }
         return await factory.QueryAsync(ReadSql, p => p
-            .Bind("@conversationId", conversationId)
-            .Bind("@after", afterAt)
+            .Bind("@bounds", PairsJson(afterAt.Select(b => (b.Key, b.Value))))
             .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
     }
 
-    public async Task<ChangeRecord?> FindAsync(string conversationId, long seq, CancellationToken ct)
+    public async Task<IReadOnlyList<ChangeRecord>> FindAsync(IReadOnlyCollection<(string ConversationId, long Seq)> keys, CancellationToken ct)
     {
-        var found = await factory.QueryAsync(FindSql, p => p
-            .Bind("@conversationId", conversationId)
-            .Bind("@seq", seq), Map, ct).ConfigureAwait(false);
-        return found.Count == 0 ? null : found[0];
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+        return await factory.QueryAsync(FindSql, p => p.Bind("@keys", PairsJson(keys.Distinct())), Map, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>[[conversationId, number], ...]: one parameter whatever the count, so the statement stays cached.</summary>
+    private static string PairsJson(IEnumerable<(string ConversationId, long Value)> pairs)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var (conversationId, value) in pairs)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(conversationId);
+                json.WriteNumberValue(value);
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) =>

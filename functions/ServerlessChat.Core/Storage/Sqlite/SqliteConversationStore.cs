@@ -113,6 +113,22 @@ internal sealed class SqliteConversationStore(SqliteConnectionFactory factory, S
         return rows.ToDictionary(row => row.UserId, row => row.UpTo, StringComparer.Ordinal);
     }
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>> GetReadMarkersAsync(IReadOnlyCollection<string> conversationIds, CancellationToken ct)
+    {
+        if (conversationIds.Count == 0)
+        {
+            return new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        }
+        var rows = await factory.QueryAsync(
+            "SELECT conversation_id, user_id, up_to FROM read_markers WHERE conversation_id IN (SELECT value FROM json_each(@conversations))",
+            p => p.BindList("@conversations", conversationIds.Distinct(StringComparer.Ordinal)),
+            r => (ConversationId: r.GetString(0), UserId: r.GetString(1), UpTo: r.GetString(2)), ct).ConfigureAwait(false);
+        return rows.GroupBy(row => row.ConversationId, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyDictionary<string, string>)g.ToDictionary(row => row.UserId, row => row.UpTo, StringComparer.Ordinal),
+            StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<ConversationSpeaker>> FindSpeakersAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> userIds, CancellationToken ct)
     {
         var users = StorageIds.NormalizeAll(userIds);

@@ -18,6 +18,11 @@ let syncAvailable = null;
 let syncing = null;
 // Stored-state events that arrived while a sync was out, applied after its answer (see sync()).
 let held = [];
+// Whether the sync that followed this connection's latest `ready` has been applied: only then does a
+// `checkpoint` (a resume cursor covering what the connection brought since `ready`) become the sync cursor.
+let readySynced = false;
+// Counts readys and drops: a sync that completes after a newer ready or a drop does not put the client in step.
+let readyGeneration = 0;
 
 /**
  * Connects. `onConnected` runs after every (re)connect (to reload what the API has, when sync cannot tell),
@@ -44,11 +49,22 @@ export async function start(options) {
     hooks.onSignal(signal);
   });
   current.on("ready", (ready) => {
-    sync(ready && ready.cursor);
+    readySynced = false;
+    const generation = ++readyGeneration;
+    sync(ready && ready.cursor).then((complete) => {
+      if (connection === current && complete && generation === readyGeneration) readySynced = true;
+    });
+  });
+  // A checkpoint while a sync is out would be overwritten by the older cursor of its answer: it is left out, and
+  // the next one (within a minute while changes come) is taken.
+  current.on("checkpoint", (checkpoint) => {
+    if (connection === current && readySynced && !syncing && checkpoint && checkpoint.cursor) store.setSyncCursor(checkpoint.cursor);
   });
 
   let reconnectingLabel = null;
   current.onreconnecting(() => {
+    readySynced = false;
+    readyGeneration += 1;
     clearTimeout(reconnectingLabel);
     reconnectingLabel = setTimeout(() => {
       if (connection === current && current.state === signalR.HubConnectionState.Reconnecting) store.setConnectionState("reconnecting");
@@ -59,6 +75,8 @@ export async function start(options) {
     connected(current);
   });
   current.onclose(() => {
+    readySynced = false;
+    readyGeneration += 1;
     if (connection !== current) return;
     store.setConnectionState("disconnected");
     // Automatic reconnect gave up (the server was away for long); keep trying, slowly.
@@ -125,16 +143,17 @@ export async function primeSync() {
  * An answer may have been read before a live event that reaches the page first, and would bring back the older
  * state under a cursor not yet applied; so live events wait for the answer, and then the store skips those it
  * covered (by cursor) and applies the newer ones.
+ * Resolves to true once the client is in step with the server (the last answer had no more to come).
  */
 export function sync(readyCursor) {
-  if (syncAvailable === false) return Promise.resolve();
+  if (syncAvailable === false) return Promise.resolve(false);
   if (syncing) return syncing.then(() => sync(readyCursor));
   syncing = (async () => {
     try {
       let since = store.syncCursor();
       if (!since && readyCursor) {
         store.setSyncCursor(readyCursor);
-        return;
+        return true;
       }
       for (let page = 0; page < 50; page += 1) {
         const query = since ? `?since=${encodeURIComponent(since)}&limit=${SYNC_PAGE}` : `?limit=${SYNC_PAGE}`;
@@ -142,7 +161,7 @@ export function sync(readyCursor) {
         syncAvailable = true;
         store.applySyncPage(answer);
         since = answer.cursor;
-        if (!answer.hasMore) break;
+        if (!answer.hasMore) return true;
       }
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) syncAvailable = false;
@@ -156,6 +175,7 @@ export function sync(readyCursor) {
       held = [];
       for (const [name, data] of waiting) store.apply(name, data);
     }
+    return false;
   })();
   return syncing;
 }
