@@ -46,7 +46,7 @@ public sealed class PinService(MessageService messages, IPinStore pins, IMessage
 
         var records = await store.FindByIdsAsync(conversationId, pinned.Select(p => p.MessageId).ToList(), ct);
         var markers = await conversations.GetReadMarkersAsync(conversationId, ct);
-        var dtos = (await messages.BuildDtosAsync(records, markers, participants, ct)).ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var dtos = (await messages.BuildDtosAsync(records, _ => (markers, participants), ct)).ToDictionary(d => d.Id, StringComparer.Ordinal);
         return new(pinned.Where(p => dtos.ContainsKey(p.MessageId)).Select(p => dtos[p.MessageId]).ToList());
     }
 
