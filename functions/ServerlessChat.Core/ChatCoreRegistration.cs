@@ -14,6 +14,7 @@ using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
@@ -68,6 +69,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<GroupService>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
+        builder.AddChatModeration();
         builder.AddChatAttachments();
         builder.AddChatAssistant();
         builder.AddChatRealtime();

@@ -9,6 +9,8 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --attachments [--requests 200] [--concurrency 8] [--stores both|filesystem|azurite]
 // Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
+// What the content filter adds to a send with 10,000 blocked terms (see ContentFilterBenchmark), in process:
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --content-filter [--terms 10000] [--rounds 7] [--calls 20000]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -29,6 +31,11 @@ if (args.Contains("--conversations"))
 if (args.Contains("--attachments"))
 {
     return await AttachmentsBenchmark.RunAsync(IntArg("--requests", 200), IntArg("--concurrency", 8), StringArg("--stores") ?? "both");
+}
+
+if (args.Contains("--content-filter"))
+{
+    return ContentFilterBenchmark.Run(IntArg("--terms", 10_000), IntArg("--rounds", 7), IntArg("--calls", 20_000));
 }
 
 if (args.Contains("--push-sync"))

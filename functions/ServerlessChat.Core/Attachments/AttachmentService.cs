@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Storage;
 
@@ -22,6 +23,7 @@ public sealed class AttachmentService(
     IEnumerable<IAttachmentProcessingQueue> queues,
     IRateLimitCounterStore counters,
     IOptions<AttachmentOptions> options,
+    ContentFilter filter,
     TimeProvider time)
 {
     public const int MaxPerMessage = 10;
@@ -37,7 +39,8 @@ public sealed class AttachmentService(
     {
         var settings = options.Value;
         var rules = new InputRules();
-        var fileName = FileName(rules, request.FileName);
+        // A file name is read by everyone in the conversation, like a caption.
+        var fileName = filter.Apply(rules, "fileName", FileName(rules, request.FileName));
         var contentType = request.ContentType?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(contentType))
         {

@@ -6,6 +6,7 @@ using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Telemetry;
@@ -28,6 +29,7 @@ public sealed class MessageService(
     ChatDirectory directory,
     AttachmentService attachments,
     BlockDirectory blocks,
+    ContentFilter filter,
     IEnumerable<IMessageStoredListener> listeners,
     TimeProvider time)
 {
@@ -43,7 +45,7 @@ public sealed class MessageService(
         var receiverId = rules.Id("receiverId", request.ReceiverId, required: false);
         var groupId = rules.Id("groupId", request.GroupId, required: false);
         var attachmentIds = AttachmentService.Ids(rules, request.AttachmentIds);
-        var content = rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 });
+        var content = filter.Apply(rules, "content", rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 }));
         var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
         var replyToId = rules.Id("replyToId", request.ReplyToId, required: false);
         if (receiverId == callerId)
@@ -151,7 +153,7 @@ public sealed class MessageService(
     public async Task<Outcome<MessageDto>> EditAsync(string callerId, string id, EditMessageRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
-        var content = rules.Content("content", request.Content);
+        var content = filter.Apply(rules, "content", rules.Content("content", request.Content));
         rules.ThrowIfAny();
 
         var message = await FindOwnAsync(callerId, id, ct);
