@@ -28,6 +28,10 @@ internal sealed class MongoChatDatabase
     public const string PushSubscriptionsName = "pushSubscriptions";
     public const string MutesName = "mutes";
     public const string SessionsName = "sessions";
+    public const string ReportsName = "reports";
+    public const string SuspensionsName = "suspensions";
+    public const string RolesName = "roles";
+    public const string AuditLogName = "auditLog";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -49,6 +53,10 @@ internal sealed class MongoChatDatabase
         PushSubscriptions = Database.GetCollection<BsonDocument>(PushSubscriptionsName);
         Mutes = Database.GetCollection<BsonDocument>(MutesName);
         Sessions = Database.GetCollection<BsonDocument>(SessionsName);
+        Reports = Database.GetCollection<BsonDocument>(ReportsName);
+        Suspensions = Database.GetCollection<BsonDocument>(SuspensionsName);
+        Roles = Database.GetCollection<BsonDocument>(RolesName);
+        AuditLog = Database.GetCollection<BsonDocument>(AuditLogName);
     }
 
     public IMongoDatabase Database { get; }
@@ -69,4 +77,8 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> PushSubscriptions { get; }
     public IMongoCollection<BsonDocument> Mutes { get; }
     public IMongoCollection<BsonDocument> Sessions { get; }
+    public IMongoCollection<BsonDocument> Reports { get; }
+    public IMongoCollection<BsonDocument> Suspensions { get; }
+    public IMongoCollection<BsonDocument> Roles { get; }
+    public IMongoCollection<BsonDocument> AuditLog { get; }
 }
