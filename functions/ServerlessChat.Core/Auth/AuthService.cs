@@ -20,6 +20,7 @@ public sealed partial class AuthService(
     AccessTokens accessTokens,
     PasswordAttemptThrottle passwordAttempts,
     ContentFilter filter,
+    IModerationStore moderation,
     IPasswordResetQueue resetQueue,
     IOptions<AuthOptions> authOptions,
     TimeProvider time,
@@ -84,6 +85,12 @@ public sealed partial class AuthService(
         if (user is null || user.IsAssistant || !matches)
         {
             throw ProblemException.Unauthorized("The username or email and password do not match.");
+        }
+
+        // Only the right password learns of a suspension: a wrong one stays the 401 anyone gets.
+        if (await moderation.FindSuspensionAsync(user.Id, ct) is { } suspension && (suspension.Until is null || suspension.Until > time.GetUtcNow()))
+        {
+            throw ModerationService.Suspended(suspension);
         }
 
         return await StartSessionAsync(user, userAgent, ct);

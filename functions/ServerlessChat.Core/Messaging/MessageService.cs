@@ -167,9 +167,19 @@ public sealed class MessageService(
         return new(dto, ToAudience(updated, ChatHub.MessageUpdated, dto));
     }
 
-    public async Task<Outcome<bool>> DeleteAsync(string callerId, string id, CancellationToken ct)
+    public async Task<Outcome<bool>> DeleteAsync(string callerId, string id, CancellationToken ct) =>
+        await DeleteAsync(await FindOwnAsync(callerId, id, ct), ct);
+
+    /// <summary>A moderator's removal: any message, whoever sent it; 404 for none. Idempotent.</summary>
+    public async Task<Outcome<bool>> DeleteByModerationAsync(string id, CancellationToken ct)
     {
-        var message = await FindOwnAsync(callerId, id, ct);
+        var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
+        return await DeleteAsync(message, ct);
+    }
+
+    private async Task<Outcome<bool>> DeleteAsync(MessageRecord message, CancellationToken ct)
+    {
+        var id = message.Id;
         if (message.Deleted)
         {
             return new(true, []);

@@ -5,13 +5,20 @@ namespace ServerlessChat.Core.Moderation;
 
 public static class ModerationRegistration
 {
-    /// <summary>The content filter: options validated at start (an invalid pattern refuses the start), built at start.</summary>
+    /// <summary>
+    /// The content filter (options validated at start, so an invalid pattern refuses the start; built at start), and
+    /// reports, roles and suspensions.
+    /// </summary>
     public static IHostApplicationBuilder AddChatModeration(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<ContentFilterOptions>().BindConfiguration(ContentFilterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ContentFilter>();
         services.AddHostedService<ContentFilterStartup>();
+        services.AddOptions<ModerationOptions>().BindConfiguration(ModerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ModerationRoles>();
+        services.AddSingleton<SuspensionDirectory>();
+        services.AddSingleton<ModerationService>();
         return builder;
     }
 
