@@ -9,6 +9,9 @@ namespace ServerlessChat.Core.Api;
 
 public sealed record UserDto(string Id, string Username, string DisplayName, string? Email, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
+    /// <summary><c>user</c>, <c>moderator</c> or <c>admin</c>: in the caller's own user only, null elsewhere (as <see cref="Email"/>).</summary>
+    public string? Role { get; init; }
+
     public static UserDto From(UserRecord user, bool includeEmail = false) =>
         new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
 }

@@ -132,6 +132,9 @@ public sealed class ModerationApiTests(ModerationHost fixture) : IClassFixture<M
             await ChatApiClient.ReadProblemAsync(response, HttpStatusCode.Forbidden);
         }
 
+        Assert.Equal("user", (string)(await ChatApiClient.ReadAsync(await user.GetAsync("api/users/me"), HttpStatusCode.OK))["role"]!);
+        Assert.Equal("moderator", (string)(await ChatApiClient.ReadAsync(await moderator.GetAsync("api/users/me"), HttpStatusCode.OK))["role"]!);
+        Assert.Equal("admin", (string)(await ChatApiClient.ReadAsync(await fixture.Admin.GetAsync("api/users/me"), HttpStatusCode.OK))["role"]!);
         await ChatApiClient.ReadAsync(await moderator.GetAsync("api/moderation/reports"), HttpStatusCode.OK);
         var audit = await ChatApiClient.ReadAsync(await moderator.GetAsync("api/moderation/audit?limit=100"), HttpStatusCode.OK);
         Assert.Contains(audit["items"]!.AsArray(), e => (string)e!["action"]! == "setRole" && (string)e["target"]!["id"]! == moderator.UserId
