@@ -48,10 +48,16 @@ public sealed record MessageDto(
     IReadOnlyList<string> Mentions,
     string? Cursor = null)
 {
+    /// <summary><c>moderation</c> for a message removed by moderation; null otherwise.</summary>
+    public string? DeletedBy { get; init; }
+
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
-            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions);
+            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions)
+        {
+            DeletedBy = message.DeletedBy,
+        };
 }
 
 /// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>

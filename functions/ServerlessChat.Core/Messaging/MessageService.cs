@@ -174,10 +174,10 @@ public sealed class MessageService(
     public async Task<Outcome<bool>> DeleteByModerationAsync(string id, CancellationToken ct)
     {
         var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
-        return await DeleteAsync(message, ct);
+        return await DeleteAsync(message, ct, deletedBy: "moderation");
     }
 
-    private async Task<Outcome<bool>> DeleteAsync(MessageRecord message, CancellationToken ct)
+    private async Task<Outcome<bool>> DeleteAsync(MessageRecord message, CancellationToken ct, string? deletedBy = null)
     {
         var id = message.Id;
         if (message.Deleted)
@@ -185,7 +185,7 @@ public sealed class MessageService(
             return new(true, []);
         }
 
-        var (deleted, change) = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var (deleted, change) = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct, deletedBy) ?? throw ProblemException.NotFound("No such message.");
         await attachments.DeleteForMessageAsync(deleted.Id, ct);
         return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId, SyncCursor.ForChange(change))));
     }

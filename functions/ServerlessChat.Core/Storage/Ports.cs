@@ -41,8 +41,8 @@ public interface IMessageStore
     Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct);
     /// <summary>Also records <c>messageUpdated</c> in the change log.</summary>
     Task<Changed<MessageRecord>?> UpdateContentAsync(string id, string content, DateTimeOffset editedAt, CancellationToken ct);
-    /// <summary>Also records <c>messageDeleted</c> in the change log.</summary>
-    Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Also records <c>messageDeleted</c> in the change log. <paramref name="deletedBy"/>: <c>moderation</c> for a removal by moderation.</summary>
+    Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct, string? deletedBy = null);
     /// <summary>Messages after <paramref name="afterId"/> (all when null) not sent by the user and not deleted.</summary>
     Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
     /// <summary>The messages with these ids that exist, in no particular order (one query, e.g. the replied-to messages of a page).</summary>

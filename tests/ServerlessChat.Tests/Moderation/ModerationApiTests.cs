@@ -203,6 +203,10 @@ public sealed class ModerationApiTests(ModerationHost fixture) : IClassFixture<M
 
         Assert.Equal(HttpStatusCode.NoContent, (await moderator.DeleteAsync($"api/moderation/messages/{first["id"]}")).StatusCode);
         await bobHub.WaitForAsync("messageDeleted", e => e.GetProperty("id").GetString() == (string)first["id"]!);
+        var afterRemoval = await ChatApiClient.ReadAsync(await bob.GetAsync($"api/messages?with={alice.UserId}"), HttpStatusCode.OK);
+        var removedOne = afterRemoval["items"]!.AsArray().Single(m => (string)m!["id"]! == (string)first["id"]!)!;
+        Assert.Equal((true, "", "moderation"), ((bool)removedOne["deleted"]!, (string)removedOne["content"]!, (string?)removedOne["deletedBy"]));
+        Assert.Null((string?)afterRemoval["items"]!.AsArray().Single(m => (string)m!["id"]! == (string)second["id"]!)!["deletedBy"]);
 
         var report = await ChatApiClient.ReadAsync(await bob.PostAsync("api/reports", new { messageId = (string)second["id"]!, reason = "hate" }), HttpStatusCode.Created);
         await ChatApiClient.ReadAsync(await moderator.PostAsync($"api/moderation/reports/{report["id"]}/resolve", new { action = "removeMessage" }), HttpStatusCode.OK);

@@ -104,4 +104,24 @@ public abstract partial class StorageContractTests
         await Store.Moderation.SetRoleAsync(user, "user", default);
         Assert.Equal("user", await Store.Moderation.FindRoleAsync(user, default));
     }
+
+    [SkippableFact]
+    public async Task AMessageRemovedByModerationSaysSoAndABurstOfRemovalsLeavesItSo()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (alice, bob) = (NewId(), NewId());
+        var removed = DirectMessage(alice, bob, "bad");
+        var ownDelete = DirectMessage(alice, bob, "oops");
+        await Store.Messages.InsertAsync(removed, default);
+        await Store.Messages.InsertAsync(ownDelete, default);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Store.Messages.MarkDeletedAsync(removed.Id, Now(), default, deletedBy: "moderation")));
+        await Store.Messages.MarkDeletedAsync(ownDelete.Id, Now(), default);
+
+        Assert.All(results, r => Assert.Equal("moderation", r!.Value.DeletedBy));
+        var stored = (await Store.Messages.FindByIdAsync(removed.Id, default))!;
+        Assert.True(stored.Deleted);
+        Assert.Equal(("", "moderation"), (stored.Content, stored.DeletedBy));
+        Assert.Null((await Store.Messages.FindByIdAsync(ownDelete.Id, default))!.DeletedBy);
+    }
 }

@@ -151,15 +151,21 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             await db.Messages.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
-    public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct, string? deletedBy = null)
     {
         if (!StorageIds.TryParse(id, out var objectId))
         {
             return null;
         }
+        var set = new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } };
+        if (deletedBy is not null)
+        {
+            set["deletedBy"] = deletedBy;
+        }
+
         var update = new BsonDocument
         {
-            { "$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } } },
+            { "$set", set },
             { "$unset", new BsonDocument("reactionEmoji", "") },
         };
         return await RecordAsync(objectId, ChatHub.MessageDeleted, async () =>
@@ -231,5 +237,8 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         d.TryGetValue("deleted", out var deleted) && deleted.IsBoolean && deleted.AsBoolean,
         d.GetStringOrNull("clientMessageId"),
         d.GetIdOrNull("replyTo"),
-        d.GetIds("mentions"));
+        d.GetIds("mentions"))
+    {
+        DeletedBy = d.GetStringOrNull("deletedBy"),
+    };
 }

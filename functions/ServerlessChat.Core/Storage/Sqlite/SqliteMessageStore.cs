@@ -9,10 +9,10 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IMessageStore
 {
     private const string Columns =
-        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions";
+        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions, deleted_by";
 
     internal const string PrefixedColumns =
-        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions";
+        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions, m.deleted_by";
 
     private const string InsertSql = """
         INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions)
@@ -147,10 +147,10 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             $"UPDATE messages SET content = @content, edited_at = @editedAt WHERE id = @id AND deleted = 0 RETURNING {Columns}",
             p => p.Bind("@content", content).BindTime("@editedAt", editedAt), ct);
 
-    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct) =>
+    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct, string? deletedBy = null) =>
         UpdateAsync(id, ChatHub.MessageDeleted,
-            $"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
-            p => p.BindTime("@at", at), ct);
+            $"UPDATE messages SET deleted = 1, content = '', edited_at = @at, deleted_by = COALESCE(deleted_by, @deletedBy) WHERE id = @id RETURNING {Columns}",
+            p => p.BindTime("@at", at).Bind("@deletedBy", deletedBy), ct);
 
     private Task<Changed<MessageRecord>?> UpdateAsync(string id, string changeType, string sql, Action<SqliteParameterCollection> bind, CancellationToken ct)
     {
@@ -240,5 +240,8 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         r.GetBoolean(8),
         r.GetStringOrNull(9),
         r.GetStringOrNull(10),
-        r.IsDBNull(11) ? null : JsonSerializer.Deserialize(r.GetString(11), SqliteJsonContext.Default.ListString));
+        r.IsDBNull(11) ? null : JsonSerializer.Deserialize(r.GetString(11), SqliteJsonContext.Default.ListString))
+    {
+        DeletedBy = r.GetStringOrNull(12),
+    };
 }

@@ -277,6 +277,8 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             note TEXT,
             at INTEGER NOT NULL
         ) WITHOUT ROWID;
+        -- Who deleted a message when it was not its sender ("moderation").
+        ALTER TABLE messages ADD COLUMN deleted_by TEXT;
         """,
     ];
 
