@@ -22,6 +22,7 @@ namespace ServerlessChat.Core.Moderation;
 public sealed partial class ModerationService(
     IModerationStore store,
     MessageService messages,
+    IMessageStore messageStore,
     ChatDirectory directory,
     SessionService sessions,
     SuspensionDirectory suspensions,
@@ -159,6 +160,21 @@ public sealed partial class ModerationService(
 
         await AuditAsync(actorId, request.Action!, "report", report.Id, note, ct);
         return new(ToDto(resolved), actions);
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/messages/{id}</c>: the sender's own delete, or, for a moderator deleting another's message, a
+    /// removal by moderation (audited, <c>deletedBy: moderation</c>); anyone else gets what a delete always answered.
+    /// </summary>
+    public async Task<Outcome<bool>> DeleteMessageAsync(string callerId, string messageId, CancellationToken ct)
+    {
+        var message = InputRules.IsId(messageId) ? await messageStore.FindByIdAsync(messageId, ct) : null;
+        if (message is not null && message.SenderId != callerId && await roles.GetAsync(callerId, ct) >= ChatRole.Moderator)
+        {
+            return await RemoveMessageAsync(callerId, messageId, ct);
+        }
+
+        return await messages.DeleteAsync(callerId, messageId, ct);
     }
 
     /// <summary>Deletes any message for everyone; 404 for none.</summary>

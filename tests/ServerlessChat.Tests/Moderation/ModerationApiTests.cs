@@ -213,6 +213,12 @@ public sealed class ModerationApiTests(ModerationHost fixture) : IClassFixture<M
         var history = await ChatApiClient.ReadAsync(await bob.GetAsync($"api/messages?with={alice.UserId}"), HttpStatusCode.OK);
         Assert.All(history["items"]!.AsArray(), m => Assert.True((bool)m!["deleted"]!));
         await ChatApiClient.ReadProblemAsync(await moderator.DeleteAsync($"api/moderation/messages/{moderator.UserId}"), HttpStatusCode.NotFound);
+        // DELETE /api/messages/{id} by a moderator on another's message is a removal by moderation too; a plain user's stays 404 or 403.
+        var third = await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "third" });
+        await ChatApiClient.ReadProblemAsync(await bob.DeleteAsync($"api/messages/{third["id"]}"), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await moderator.DeleteAsync($"api/messages/{third["id"]}")).StatusCode);
+        var afterDelete = await ChatApiClient.ReadAsync(await alice.GetAsync($"api/messages?with={bob.UserId}"), HttpStatusCode.OK);
+        Assert.Equal("moderation", (string?)afterDelete["items"]!.AsArray().Single(m => (string)m!["id"]! == (string)third["id"]!)!["deletedBy"]);
         var resolved = await FindReportAsync(moderator, (string)report["id"]!, "resolved");
         Assert.Equal("awful too", (string)resolved["target"]!["snapshot"]!["content"]!);
     }
