@@ -17,6 +17,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Invites;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Pins;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
@@ -78,6 +79,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<InviteService>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
+        builder.AddChatModeration();
         builder.AddChatAttachments();
         builder.AddChatAssistant();
         builder.AddChatRealtime();

@@ -161,6 +161,28 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: 0
   }
+  // Moderation: reports by state, newest first (one open report per target, under openKey), suspensions in
+  // force, roles and the audit log by _id.
+  {
+    name: 'reports'
+    indexKeys: [['openKey'], ['open', '_id']]
+    ttlSeconds: 0
+  }
+  {
+    name: 'suspensions'
+    indexKeys: [['until']]
+    ttlSeconds: 0
+  }
+  {
+    name: 'roles'
+    indexKeys: []
+    ttlSeconds: 0
+  }
+  {
+    name: 'auditLog'
+    indexKeys: []
+    ttlSeconds: 0
+  }
   // The change log's numbers: one counter per conversation, looked up by its _id (the conversation id).
   {
     name: 'changeCounters'

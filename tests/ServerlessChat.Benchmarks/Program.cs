@@ -12,6 +12,8 @@
 // Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --sync-catchup [--changes 10000] [--sync-conversations 200] [--limit 500] [--rounds 3]
+// What the content filter adds to a send with 10,000 blocked terms (see ContentFilterBenchmark), in process:
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --content-filter [--terms 10000] [--rounds 7] [--calls 20000]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -42,6 +44,11 @@ if (args.Contains("--photos"))
 if (args.Contains("--sync-catchup"))
 {
     return await SyncCatchUpBenchmark.RunAsync(IntArg("--changes", 10_000), IntArg("--sync-conversations", 200), IntArg("--limit", 500), IntArg("--rounds", 3));
+}
+
+if (args.Contains("--content-filter"))
+{
+    return ContentFilterBenchmark.Run(IntArg("--terms", 10_000), IntArg("--rounds", 7), IntArg("--calls", 20_000));
 }
 
 if (args.Contains("--push-sync"))

@@ -30,6 +30,7 @@ public static class ChatApi
         .. AssistantApi.Endpoints,
         .. SyncApi.Endpoints,
         .. PushApi.Endpoints,
+        .. ModerationApi.Endpoints,
     ];
 
     public static RouteGroupBuilder MapChatApi(this IEndpointRouteBuilder app)

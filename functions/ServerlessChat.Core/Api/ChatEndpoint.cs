@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 
 namespace ServerlessChat.Core.Api;
@@ -15,9 +17,12 @@ public sealed record ChatEndpoint(string Name, string Method, string Route, Dele
     /// </summary>
     public IReadOnlyList<int> Problems { get; init; } = [];
 
+    /// <summary>The access policy: the least role a caller needs (403 below it). Routes that take a caller need a user by default.</summary>
+    public ChatRole MinimumRole { get; init; } = ChatRole.User;
+
     /// <summary>
     /// The filter every endpoint runs on both hosts, after binding (so the caller is known) and before the
-    /// handler: security headers, then the rate limit.
+    /// handler: security headers, then the rate limit, then the access policy (<see cref="MinimumRole"/>).
     /// </summary>
     public EndpointFilterDelegate Filter(EndpointFilterDelegate next) => async invocation =>
     {
@@ -26,6 +31,16 @@ public sealed record ChatEndpoint(string Name, string Method, string Route, Dele
         if (RateLimit != RateLimitPolicy.None)
         {
             await context.RequestServices.GetRequiredService<RequestRateLimiter>().CheckAsync(RateLimit, context);
+        }
+
+        if (MinimumRole != ChatRole.User)
+        {
+            var caller = Caller.Of(context) ?? throw ProblemException.Unauthorized();
+            var role = await context.RequestServices.GetRequiredService<ModerationRoles>().GetAsync(caller.UserId, context.RequestAborted);
+            if (role < MinimumRole)
+            {
+                throw ProblemException.Forbidden(MinimumRole == ChatRole.Admin ? "Admins only." : "Moderators and admins only.");
+            }
         }
 
         return await next(invocation);

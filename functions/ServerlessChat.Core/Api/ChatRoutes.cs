@@ -64,6 +64,14 @@ public static class ChatRoutes
 
     public const string Sync = "sync";
 
+    public const string Reports = "reports";
+    public const string ModerationReports = "moderation/reports";
+    public const string ModerationReportResolve = "moderation/reports/{id}/resolve";
+    public const string ModerationMessage = "moderation/messages/{id}";
+    public const string ModerationSuspension = "moderation/users/{id}/suspension";
+    public const string ModerationRole = "moderation/users/{id}/role";
+    public const string ModerationAudit = "moderation/audit";
+
     public const string PushVapidPublicKey = "push/vapid-public-key";
     public const string PushSubscriptions = "push/subscriptions";
     public const string PushMutes = "push/mutes";

@@ -9,6 +9,9 @@ namespace ServerlessChat.Core.Api;
 
 public sealed record UserDto(string Id, string Username, string DisplayName, string? Email, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
+    /// <summary><c>user</c>, <c>moderator</c> or <c>admin</c>: in the caller's own user only, null elsewhere (as <see cref="Email"/>).</summary>
+    public string? Role { get; init; }
+
     public static UserDto From(UserRecord user, bool includeEmail = false) =>
         new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
 }
@@ -47,10 +50,16 @@ public sealed record MessageDto(
     DateTimeOffset? PinnedAt = null,
     string? PinnedBy = null)
 {
+    /// <summary><c>moderation</c> for a message removed by moderation; null otherwise.</summary>
+    public string? DeletedBy { get; init; }
+
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
-            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions);
+            message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions)
+        {
+            DeletedBy = message.DeletedBy,
+        };
 }
 
 /// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>

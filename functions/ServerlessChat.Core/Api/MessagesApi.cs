@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 
@@ -14,7 +15,7 @@ public static class MessagesApi
     [
         new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound] },
         new(nameof(GetMessages), HttpMethods.Get, ChatRoutes.Messages, GetMessages, RateLimitPolicy.PerUser, "A page of a conversation's history, newest first") { Problems = [StatusCodes.Status404NotFound] },
-        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message, or as a group admin any message of the group") { Problems = [StatusCodes.Status403Forbidden] },
+        new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message, as a group admin any message of the group, or as a moderator anyone's (deletedBy: moderation)") { Problems = [StatusCodes.Status403Forbidden] },
         new(nameof(MarkRead), HttpMethods.Post, ChatRoutes.MessagesRead, MarkRead, RateLimitPolicy.PerUser, "Mark a conversation read up to a message") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(GetConversations), HttpMethods.Get, ChatRoutes.Conversations, GetConversations, RateLimitPolicy.PerUser, "The caller's conversations, latest activity first"),
     ];
@@ -35,9 +36,9 @@ public static class MessagesApi
         TypedResults.Ok(await messages.GetHistoryAsync(caller.UserId, with, groupId, before, limit, ct));
 
     public static async Task<NoContent> DeleteMessage(
-        Caller caller, string id, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
+        Caller caller, string id, ModerationService moderation, IRealtimePublisher realtime, CancellationToken ct)
     {
-        var outcome = await messages.DeleteAsync(caller.UserId, id, ct);
+        var outcome = await moderation.DeleteMessageAsync(caller.UserId, id, ct);
         await realtime.PublishAsync(outcome.Actions, ct);
         return TypedResults.NoContent();
     }

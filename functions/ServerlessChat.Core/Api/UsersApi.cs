@@ -4,6 +4,7 @@ using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Storage;
 
@@ -17,10 +18,10 @@ public static class UsersApi
         new(nameof(SearchUsers), HttpMethods.Get, ChatRoutes.Users, SearchUsers, RateLimitPolicy.PerUser, "Users whose username or display name starts with a prefix"),
     ];
 
-    public static async Task<Ok<UserDto>> GetMe(Caller caller, ChatDirectory directory, CancellationToken ct)
+    public static async Task<Ok<UserDto>> GetMe(Caller caller, ChatDirectory directory, ModerationRoles roles, CancellationToken ct)
     {
         var user = await directory.GetUserAsync(caller.UserId, ct) ?? throw ProblemException.Unauthorized("The account no longer exists.");
-        return TypedResults.Ok(UserDto.From(user, includeEmail: true));
+        return TypedResults.Ok(UserDto.From(user, includeEmail: true) with { Role = ModerationRoles.Name(await roles.GetAsync(user.Id, ct)) });
     }
 
     public static async Task<Ok<ItemsDto<UserDto>>> SearchUsers(Caller caller, string? search, string? limit, IUserStore users, CancellationToken ct)

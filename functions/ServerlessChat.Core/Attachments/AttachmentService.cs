@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Storage;
 
@@ -23,6 +24,7 @@ public sealed class AttachmentService(
     IRateLimitCounterStore counters,
     IOptions<AttachmentOptions> options,
     ImageDecodeGate gate,
+    ContentFilter filter,
     TimeProvider time)
 {
     public const int MaxPerMessage = 10;
@@ -38,7 +40,8 @@ public sealed class AttachmentService(
     {
         var settings = options.Value;
         var rules = new InputRules();
-        var fileName = FileName(rules, request.FileName);
+        // A file name is read by everyone in the conversation, like a caption.
+        var fileName = filter.Apply(rules, "fileName", FileName(rules, request.FileName));
         var contentType = request.ContentType?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(contentType))
         {

@@ -5,6 +5,7 @@ using MongoDB.Bson;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
@@ -18,6 +19,8 @@ public sealed partial class AuthService(
     SessionService sessionService,
     AccessTokens accessTokens,
     PasswordAttemptThrottle passwordAttempts,
+    ContentFilter filter,
+    IModerationStore moderation,
     IPasswordResetQueue resetQueue,
     IOptions<AuthOptions> authOptions,
     TimeProvider time,
@@ -29,10 +32,11 @@ public sealed partial class AuthService(
     public async Task<SessionDto> RegisterAsync(RegisterRequest request, string? userAgent, CancellationToken ct)
     {
         var rules = new InputRules();
-        var username = rules.Username("username", request.Username);
+        // A username is how people find and tell each other apart: never masked, only refused.
+        var username = filter.Apply(rules, "username", rules.Username("username", request.Username), maskable: false);
         var address = rules.Email("email", request.Email);
         var password = rules.Password("password", request.Password);
-        var displayName = rules.Name("displayName", request.DisplayName, 64, required: false);
+        var displayName = filter.Apply(rules, "displayName", rules.Name("displayName", request.DisplayName, 64, required: false));
         rules.ThrowIfAny();
 
         var now = time.GetStoredNow();
@@ -81,6 +85,12 @@ public sealed partial class AuthService(
         if (user is null || user.IsAssistant || !matches)
         {
             throw ProblemException.Unauthorized("The username or email and password do not match.");
+        }
+
+        // Only the right password learns of a suspension: a wrong one stays the 401 anyone gets.
+        if (await moderation.FindSuspensionAsync(user.Id, ct) is { } suspension && (suspension.Until is null || suspension.Until > time.GetUtcNow()))
+        {
+            throw ModerationService.Suspended(suspension);
         }
 
         return await StartSessionAsync(user, userAgent, ct);

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Sessions;
 
 namespace ServerlessChat.Core.Auth;
@@ -27,21 +28,24 @@ public sealed record Caller(string UserId)
         var token = context.RequestServices.GetRequiredService<AccessTokens>().Read(header[scheme.Length..].Trim())
             ?? throw ProblemException.Unauthorized("The access token is malformed, forged or expired.");
         var caller = new Caller(token.UserId) { SessionId = token.SessionId };
-        if (token.SessionId is null)
-        {
-            return Accept(context, caller);
-        }
 
         // Fresh lists answer without waiting; a stale one is read again from the store first.
-        var ended = context.RequestServices.GetRequiredService<SessionRevocations>().IsEndedAsync(token.SessionId, context.RequestAborted);
-        return ended.IsCompletedSuccessfully ? Check(context, caller, ended.Result) : CheckAsync(context, caller, ended);
+        var suspended = context.RequestServices.GetRequiredService<SuspensionDirectory>().FindAsync(caller.UserId, context.RequestAborted);
+        var ended = token.SessionId is null
+            ? ValueTask.FromResult(false)
+            : context.RequestServices.GetRequiredService<SessionRevocations>().IsEndedAsync(token.SessionId, context.RequestAborted);
+        return suspended.IsCompletedSuccessfully && ended.IsCompletedSuccessfully
+            ? Check(context, caller, ended.Result, suspended.Result)
+            : CheckAsync(context, caller, ended, suspended);
 
-        static async ValueTask<Caller?> CheckAsync(HttpContext context, Caller caller, ValueTask<bool> ended) =>
-            await Check(context, caller, await ended);
+        static async ValueTask<Caller?> CheckAsync(HttpContext context, Caller caller, ValueTask<bool> ended, ValueTask<Domain.SuspensionRecord?> suspended) =>
+            await Check(context, caller, await ended, await suspended);
     }
 
-    private static ValueTask<Caller?> Check(HttpContext context, Caller caller, bool ended) =>
-        ended ? throw ProblemException.Unauthorized("The session of this access token has ended.") : Accept(context, caller);
+    private static ValueTask<Caller?> Check(HttpContext context, Caller caller, bool ended, Domain.SuspensionRecord? suspended) =>
+        ended ? throw ProblemException.Unauthorized("The session of this access token has ended.")
+        : suspended is not null ? throw ModerationService.Suspended(suspended)
+        : Accept(context, caller);
 
     private static ValueTask<Caller?> Accept(HttpContext context, Caller caller)
     {

@@ -42,12 +42,15 @@ public sealed record MessageRecord(
     /// <summary>The users named with @ in a group message (never the sender); empty for direct messages.</summary>
     public IReadOnlyList<string> Mentions { get; init; } = Mentions ?? [];
 
+    /// <summary>Who deleted a deleted message when it was not its sender: <c>moderation</c>; null otherwise.</summary>
+    public string? DeletedBy { get; init; }
+
     // By value, lists included, so a record read back equals the one stored.
     public bool Equals(MessageRecord? other) =>
         other is not null && Id == other.Id && ConversationId == other.ConversationId && SenderId == other.SenderId
         && ReceiverId == other.ReceiverId && GroupId == other.GroupId && Content == other.Content && CreatedAt == other.CreatedAt
         && EditedAt == other.EditedAt && Deleted == other.Deleted && ClientMessageId == other.ClientMessageId
-        && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal);
+        && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal) && DeletedBy == other.DeletedBy;
 
     public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
 }

@@ -3,6 +3,7 @@ using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
@@ -15,12 +16,12 @@ namespace ServerlessChat.Core.Edits;
 /// counts follow: a name added counts, a name removed no longer does. The conversation hears
 /// <c>messageUpdated</c> with the new text and mentions.
 /// </summary>
-public sealed class MessageEdits(MessageService messages, IMessageStore store, ChatDirectory directory, TimeProvider time)
+public sealed class MessageEdits(MessageService messages, IMessageStore store, ChatDirectory directory, ContentFilter filter, TimeProvider time)
 {
     public async Task<Outcome<MessageDto>> EditAsync(string callerId, string id, EditMessageRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
-        var content = rules.Content("content", request.Content);
+        var content = filter.Apply(rules, "content", rules.Content("content", request.Content));
         rules.ThrowIfAny();
 
         var message = await messages.FindVisibleAsync(callerId, id, ct);

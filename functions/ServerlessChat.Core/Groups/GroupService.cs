@@ -4,13 +4,14 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Groups;
 
-public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, TimeProvider time)
+public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, ContentFilter filter, TimeProvider time)
 {
     private const int MaxUpdateAttempts = 5;
 
@@ -26,7 +27,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
     public async Task<Outcome<GroupDto>> CreateAsync(string callerId, CreateGroupRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
-        var name = rules.Name("name", request.Name, 64);
+        var name = filter.Apply(rules, "name", rules.Name("name", request.Name, 64));
         var invited = await AddableUserIdsAsync(rules, "memberIds", request.MemberIds, callerId, [], ct);
         var members = new[] { callerId }.Concat(invited).Distinct(StringComparer.Ordinal).ToList();
         if (members.Count > InputRules.MaxMembers)

@@ -7,6 +7,7 @@ using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Telemetry;
@@ -29,6 +30,7 @@ public sealed class MessageService(
     ChatDirectory directory,
     AttachmentService attachments,
     BlockDirectory blocks,
+    ContentFilter filter,
     IEnumerable<IMessageStoredListener> listeners,
     IEnumerable<IMessageEnrichment> enrichments,
     TimeProvider time)
@@ -45,7 +47,7 @@ public sealed class MessageService(
         var receiverId = rules.Id("receiverId", request.ReceiverId, required: false);
         var groupId = rules.Id("groupId", request.GroupId, required: false);
         var attachmentIds = AttachmentService.Ids(rules, request.AttachmentIds);
-        var content = rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 });
+        var content = filter.Apply(rules, "content", rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 }));
         var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
         var replyToId = rules.Id("replyToId", request.ReplyToId, required: false);
         if (receiverId == callerId)
@@ -164,12 +166,25 @@ public sealed class MessageService(
             throw ProblemException.Forbidden("Only the sender or an admin of its group can delete a message.");
         }
 
+        return await DeleteAsync(message, ct);
+    }
+
+    /// <summary>A moderator's removal: any message, whoever sent it; 404 for none. Idempotent.</summary>
+    public async Task<Outcome<bool>> DeleteByModerationAsync(string id, CancellationToken ct)
+    {
+        var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
+        return await DeleteAsync(message, ct, deletedBy: "moderation");
+    }
+
+    private async Task<Outcome<bool>> DeleteAsync(MessageRecord message, CancellationToken ct, string? deletedBy = null)
+    {
+        var id = message.Id;
         if (message.Deleted)
         {
             return new(true, []);
         }
 
-        var (deleted, change) = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct) ?? throw ProblemException.NotFound("No such message.");
+        var (deleted, change) = await messages.MarkDeletedAsync(id, time.GetStoredNow(), ct, deletedBy) ?? throw ProblemException.NotFound("No such message.");
         await attachments.DeleteForMessageAsync(deleted.Id, ct);
         return new(true, ToAudience(deleted, ChatHub.MessageDeleted, new MessageDeletedDto(deleted.Id, deleted.ConversationId, SyncCursor.ForChange(change))));
     }

@@ -50,9 +50,9 @@ public interface IMessageStore
     Task<IReadOnlyList<MessageEditRecord>> ListEditsAsync(string id, CancellationToken ct);
     /// <summary>
     /// Also records <c>messageDeleted</c> in the change log. The message's reactions, mentions, edit history and
-    /// pin go with it.
+    /// pin go with it. <paramref name="deletedBy"/>: <c>moderation</c> for a removal by moderation.
     /// </summary>
-    Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct);
+    Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct, string? deletedBy = null);
     /// <summary>Messages after <paramref name="afterId"/> (all when null) not sent by the user and not deleted.</summary>
     Task<long> CountUnreadAsync(string conversationId, string userId, string? afterId, CancellationToken ct);
     /// <summary>The messages with these ids that exist, in no particular order (one query, e.g. the replied-to messages of a page).</summary>

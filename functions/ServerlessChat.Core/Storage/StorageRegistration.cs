@@ -60,6 +60,7 @@ public static class StorageRegistration
         services.AddSingleton<IGroupStore, SqliteGroupStore>();
         services.AddSingleton<IAuthTokenStore, SqliteAuthTokenStore>();
         services.AddSingleton<ISessionStore, SqliteSessionStore>();
+        services.AddSingleton<IModerationStore, SqliteModerationStore>();
         // The embedded store's host is one process: its counters stay in memory (see ProcessRateLimitCounterStore).
         services.AddSingleton<IRateLimitCounterStore, ProcessRateLimitCounterStore>();
         services.AddSingleton<IPresenceStore, SqlitePresenceStore>();
@@ -90,6 +91,7 @@ public static class StorageRegistration
         AddThrottled<IGroupStore, MongoGroupStore>(services);
         AddThrottled<IAuthTokenStore, MongoAuthTokenStore>(services);
         AddThrottled<ISessionStore, MongoSessionStore>(services);
+        AddThrottled<IModerationStore, MongoModerationStore>(services);
         AddThrottled<IRateLimitCounterStore, MongoRateLimitCounterStore>(services);
         AddThrottled<IPresenceStore, MongoPresenceStore>(services);
         AddThrottled<IAttachmentStore, MongoAttachmentStore>(services);

@@ -195,11 +195,17 @@ public sealed partial class StandaloneHost : IAsyncDisposable
         }
     }
 
-    /// <summary>A new host process on the same data and settings.</summary>
-    public Task<StandaloneHost> StartAgainAsync()
+    /// <summary>A new host process on the same data and settings, with <paramref name="changed"/> settings over them.</summary>
+    public Task<StandaloneHost> StartAgainAsync(IReadOnlyDictionary<string, string?>? changed = null)
     {
         OwnsData = false;
-        return StartAsync(Settings, DataDirectory);
+        var settings = new Dictionary<string, string?>(Settings);
+        foreach (var (key, value) in changed ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return StartAsync(settings, DataDirectory);
     }
 
     public async ValueTask DisposeAsync()

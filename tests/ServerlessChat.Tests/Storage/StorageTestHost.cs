@@ -22,6 +22,7 @@ public sealed class StorageTestHost : IAsyncDisposable
     public IGroupStore Groups => Get<IGroupStore>();
     public IAuthTokenStore Tokens => Get<IAuthTokenStore>();
     public ISessionStore Sessions => Get<ISessionStore>();
+    public IModerationStore Moderation => Get<IModerationStore>();
     public IRateLimitCounterStore RateLimits => Get<IRateLimitCounterStore>();
     public IPresenceStore Presence => Get<IPresenceStore>();
     public IStorageHealth Health => Get<IStorageHealth>();

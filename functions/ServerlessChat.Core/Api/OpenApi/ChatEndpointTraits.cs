@@ -8,7 +8,8 @@ namespace ServerlessChat.Core.Api.OpenApi;
 
 /// <summary>
 /// What a route table entry's handler signature says about it, so the document follows the code: a
-/// <see cref="Caller"/> parameter means a bearer token (401), a <see cref="JsonBody{T}"/> a JSON body (400, 413,
+/// <see cref="Caller"/> parameter means a bearer token (401, and 403 for a suspended user or below the route's
+/// <see cref="ChatEndpoint.MinimumRole"/>), a <see cref="JsonBody{T}"/> a JSON body (400, 413,
 /// 415), an <c>{id}</c> a resource that may not be there (404), a query parameter validation (400), a rate limit
 /// 429 and a store behind it (the limiter's counters) 503. <see cref="ChatEndpoint.Problems"/> adds what only the
 /// domain rules know.
@@ -30,7 +31,7 @@ public static class ChatEndpointTraits
         var statuses = new SortedSet<int>(endpoint.Problems);
         if (RequiresToken(endpoint))
         {
-            statuses.Add(StatusCodes.Status401Unauthorized);
+            statuses.UnionWith([StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden]);
         }
 
         if (BodyType(endpoint) is not null)

@@ -31,6 +31,10 @@ internal sealed class MongoChatDatabase
     public const string PinsName = "pins";
     public const string InvitesName = "invites";
     public const string InviteSlotsName = "inviteSlots";
+    public const string ReportsName = "reports";
+    public const string SuspensionsName = "suspensions";
+    public const string RolesName = "roles";
+    public const string AuditLogName = "auditLog";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -55,6 +59,10 @@ internal sealed class MongoChatDatabase
         Pins = Database.GetCollection<BsonDocument>(PinsName);
         Invites = Database.GetCollection<BsonDocument>(InvitesName);
         InviteSlots = Database.GetCollection<BsonDocument>(InviteSlotsName);
+        Reports = Database.GetCollection<BsonDocument>(ReportsName);
+        Suspensions = Database.GetCollection<BsonDocument>(SuspensionsName);
+        Roles = Database.GetCollection<BsonDocument>(RolesName);
+        AuditLog = Database.GetCollection<BsonDocument>(AuditLogName);
     }
 
     public IMongoDatabase Database { get; }
@@ -78,4 +86,8 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Pins { get; }
     public IMongoCollection<BsonDocument> Invites { get; }
     public IMongoCollection<BsonDocument> InviteSlots { get; }
+    public IMongoCollection<BsonDocument> Reports { get; }
+    public IMongoCollection<BsonDocument> Suspensions { get; }
+    public IMongoCollection<BsonDocument> Roles { get; }
+    public IMongoCollection<BsonDocument> AuditLog { get; }
 }

@@ -174,15 +174,21 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             : [];
     }
 
-    public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    public async Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct, string? deletedBy = null)
     {
         if (!StorageIds.TryParse(id, out var objectId))
         {
             return null;
         }
+        var set = new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } };
+        if (deletedBy is not null)
+        {
+            set["deletedBy"] = deletedBy;
+        }
+
         var update = new BsonDocument
         {
-            { "$set", new BsonDocument { { "deleted", true }, { "content", "" }, { "editedAt", MongoBson.Time(at) }, { "searchWords", new BsonArray() } } },
+            { "$set", set },
             { "$unset", new BsonDocument { { "reactionEmoji", "" }, { "edits", "" } } },
         };
         return await RecordAsync(objectId, ChatHub.MessageDeleted, async () =>
@@ -256,5 +262,8 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         d.TryGetValue("deleted", out var deleted) && deleted.IsBoolean && deleted.AsBoolean,
         d.GetStringOrNull("clientMessageId"),
         d.GetIdOrNull("replyTo"),
-        d.GetIds("mentions"));
+        d.GetIds("mentions"))
+    {
+        DeletedBy = d.GetStringOrNull("deletedBy"),
+    };
 }

@@ -62,6 +62,12 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("messageId").Ascending("_id"), null),
             (keys.Ascending("messageId").Ascending("createdAt"), null),
             (keys.Ascending("state").Ascending("_id"), null)).ConfigureAwait(false);
+        // A target's open report carries openKey, removed when it is resolved: the unique sparse index lets one open report per target exist.
+        await EnsureAsync(db.Reports, ct,
+            (keys.Ascending("openKey"), new CreateIndexOptions { Unique = true, Sparse = true }),
+            (keys.Ascending("open").Descending("_id"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.Suspensions, ct,
+            (keys.Ascending("until"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Changes, ct,
             (keys.Ascending("conversationId").Ascending("at"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);

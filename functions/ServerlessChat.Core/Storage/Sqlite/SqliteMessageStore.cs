@@ -9,10 +9,10 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IMessageStore
 {
     private const string Columns =
-        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions";
+        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions, deleted_by";
 
     internal const string PrefixedColumns =
-        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions";
+        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions, m.deleted_by";
 
     private const string InsertSql = """
         INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions)
@@ -203,7 +203,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             p => p.Bind("@id", normalized), r => new MessageEditRecord(r.GetString(0), r.GetTime(1)), ct).ConfigureAwait(false);
     }
 
-    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct)
+    public Task<Changed<MessageRecord>?> MarkDeletedAsync(string id, DateTimeOffset at, CancellationToken ct, string? deletedBy = null)
     {
         if (!StorageIds.TryNormalize(id, out var normalized))
         {
@@ -212,8 +212,9 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         // The message, its search entry, its reactions, its mentions, its history, its pin and its change-log entry go together.
         return writer.ExecuteAtomicAsync(w =>
         {
-            var updated = w.QuerySingle($"UPDATE messages SET deleted = 1, content = '', edited_at = @at WHERE id = @id RETURNING {Columns}",
-                p => p.Bind("@id", normalized).BindTime("@at", at), Map);
+            var updated = w.QuerySingle(
+                $"UPDATE messages SET deleted = 1, content = '', edited_at = @at, deleted_by = COALESCE(deleted_by, @deletedBy) WHERE id = @id RETURNING {Columns}",
+                p => p.Bind("@id", normalized).BindTime("@at", at).Bind("@deletedBy", deletedBy), Map);
             if (updated is null)
             {
                 return null;
@@ -282,5 +283,8 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         r.GetBoolean(8),
         r.GetStringOrNull(9),
         r.GetStringOrNull(10),
-        r.IsDBNull(11) ? null : JsonSerializer.Deserialize(r.GetString(11), SqliteJsonContext.Default.ListString));
+        r.IsDBNull(11) ? null : JsonSerializer.Deserialize(r.GetString(11), SqliteJsonContext.Default.ListString))
+    {
+        DeletedBy = r.GetStringOrNull(12),
+    };
 }

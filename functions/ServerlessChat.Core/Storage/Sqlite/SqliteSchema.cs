@@ -280,6 +280,51 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- When each read marker last moved (unix ms, the time of its change-log entry), for "seen by".
         ALTER TABLE read_markers ADD COLUMN read_at INTEGER;
         """,
+        """
+        -- Moderation: reports (one open report per target, later reporters join it), suspensions, roles, audit log.
+        CREATE TABLE reports (
+            id TEXT NOT NULL PRIMARY KEY,
+            target_type TEXT NOT NULL,
+            target_key TEXT NOT NULL,
+            message_id TEXT,
+            user_id TEXT NOT NULL,
+            conversation_id TEXT,
+            snapshot TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            note TEXT,
+            reporter_ids TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            open INTEGER NOT NULL,
+            resolution_action TEXT,
+            resolution_note TEXT,
+            resolved_by TEXT,
+            resolved_at INTEGER
+        );
+        CREATE UNIQUE INDEX ux_reports_open_target ON reports (target_key) WHERE open = 1;
+        CREATE INDEX ix_reports_open_id ON reports (open, id);
+        CREATE TABLE suspensions (
+            user_id TEXT NOT NULL PRIMARY KEY,
+            until INTEGER,
+            reason TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE roles (
+            user_id TEXT NOT NULL PRIMARY KEY,
+            role TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE audit_log (
+            id TEXT NOT NULL PRIMARY KEY,
+            actor_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            note TEXT,
+            at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- Who deleted a message when it was not its sender ("moderation").
+        ALTER TABLE messages ADD COLUMN deleted_by TEXT;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
