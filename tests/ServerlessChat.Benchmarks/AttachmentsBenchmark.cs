@@ -70,19 +70,45 @@ internal static class AttachmentsBenchmark
     /// --photos: 12 MP camera-sized JPEGs (4000x3000) on the standalone host's FileSystem store. First one photo at a
     /// time, send to thumbnail (the receiver's messageUpdated); then <paramref name="burst"/> photos sent one after
     /// another, each waited for, against the same number sent at once, from the first send to the last thumbnail.
-    /// The uploads happen before each timing starts: what is timed is what the server does after the sends.
+    /// The uploads happen before each timing starts: what is timed is what the server does after the sends. With
+    /// <paramref name="baselineOutput"/> (another build's standalone output folder) the same runs on that build
+    /// follow at once, so that a busy shared machine weighs on both alike.
     /// </summary>
-    public static async Task<int> PhotosAsync(int singles, int burst)
+    public static async Task<int> PhotosAsync(int singles, int burst, string? baselineOutput)
     {
         var photo = PhotoJpeg(4000, 3000);
-        Console.WriteLine($"photo: JPEG 4000x3000, {photo.Length:N0} bytes; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        var builds = new List<(string Build, PhotoFigures Figures)> { ("this build", await PhotosOnAsync(photo, singles, burst, null)) };
+        if (baselineOutput is not null)
+        {
+            builds.Add(("baseline", await PhotosOnAsync(photo, singles, burst, baselineOutput)));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"12 MP photos (JPEG 4000x3000, {photo.Length:N0} bytes), FileSystem store, {Environment.ProcessorCount} cores shared by client and host; uploads done before each timing");
+        Console.WriteLine($"| build | one photo, send to thumbnail p50 / p95 ms ({singles} one after another; target p50 < 500) | {burst} one after another s | {burst} at once s | at once against one after another (target <= 0.65x) | failed | load average before |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var (build, f) in builds)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {build} | {f.Alone.P50:N0} / {f.Alone.P95:N0} | {f.Sequential:N2} | {f.AtOnce:N2} | {f.AtOnce / f.Sequential:N2}x | {f.Failed} | {f.LoadBefore} |"));
+        }
+
+        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return builds.All(b => b.Figures.Failed == 0) ? 0 : 1;
+    }
+
+    private sealed record PhotoFigures(Stats Alone, double Sequential, double AtOnce, int Failed, string LoadBefore);
+
+    private static async Task<PhotoFigures> PhotosOnAsync(byte[] photo, int singles, int burst, string? hostOutput)
+    {
+        var loadBefore = File.ReadAllText("/proc/loadavg").Trim();
         await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["RateLimiting__AuthPermitsPerMinute"] = "1000000",
             ["RateLimiting__PermitsPerMinute"] = "1000000",
             ["Attachments__UploadsPerMinute"] = "100000",
-        });
+        }, hostOutput: hostOutput);
         var (sender, _) = await RegisterAsync(host, "photo-sender");
         var (receiver, receiverId) = await RegisterAsync(host, "photo-receiver");
         var bare = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(120) };
@@ -141,19 +167,7 @@ internal static class AttachmentsBenchmark
         var sequential = Span(sequentialRuns);
         var atOnceIds = await UploadAllAsync(burst);
         var atOnce = Span(await Task.WhenAll(atOnceIds.Select(SendAsync)));
-
-        var stats = Stats.Of(alone, alone.Count / (alone.Sum() / 1000), 0);
-        Console.WriteLine();
-        Console.WriteLine($"12 MP photos (JPEG 4000x3000, {photo.Length:N0} bytes), FileSystem store, {Environment.ProcessorCount} cores shared by client and host; uploads done before each timing");
-        Console.WriteLine("| what | figure | target |");
-        Console.WriteLine("| --- | ---: | ---: |");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| one photo, send to thumbnail ({alone.Count} one after another): p50 / p95 ms | {stats.P50:N0} / {stats.P95:N0} | p50 < 500 |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {burst} photos one after another, first send to last thumbnail: s | {sequential:N2} | |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {burst} photos sent at once, first send to last thumbnail: s | {atOnce:N2} | |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| at once against one after another | {atOnce / sequential:N2}x | <= 0.65x |"));
-        Console.WriteLine($"| failed | {failed} | 0 |");
-        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
-        return failed == 0 ? 0 : 1;
+        return new PhotoFigures(Stats.Of(alone, alone.Count / (alone.Sum() / 1000), 0), sequential, atOnce, failed, loadBefore);
     }
 
     private static async Task<List<(string, Stats)>> MeasureAsync(Dictionary<string, string?> storeSettings, byte[] image, int requests, int concurrency)

@@ -8,7 +8,7 @@
 // Attachments (see AttachmentsBenchmark): slot, upload, send of a 1 MiB JPEG, thumbnail download, send to thumbnail:
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --attachments [--requests 200] [--concurrency 8] [--stores both|filesystem|azurite]
 // 12 MP photos: one send to thumbnail p50, and a burst sent at once against the same photos one after another:
-//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --photos [--singles 10] [--burst 16]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --photos [--singles 10] [--burst 16] [--baseline OTHER_BUILD/functions/ServerlessChat.Standalone/bin/Release/net10.0]
 // Catch-up sync, Web Push throughput and what a push subscription adds to a send (see PushSyncBenchmark):
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --push-sync [--changes 10000] [--sync-conversations 200] [--push-messages 200] [--push-recipients 20] [--latency-sends 300]
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --sync-catchup [--changes 10000] [--sync-conversations 200] [--limit 500] [--rounds 3]
@@ -38,7 +38,7 @@ if (args.Contains("--attachments"))
 
 if (args.Contains("--photos"))
 {
-    return await AttachmentsBenchmark.PhotosAsync(IntArg("--singles", 10), IntArg("--burst", 16));
+    return await AttachmentsBenchmark.PhotosAsync(IntArg("--singles", 10), IntArg("--burst", 16), StringArg("--baseline"));
 }
 
 if (args.Contains("--sync-catchup"))
