@@ -2,6 +2,7 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
@@ -14,7 +15,7 @@ namespace ServerlessChat.Core.Groups;
 /// changes never undo each other and a rule checked (at least one admin) holds for what is stored. Every change
 /// reaches the members as <c>groupUpdated</c> with its cursor, and through sync.
 /// </summary>
-public sealed class GroupAdministration(IGroupStore groups, ChatDirectory directory, TimeProvider time)
+public sealed class GroupAdministration(IGroupStore groups, ChatDirectory directory, ContentFilter filter, TimeProvider time)
 {
     public const int MaxDescriptionLength = 500;
 
@@ -24,8 +25,8 @@ public sealed class GroupAdministration(IGroupStore groups, ChatDirectory direct
     public Task<Outcome<GroupDto>> UpdateAsync(string callerId, string id, UpdateGroupRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
-        var name = request.Name is null ? null : rules.Name("name", request.Name, 64);
-        var description = request.Description is null ? null : rules.Text("description", request.Description, MaxDescriptionLength, allowEmpty: true);
+        var name = request.Name is null ? null : filter.Apply(rules, "name", rules.Name("name", request.Name, 64));
+        var description = request.Description is null ? null : filter.Apply(rules, "description", rules.Text("description", request.Description, MaxDescriptionLength, allowEmpty: true));
         if (request.AvatarAttachmentId is not null)
         {
             rules.Add("avatarAttachmentId", "Group avatars are not supported yet.");

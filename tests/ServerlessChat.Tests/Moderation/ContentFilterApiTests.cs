@@ -90,6 +90,26 @@ public sealed class ContentFilterApiTests(ContentFilterHosts hosts) : IClassFixt
     }
 
     [Fact]
+    public async Task AGroupRenameOrDescriptionWithABlockedTermIsRejectedAndTheGroupKeepsItsOwnOrIsMasked()
+    {
+        var alice = await ChatApiClient.RegisterAsync(hosts.Reject.Client, "cf");
+        var group = await ChatApiClient.ReadAsync(await alice.PostAsync("api/groups", new { name = "book club" }), HttpStatusCode.Created);
+
+        AssertRefused(await ChatApiClient.ReadProblemAsync(await alice.PatchAsync($"api/groups/{group["id"]}", new { name = "BADWORD club" }), HttpStatusCode.BadRequest), "name");
+        AssertRefused(await ChatApiClient.ReadProblemAsync(
+            await alice.PatchAsync($"api/groups/{group["id"]}", new { description = "we say b a d w o r d here" }), HttpStatusCode.BadRequest), "description");
+        var kept = await ChatApiClient.ReadAsync(await alice.GetAsync($"api/groups/{group["id"]}"), HttpStatusCode.OK);
+        Assert.Equal("book club", (string)kept["name"]!);
+        Assert.Equal("", (string?)kept["description"] ?? "");
+
+        var carol = await ChatApiClient.RegisterAsync(hosts.Mask.Client, "cf");
+        var masked = await ChatApiClient.ReadAsync(await carol.PostAsync("api/groups", new { name = "chess" }), HttpStatusCode.Created);
+        var patched = await ChatApiClient.ReadAsync(
+            await carol.PatchAsync($"api/groups/{masked["id"]}", new { description = "no badword talk" }), HttpStatusCode.OK);
+        Assert.Equal("no ******* talk", (string)patched["description"]!);
+    }
+
+    [Fact]
     public async Task WithMaskTheBlockedTextIsStoredAsStarsAndTheRestIsKept()
     {
         var http = hosts.Mask.Client;
