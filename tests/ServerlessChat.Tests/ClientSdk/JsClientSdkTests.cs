@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using ServerlessChat.Tests.Browser;
@@ -64,22 +65,79 @@ public sealed class JsClientSdkTests(JsClientSdkTests.PackedSdk sdk, ITestOutput
     }
 
     [SkippableFact]
-    public async Task TwoUsersOnThePackedSdkGetEveryChangeOnceThroughFlappingConnectionsAndAnOfflineOutbox()
+    public async Task TwoUsersOnThePackedSdkGetEveryChangeOnceThroughFlappingConnectionsAHostRestartAndAnOfflineOutbox()
     {
         var node = NodeTools.RequireNode("the JS SDK's flapping-connections program");
         var installed = await sdk.InstallAsync();
-        var host = await sdk.HostAsync();
         File.Copy(Path.Combine(ProgramsDirectory, "flapping.mjs"), Path.Combine(installed, "flapping.mjs"), overwrite: true);
+        var upstream = Path.Combine(installed, "upstream.txt");
+        var host = await StandaloneHost.StartAsync(PackedSdk.HostSettings);
+        var hosts = new List<StandaloneHost> { host };
+        try
+        {
+            await WriteUpstreamAsync(upstream, host);
+            var start = new ProcessStartInfo(node)
+            {
+                WorkingDirectory = installed,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                ArgumentList = { "flapping.mjs" },
+                Environment = { ["HOST_URL"] = Url(host), ["UPSTREAM_FILE"] = upstream },
+            };
+            using var program = Process.Start(start)!;
+            var stderr = program.StandardError.ReadToEndAsync();
+            var lines = new List<string>();
+            try
+            {
+                while (await program.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(4)) is { } line)
+                {
+                    lines.Add(line);
+                    if (line == "RESTART")
+                    {
+                        // SIGKILL, then the same data on a new process (and port), which the program's proxies then reach.
+                        await host.KillAsync();
+                        host = await host.StartAgainAsync();
+                        hosts.Add(host);
+                        await WriteUpstreamAsync(upstream, host);
+                    }
+                }
 
-        var output = await NodeTools.RunAsync(node, installed,
-            new Dictionary<string, string> { ["HOST_URL"] = host.BaseAddress.ToString().TrimEnd('/') },
-            TimeSpan.FromMinutes(4), "flapping.mjs");
+                await program.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            }
+            finally
+            {
+                if (!program.HasExited)
+                {
+                    program.Kill(entireProcessTree: true);
+                }
+            }
 
-        var summary = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
-        Assert.Empty(summary["failures"]!.AsArray());
-        // The connections did flap, and each client came back through reconnects.
-        Assert.All(summary["drops"]!.AsArray(), drops => Assert.True((int)drops! >= 5, $"only {drops} drops"));
-        Assert.All(summary["reconnects"]!.AsArray(), reconnects => Assert.True((int)reconnects! >= 1, "no reconnect was seen"));
+            Assert.True(program.ExitCode == 0, $"flapping.mjs exited with {program.ExitCode}:\n{string.Join('\n', lines)}\n{await stderr}");
+            output.WriteLine(lines[^1]);
+            var summary = JsonNode.Parse(lines[^1])!;
+            Assert.Empty(summary["failures"]!.AsArray());
+            Assert.Equal(1, (int)summary["restarts"]!);
+            // The connections did flap, and each client came back through reconnects.
+            Assert.All(summary["drops"]!.AsArray(), drops => Assert.True((int)drops! >= 5, $"only {drops} drops"));
+            Assert.All(summary["reconnects"]!.AsArray(), reconnects => Assert.True((int)reconnects! >= 2, $"only {reconnects} reconnects"));
+        }
+        finally
+        {
+            foreach (var started in hosts)
+            {
+                await started.DisposeAsync();
+            }
+        }
+    }
+
+    private static string Url(StandaloneHost host) => host.BaseAddress.ToString().TrimEnd('/');
+
+    /// <summary>Written whole and then moved into place, so the program never reads half an address.</summary>
+    private static async Task WriteUpstreamAsync(string path, StandaloneHost host)
+    {
+        await File.WriteAllTextAsync(path + ".new", Url(host));
+        File.Move(path + ".new", path, overwrite: true);
     }
 
     [SkippableFact]
@@ -153,14 +211,16 @@ public sealed class JsClientSdkTests(JsClientSdkTests.PackedSdk sdk, ITestOutput
         private StandaloneHost? _host;
         private string? _work;
 
+        // Every reconnect of the flapping program negotiates; those cut off before connecting hold a slot of the
+        // per-user cap for Limits:NegotiateReservationSeconds, so the cap is raised past what the drops leave.
+        public static readonly Dictionary<string, string?> HostSettings = new() { ["Limits__MaxHubConnectionsPerUser"] = "1000" };
+
         public async Task<StandaloneHost> HostAsync()
         {
             await _gate.WaitAsync();
             try
             {
-                // Every reconnect of the flapping program negotiates; those cut off before connecting hold a slot of the
-                // per-user cap for Limits:NegotiateReservationSeconds, so the cap is raised past what the drops leave.
-                return _host ??= await StandaloneHost.StartAsync(new Dictionary<string, string?> { ["Limits__MaxHubConnectionsPerUser"] = "1000" });
+                return _host ??= await StandaloneHost.StartAsync(HostSettings);
             }
             finally
             {

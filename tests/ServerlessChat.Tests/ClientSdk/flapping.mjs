@@ -3,11 +3,19 @@
 // hub's WebSocket and its HTTP requests), plus an outbox written while one of them is cut off. Checks that
 // every stored-state change reached each client's handlers once (each change a fresh sync returns from where
 // the client started is among those it got, none twice) and that each client's view equals a fresh read.
-// Usage: HOST_URL=http://127.0.0.1:port node flapping.mjs   (exit 0 and a JSON summary, or exit 1 and why)
+// With UPSTREAM_FILE, the host is also restarted once: the program prints RESTART, the test kills the host, starts
+// it again on the same data and writes its new URL to that file, and both clients must come back on their own.
+// Usage: HOST_URL=http://127.0.0.1:port [UPSTREAM_FILE=path] node flapping.mjs
+// (exit 0 and a JSON summary as the last line, or exit 1 and why)
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { ChatClient, API_VERSION } from "@serverlesschat/client";
 
-const host = new URL(process.env.HOST_URL ?? "http://127.0.0.1:5000");
+const upstreamFile = process.env.UPSTREAM_FILE;
+const upstream = () => (upstreamFile && existsSync(upstreamFile) ? readFileSync(upstreamFile, "utf8").trim() : "");
+let host = new URL(upstream() || process.env.HOST_URL || "http://127.0.0.1:5000");
+/** The host's address now: the upstream file's once the test restarted it elsewhere. */
+const currentHost = () => (host = new URL(upstream() || host.href));
 const rounds = Number(process.env.ROUNDS ?? 60);
 const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const deadline = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms).unref());
@@ -25,8 +33,9 @@ class FlakyProxy {
   async start() {
     this.server = net.createServer((client) => {
       if (this.offline) return client.destroy();
-      const upstream = net.connect(Number(host.port), host.hostname);
-      for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      const target = currentHost();
+      const server = net.connect(Number(target.port), target.hostname);
+      for (const [from, to] of [[client, server], [server, client]]) {
         this.sockets.add(from);
         from.on("error", () => to.destroy());
         from.on("close", () => {
@@ -73,7 +82,7 @@ function watch(client, name) {
 }
 
 async function direct(method, path, token, body) {
-  const response = await fetch(new URL(path, host), {
+  const response = await fetch(new URL(path, currentHost()), {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
@@ -149,6 +158,23 @@ for (let round = 0; round < rounds; round += 1) {
 }
 await within(60_000, "the flapping sends", Promise.all(sends));
 
+// A host restart: killed without warning, started again on the same data at another port; the clients must find it
+// through their proxies, and the messages written meanwhile must be stored once each.
+let restarts = 0;
+if (upstreamFile) {
+  const before = upstream();
+  console.log("RESTART");
+  const whileDown = [alice.sendMessage({ receiverId: b.user.id, content: "while the host restarts (alice)" }),
+    bob.sendMessage({ groupId: group.body.id, content: "while the host restarts (bob)" })];
+  const waitedSince = Date.now();
+  while (upstream() === before) {
+    if (Date.now() - waitedSince > 90_000) throw new Error("timed out: the host restart");
+    await sleep(50);
+  }
+  restarts += 1;
+  await within(60_000, "the sends across the restart", Promise.all(whileDown));
+}
+
 // The outbox: bob is cut off, writes five messages, and comes back.
 proxies[1].offline = true;
 proxies[1].drop();
@@ -207,6 +233,7 @@ const summary = {
   sources: views.map((v) => v.sources),
   messages: views.map((v) => v.messages.size),
   resyncs: views.map((v) => v.resyncs),
+  restarts,
   failures,
 };
 console.log(JSON.stringify(summary));
