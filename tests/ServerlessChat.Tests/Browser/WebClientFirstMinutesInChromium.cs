@@ -57,4 +57,46 @@ public sealed partial class WebClientInChromium
             Assert.Empty(failed);
         }
     }
+
+    [Fact]
+    public async Task TheTabTitleCountsUnreadMessagesAsTheyArriveAndDropsThemWhenRead()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        var carol = await ChatApiClient.RegisterAsync(Host.Client, "carol");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "first from alice" });
+        await carol.SendMessageAsync(new { receiverId = bob.UserId, content = "hello from carol" });
+        var alicePage = await SignInAsync(alice);
+        var bobPage = await SignInAsync(bob);
+
+        await Expect(bobPage).ToHaveTitleAsync("(2) ServerlessChat");
+        // Bob reads Carol's conversation and keeps it open: only Alice's message is left unread.
+        await OpenConversationAsync(bobPage, carol.Username);
+        await Expect(bobPage).ToHaveTitleAsync("(1) ServerlessChat");
+
+        // Alice writes twice; Bob's title counts them live while he looks at another conversation.
+        await OpenConversationAsync(alicePage, bob.Username);
+        var input = alicePage.GetByLabel("Message", Exact);
+        await input.FillAsync("are you there?");
+        await input.PressAsync("Enter");
+        await Expect(bobPage).ToHaveTitleAsync("(2) ServerlessChat");
+        await input.FillAsync("ping again");
+        await input.PressAsync("Enter");
+        await Expect(bobPage).ToHaveTitleAsync("(3) ServerlessChat");
+
+        // Opening Alice's conversation reads them all; the title is the app's name again.
+        await OpenConversationAsync(bobPage, alice.Username);
+        await Expect(bobPage.GetByTestId("message").Last.Locator(".content")).ToHaveTextAsync("ping again");
+        await Expect(bobPage).ToHaveTitleAsync("ServerlessChat");
+        // What Bob has open counts nothing: a message to it arrives read.
+        await input.FillAsync("seen at once");
+        await input.PressAsync("Enter");
+        await Expect(bobPage.GetByTestId("message").Last.Locator(".content")).ToHaveTextAsync("seen at once");
+        await Expect(bobPage).ToHaveTitleAsync("ServerlessChat");
+    }
 }

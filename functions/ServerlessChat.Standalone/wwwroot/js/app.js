@@ -21,6 +21,7 @@ import { mountReplies, takeReply } from "./views/replies.js";
 import { mountMessageSearch } from "./views/search.js";
 import * as push from "./push.js";
 import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
+import { mountTitle } from "./views/title.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -83,6 +84,7 @@ function signOut({ logout, message } = {}) {
 async function main() {
   await loadConfig();
   mountTopbar({ onSignOut: () => signOut({ logout: true }) });
+  mountTitle();
   mountAuth({ onSignedIn: () => enterChat() });
   mountDialogs();
   mountGroups({ onCreated: select });
