@@ -99,4 +99,24 @@ public sealed partial class WebClientInChromium
         await Expect(bobPage.GetByTestId("message").Last.Locator(".content")).ToHaveTextAsync("seen at once");
         await Expect(bobPage).ToHaveTitleAsync("ServerlessChat");
     }
+
+    [Fact]
+    public async Task TheRegisterFormShowsThePasswordRulesBeforeAnySubmit()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        await using var context = await fixture.Browser!.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(Host.BaseAddress.ToString());
+        var form = page.Locator("#signup-form");
+        var password = form.GetByLabel("Password");
+        // The rule Core's InputRules.Password enforces, in its own words, tied to the field for screen readers.
+        await Expect(form.Locator("#password-rules")).ToBeVisibleAsync();
+        await Expect(form.Locator("#password-rules")).ToHaveTextAsync("Use 8 to 128 characters.");
+        await Expect(password).ToHaveAccessibleDescriptionAsync("Use 8 to 128 characters.");
+        await Expect(form.Locator(".form-error")).ToBeHiddenAsync();
+    }
 }
