@@ -119,4 +119,41 @@ public sealed partial class WebClientInChromium
         await Expect(password).ToHaveAccessibleDescriptionAsync("Use 8 to 128 characters.");
         await Expect(form.Locator(".form-error")).ToBeHiddenAsync();
     }
+
+    [Fact]
+    public async Task TheOpenConversationIsKeptInTheAddressAcrossAReloadAndBackAndForward()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        var carol = await ChatApiClient.RegisterAsync(Host.Client, "carol");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "alice was here" });
+        await carol.SendMessageAsync(new { receiverId = bob.UserId, content = "carol was here" });
+        var page = await SignInAsync(bob);
+
+        await OpenConversationAsync(page, alice.Username);
+        Assert.Contains("#/c/", page.Url, StringComparison.Ordinal);
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("me")).ToContainTextAsync("@" + bob.Username);
+        await Expect(page.Locator("#conversation-title")).ToHaveTextAsync(alice.Username);
+        await Expect(page.Locator("#messages")).ToContainTextAsync("alice was here");
+
+        // Back and forward move between the conversations opened, without leaving the page.
+        await OpenConversationAsync(page, carol.Username);
+        await page.GoBackAsync();
+        await Expect(page.Locator("#conversation-title")).ToHaveTextAsync(alice.Username);
+        await Expect(page.Locator("#messages")).ToContainTextAsync("alice was here");
+        await page.GoForwardAsync();
+        await Expect(page.Locator("#conversation-title")).ToHaveTextAsync(carol.Username);
+        await Expect(page.Locator("#messages")).ToContainTextAsync("carol was here");
+
+        // Signing out forgets it: the next person signing in on this page starts with nothing open.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.Locator("#signin-form")).ToBeVisibleAsync();
+        Assert.DoesNotContain("#/c/", page.Url, StringComparison.Ordinal);
+    }
 }
