@@ -21,10 +21,13 @@ import { mountReplies, takeReply } from "./views/replies.js";
 import { mountMessageSearch } from "./views/search.js";
 import * as push from "./push.js";
 import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
+import { mountTitle } from "./views/title.js";
+import { clearAddress, closeInAddress, conversationInAddress, mountAddress } from "./address.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
-// The conversation a clicked notification opened this window at, shown once the conversations are loaded.
+// The conversation a clicked notification opened this window at, or the address names (a reload), shown once
+// the conversations are loaded.
 let openedConversation = null;
 
 function select(conversationId) {
@@ -74,6 +77,7 @@ function signOut({ logout, message } = {}) {
   push.forget();
   renderSetting();
   endSession({ logout });
+  clearAddress();
   store.reset();
   store.signedIn(null);
   clearUploads();
@@ -83,6 +87,8 @@ function signOut({ logout, message } = {}) {
 async function main() {
   await loadConfig();
   mountTopbar({ onSignOut: () => signOut({ logout: true }) });
+  mountTitle();
+  mountAddress({ onNavigate: (id) => (id ? currentUser() && openConversation(id) : store.setActive(null)) });
   mountAuth({ onSignedIn: () => enterChat() });
   mountDialogs();
   mountGroups({ onCreated: select });
@@ -124,10 +130,13 @@ async function main() {
   mountReplies();
   mountBlocking();
   mountMessageSearch({ onOpen: openConversation });
-  openedConversation = takeOpenedConversation();
+  openedConversation = takeOpenedConversation() || conversationInAddress();
   mountNotifications({ onOpen: (id) => currentUser() && openConversation(id), onError: report });
   store.subscribe("active", (id) => { if (!id) clearUploads(); });
-  $("back-button").addEventListener("click", () => store.setActive(null));
+  $("back-button").addEventListener("click", () => {
+    store.setActive(null);
+    closeInAddress();
+  });
 
   store.subscribe("messages", ({ conversationId }) => {
     if (conversationId === store.activeId()) actions.markRead(conversationId);
