@@ -63,24 +63,8 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
             return null;
         }
         var (memberIds, adminIds) = StorageGuards.Membership(members, admins);
-        var filter = new BsonDocument { { "_id", objectId }, { "version", expectedVersion } };
-        var update = new BsonDocument
-        {
-            { "$set", new BsonDocument { { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) } } },
-            { "$inc", new BsonDocument("version", 1L) },
-        };
-        // A stale version is the usual conflict: found by one read, without taking a change number.
-        var current = await policy.ExecuteAsync(() => db.Groups.CountDocumentsAsync(filter, new CountOptions { Limit = 1 }, ct), ct).ConfigureAwait(false);
-        if (current == 0)
-        {
-            return null;
-        }
-        var (document, change) = await changes.RecordAsync(ConversationIds.Group(objectId.ToString()), ChatHub.GroupUpdated, objectId.ToString(), async () =>
-        {
-            var updated = await policy.ExecuteAsync(() => db.Groups.FindOneAndUpdateAsync(filter, update, ReturnAfter, ct), ct).ConfigureAwait(false);
-            return (updated, updated is not null);
-        }, ct).ConfigureAwait(false);
-        return document is null ? null : new(Map(document), change!);
+        return await UpdateVersionedAsync(objectId, expectedVersion,
+            new BsonDocument { { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) } }, ct).ConfigureAwait(false);
     }
 
     public async Task<Changed<GroupRecord>?> UpdateAsync(GroupRecord group, long expectedVersion, DateTimeOffset at, CancellationToken ct)
@@ -90,17 +74,22 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
             return null;
         }
         var (memberIds, adminIds) = StorageGuards.Membership(group.Members, group.Admins);
-        var filter = new BsonDocument { { "_id", objectId }, { "version", expectedVersion } };
-        var update = new BsonDocument
+        var set = new BsonDocument
         {
-            { "$set", new BsonDocument
-                {
-                    { "name", group.Name }, { "description", group.Description }, { "frozen", group.Frozen }, { "muted", Muted(group.MutedMembers) },
-                    { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) },
-                }
-            },
-            { "$inc", new BsonDocument("version", 1L) },
+            { "name", group.Name }, { "description", group.Description }, { "frozen", group.Frozen }, { "muted", Muted(group.MutedMembers) },
+            { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) },
         };
+        return await UpdateVersionedAsync(objectId, expectedVersion, set, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets fields of a group whose version is still <paramref name="expectedVersion"/>, moving the version on and
+    /// recording <c>groupUpdated</c>; null when the version moved (or the group is gone).
+    /// </summary>
+    private async Task<Changed<GroupRecord>?> UpdateVersionedAsync(ObjectId objectId, long expectedVersion, BsonDocument set, CancellationToken ct)
+    {
+        var filter = new BsonDocument { { "_id", objectId }, { "version", expectedVersion } };
+        var update = new BsonDocument { { "$set", set }, { "$inc", new BsonDocument("version", 1L) } };
         // A stale version is the usual conflict: found by one read, without taking a change number.
         var current = await policy.ExecuteAsync(() => db.Groups.CountDocumentsAsync(filter, new CountOptions { Limit = 1 }, ct), ct).ConfigureAwait(false);
         if (current == 0)
