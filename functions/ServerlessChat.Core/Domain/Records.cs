@@ -208,6 +208,12 @@ public sealed record ChangeRecord(string ConversationId, long Seq, long At, stri
 {
     /// <summary>The type of an entry that records no change: it holds its number, and sync skips it.</summary>
     public const string Nothing = "nothing";
+
+    /// <summary>
+    /// How far before a message's creation time its <c>newMessage</c> entry is looked for: the entry's time is
+    /// taken after the creation time on the same clock, so only a clock stepped back in between needs any.
+    /// </summary>
+    public const long CreationClockSlackMilliseconds = 1000;
 }
 
 /// <summary>A stored value and the change-log entry written with it.</summary>

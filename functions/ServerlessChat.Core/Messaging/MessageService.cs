@@ -86,7 +86,7 @@ public sealed class MessageService(
         var check = attachmentIds.Count > 0 ? await attachments.CheckAsync(callerId, attachmentIds, clientMessageId, ct) : null;
         if (check?.RepeatOfMessageId is { } repeatOf)
         {
-            return await RepeatAsync(callerId, repeatOf, clientMessageId!, conversation.Id, ct);
+            return await RepeatAsync(callerId, repeatOf, clientMessageId!, conversation, ct);
         }
 
         var claims = check?.Claims ?? [];
@@ -120,9 +120,7 @@ public sealed class MessageService(
 
         if (!created)
         {
-            // A repeat answers with the stored message as it stands now, read state included.
-            var markers = await conversations.GetReadMarkersAsync(conversation.Id, ct);
-            return new(((await ToDtosAsync([stored], m => IsRead(m, markers, conversation.Participants), ct))[0], false), []);
+            return await RepeatedAsync(stored, change, conversation.Participants, ct);
         }
 
         await attachments.CompleteSendAsync(claims, ct);
@@ -426,14 +424,35 @@ public sealed class MessageService(
 
     /// <summary>A send repeated with its clientMessageId whose uploads that message carries already: 200 with it, nothing stored.</summary>
     private async Task<Outcome<(MessageDto Message, bool Created)>> RepeatAsync(
-        string callerId, string messageId, string clientMessageId, string conversationId, CancellationToken ct)
+        string callerId, string messageId, string clientMessageId, (string Id, IReadOnlyList<string> Participants) conversation, CancellationToken ct)
     {
         var stored = await messages.FindByIdAsync(messageId, ct);
-        if (stored is null || stored.SenderId != callerId || stored.ClientMessageId != clientMessageId || stored.ConversationId != conversationId)
+        if (stored is null || stored.SenderId != callerId || stored.ClientMessageId != clientMessageId || stored.ConversationId != conversation.Id)
         {
             throw ProblemException.Validation(AttachmentService.Field, "An attachment is attached to another message already.");
         }
-        return new((await ToDtoAsync(stored, ct), false), []);
+        // Stored again under a new id, it is the repeat the store recognises: the stored message and its change.
+        var (again, _, change) = await messages.InsertAsync(stored with { Id = ObjectId.GenerateNewId().ToString() }, ct);
+        return await RepeatedAsync(again, change, conversation.Participants, ct);
+    }
+
+    /// <summary>
+    /// A repeated send answers with the stored message as it stands now, read state included, and publishes it
+    /// again under the cursor of the change that stored it: the first attempt may have stopped between storing and
+    /// publishing (a host that died, a request cut off), and its recipients, live, would otherwise never hear of it.
+    /// Clients skip it by that cursor when they had it.
+    /// </summary>
+    private async Task<Outcome<(MessageDto Message, bool Created)>> RepeatedAsync(
+        MessageRecord stored, ChangeRecord? change, IReadOnlyList<string> participants, CancellationToken ct)
+    {
+        var markers = await conversations.GetReadMarkersAsync(stored.ConversationId, ct);
+        var dto = (await ToDtosAsync([stored], m => IsRead(m, markers, participants), ct))[0];
+        if (change is null)
+        {
+            return new((dto, false), []);
+        }
+        dto = dto with { Cursor = SyncCursor.ForChange(change) };
+        return new((dto, false), ToAudience(stored, ChatHub.NewMessage, dto));
     }
 
     /// <summary>

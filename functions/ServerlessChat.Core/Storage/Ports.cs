@@ -32,6 +32,9 @@ public interface IMessageStore
     /// having taken part in the conversation (<see cref="IConversationStore.FindSpeakersAsync"/>). Either way the
     /// returned message becomes the latest of its conversation (as <see cref="IConversationStore.TouchAsync"/>,
     /// never backwards), so a repeat completes a first attempt that stopped halfway.
+    /// <c>Change</c> is the <c>newMessage</c> change that recorded the returned message: this write's, or for a
+    /// repeat the first attempt's (committed by the repeat if that attempt stopped before committing it), so that the
+    /// repeat can publish the message under the cursor it has (null when that entry is no longer kept).
     /// </summary>
     Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct);
     /// <summary>The messages of one conversation with these ids (one partition, no scan).</summary>

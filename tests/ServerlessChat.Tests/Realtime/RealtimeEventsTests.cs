@@ -107,6 +107,28 @@ public sealed class RealtimeEventsTests(RealtimeHostFixture fixture) : IAsyncLif
     }
 
     [Fact]
+    public async Task ARepeatedSendPublishesTheStoredMessageAgainUnderItsOwnCursor()
+    {
+        // The first attempt stored the message, but its publish never reached bob (here: bob was not connected; in
+        // production: a host that died between the write and the publish). The sender's retry must reach him live.
+        var (alice, bob, carol) = (await RegisterAsync(), await RegisterAsync(), await RegisterAsync());
+        var request = new { receiverId = bob.UserId, content = "stored, then the host died", clientMessageId = "retry-after-crash" };
+        var first = await alice.SendMessageAsync(request);
+        var bobConnection = await ConnectAsync(bob);
+        var carolConnection = await ConnectAsync(carol);
+
+        var repeat = await ChatApiClient.ReadAsync(await alice.PostAsync("api/messages", request), HttpStatusCode.OK);
+
+        var received = await bobConnection.WaitForAsync(ChatHub.NewMessage, m => m.Str("id") == (string)first["id"]!);
+        Assert.Equal("stored, then the host died", received.Str("content"));
+        // One change, one cursor: a client that had it from the first publish or from sync skips it.
+        Assert.Equal((string)first["cursor"]!, received.Str("cursor"));
+        Assert.Equal((string)first["cursor"]!, (string)repeat["cursor"]!);
+        await carolConnection.SentinelAsync(Host.Client);
+        Assert.Empty(carolConnection.Received(ChatHub.NewMessage, m => m.Str("id") == (string)first["id"]!));
+    }
+
+    [Fact]
     public async Task EditDeleteAndReadReachBothSidesOfTheConversationOnly()
     {
         var (alice, bob, carol) = (await RegisterAsync(), await RegisterAsync(), await RegisterAsync());

@@ -41,6 +41,31 @@ public sealed class MongoStorageContractTests(MongoStorageFixture fixture)
         }
     }
 
+    [SkippableFact]
+    public async Task ARepeatedSendCommitsTheEntryOfAnAttemptThatStoppedAfterItsWrite()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (a, b) = (NewId(), NewId());
+        var clientId = Unique("client");
+        var (message, _, change) = await Fixture.Host.Messages.InsertAsync(
+            new MessageRecord(NewId(), ConversationIds.Direct(a, b), a, b, null, "first", Now(), null, false, clientId), default);
+        // The host died between the message's write and the commit of its entry: the entry is left pending.
+        var changes = Fixture.Host.Get<MongoChatDatabase>().Changes;
+        var key = new BsonDocument("_id", $"{change!.ConversationId}|{change.Seq}");
+        await changes.UpdateOneAsync(key, new BsonDocument("$set", new BsonDocument("pending", true)));
+        var before = await Fixture.Host.Get<ServerlessChat.Core.Storage.IChangeLog>().FindAsync([(change.ConversationId, change.Seq)], default);
+        Assert.True(Assert.Single(before).Pending);
+
+        var (again, created, repeated) = await Fixture.Host.Messages.InsertAsync(
+            new MessageRecord(NewId(), ConversationIds.Direct(a, b), a, b, null, "retry", Now(), null, false, clientId), default);
+
+        Assert.False(created);
+        Assert.Equal(message, again);
+        Assert.Equal(change, repeated);
+        var after = await Fixture.Host.Get<ServerlessChat.Core.Storage.IChangeLog>().FindAsync([(change.ConversationId, change.Seq)], default);
+        Assert.False(Assert.Single(after).Pending);
+    }
+
     /// <summary>
     /// The first field of a scan's index: MongoDB reports the key pattern; DocumentDB (Cosmos DB vCore) only the
     /// index name, as MongoDB names indexes ("conversationId_1__id_1": each field, then its direction).

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Storage.Mongo;
@@ -80,6 +81,33 @@ internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy
             { "$set", new BsonDocument("type", ChangeRecord.Nothing) },
         };
         return policy.ExecuteAsync(() => db.Changes.UpdateOneAsync(new BsonDocument("_id", Key(change.ConversationId, change.Seq)), set, cancellationToken: ct), ct);
+    }
+
+    /// <summary>
+    /// The <c>newMessage</c> entry of a stored message, for a repeated send, committed if it is still pending: its
+    /// time was taken at or after the message's creation time on the same clock, so it is the first such entry from
+    /// there on ({conversationId, at} index range); null once the TTL removed it.
+    /// </summary>
+    public async Task<ChangeRecord?> FindCreationAsync(MessageRecord message, CancellationToken ct)
+    {
+        var filter = new BsonDocument
+        {
+            { "conversationId", message.ConversationId },
+            { "at", new BsonDocument("$gte", message.CreatedAt.ToUnixTimeMilliseconds() - ChangeRecord.CreationClockSlackMilliseconds) },
+            { "entityId", message.Id },
+            { "type", ChatHub.NewMessage },
+        };
+        var found = await policy.ExecuteAsync(() => db.Changes.Find(filter).Sort(new BsonDocument("at", 1)).Limit(1).FirstOrDefaultAsync(ct), ct).ConfigureAwait(false);
+        if (found is null)
+        {
+            return null;
+        }
+        var change = Map(found);
+        if (change.Pending)
+        {
+            await FinishAsync(change, changed: true, ct).ConfigureAwait(false);
+        }
+        return change with { Pending = false };
     }
 
     /// <summary>Takes the conversation's next number and time: one round trip, two when the guess of which update applies misses.</summary>

@@ -60,7 +60,9 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
             return true;
         }, ct)).ConfigureAwait(false);
-        return (stored, created, change);
+        // A repeat answers with the change that stored the message, committing it if the attempt that wrote the
+        // message stopped before it did (the write is there, so the entry is true).
+        return created ? (stored, true, change) : (stored, false, await changes.FindCreationAsync(stored, ct).ConfigureAwait(false));
     }
 
     public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Core.Storage.Sqlite;
 
@@ -20,6 +21,12 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
 
     private const string InsertSql = """
         INSERT INTO changes (conversation_id, seq, at, type, entity_id) VALUES (@conversationId, @seq, @at, @type, @entityId)
+        """;
+
+    private const string FindCreationSql = """
+        SELECT conversation_id, seq, at, type, entity_id FROM changes
+        WHERE conversation_id = @conversationId AND at >= @from AND entity_id = @entityId AND type = @type
+        ORDER BY at LIMIT 1
         """;
 
     // One index range per conversation (ux_changes_conversation_at), each cut at its own limit-th entry first, so
@@ -66,6 +73,18 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
         w.LastChanges[conversationId] = (change.Seq, change.At);
         return change;
     }
+
+    /// <summary>
+    /// The <c>newMessage</c> entry of a stored message, for a repeated send: its number was taken with the clock at
+    /// or after the message's creation time, so it is the first such entry from there on (an index range on
+    /// (conversation, time) that stops at it); null once retention removed it.
+    /// </summary>
+    public ChangeRecord? FindCreation(SqliteWriteContext w, MessageRecord message) =>
+        w.QuerySingle(FindCreationSql, p => p
+            .Bind("@conversationId", message.ConversationId)
+            .Bind("@from", message.CreatedAt.ToUnixTimeMilliseconds() - ChangeRecord.CreationClockSlackMilliseconds)
+            .Bind("@entityId", message.Id)
+            .Bind("@type", ChatHub.NewMessage), r => new ChangeRecord(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4)));
 
     public Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct) =>
         writer.ExecuteAtomicAsync(w => Append(w, conversationId, type, entityId), ct);

@@ -109,7 +109,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                 throw new InvalidOperationException("A conflicting message vanished inside its transaction.");
             }
             SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(existing));
-            return (existing, false, null);
+            return (existing, false, changes.FindCreation(w, existing));
         }, ct);
     }
 
