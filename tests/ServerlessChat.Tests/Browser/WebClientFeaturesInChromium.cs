@@ -46,8 +46,10 @@ public sealed partial class WebClientInChromium
         await bobPage.Locator("#image-dialog").GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
 
         // Reactions on the photo, for the screenshots.
+        await bobMessage.GetByRole(AriaRole.Button, new() { Name = "Add reaction" }).ClickAsync();
         await bobMessage.GetByLabel("React with 👍").ClickAsync();
         await Expect(bobMessage.GetByTestId("reaction")).ToHaveCountAsync(1);
+        await bobMessage.GetByRole(AriaRole.Button, new() { Name = "Add reaction" }).ClickAsync();
         await bobMessage.GetByLabel("React with 🎉").ClickAsync();
         await Expect(alicePage.GetByTestId("message").Last.GetByTestId("reaction")).ToHaveCountAsync(2);
         await SaveScreenshotAsync(bobPage, "desktop-image-reactions.png");
@@ -86,7 +88,9 @@ public sealed partial class WebClientInChromium
         await alicePage.GetByLabel("Message", Exact).PressAsync("Enter");
 
         var chip = bobPage.GetByTestId("message").Last.GetByTestId("attachment-file");
-        await Expect(chip).ToHaveTextAsync($"checklist.txt · {notes.Length} B");
+        await Expect(chip.Locator(".file-name")).ToHaveTextAsync("checklist.txt");
+        await Expect(chip.Locator(".file-size")).ToHaveTextAsync($"Text · {notes.Length} B");
+        await Expect(chip).ToHaveAttributeAsync("aria-label", $"Download checklist.txt, Text, {notes.Length} B");
         await Expect(chip).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^http://"));
         var download = await bobPage.RunAndWaitForDownloadAsync(() => chip.ClickAsync());
         Assert.Equal("checklist.txt", download.SuggestedFilename);
@@ -143,7 +147,16 @@ public sealed partial class WebClientInChromium
 
         var block = alicePage.Locator("#block-button");
         await Expect(block).ToHaveTextAsync("Block");
+        // Blocking asks first; Cancel leaves Bob unblocked.
+        var confirm = alicePage.Locator("#confirm-dialog");
         await block.ClickAsync();
+        await Expect(confirm).ToContainTextAsync($"Block {bob.Username}?");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(confirm).Not.ToBeVisibleAsync();
+        await Expect(block).ToHaveTextAsync("Block");
+        await Expect(alicePage.Locator("#blocked-note")).ToBeHiddenAsync();
+        await block.ClickAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Block" }).ClickAsync();
         await Expect(block).ToHaveTextAsync("Unblock");
         await Expect(block).ToHaveAttributeAsync("aria-pressed", "true");
         await Expect(alicePage.Locator("#blocked-note")).ToContainTextAsync("You blocked");

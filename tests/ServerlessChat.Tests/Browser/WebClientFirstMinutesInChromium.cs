@@ -156,4 +156,124 @@ public sealed partial class WebClientInChromium
         await Expect(page.Locator("#signin-form")).ToBeVisibleAsync();
         Assert.DoesNotContain("#/c/", page.Url, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AFileIsACardWithItsTypeAndSizeAndThePhotoViewerDownloadsTheOriginal()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "The report and the board follow" });
+        var alicePage = await SignInAsync(alice);
+        var bobPage = await SignInAsync(bob);
+        await OpenConversationAsync(alicePage, bob.Username);
+        await OpenConversationAsync(bobPage, alice.Username);
+
+        var pdf = Attachments.TestFiles.Pdf();
+        await alicePage.Locator("#file-input").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "Q3 report.pdf", MimeType = "application/pdf", Buffer = pdf },
+            new FilePayload { Name = "board.png", MimeType = "image/png", Buffer = Png(600, 400) },
+        });
+        await Expect(alicePage.GetByTestId("upload").Locator("progress")).ToHaveCountAsync(2);
+        foreach (var bar in await alicePage.GetByTestId("upload").Locator("progress").AllAsync())
+        {
+            await Expect(bar).ToHaveJSPropertyAsync("value", 1);
+        }
+        await alicePage.GetByLabel("Message", Exact).PressAsync("Enter");
+
+        // The PDF: a red "PDF" icon, its name, "PDF document" and its size, the whole card a named download.
+        var message = bobPage.GetByTestId("message").Last;
+        // Once the photo's thumbnail is in (its messageUpdated re-renders the message), the card stays put.
+        await Expect(message.GetByTestId("attachment-image").Locator("img")).ToHaveJSPropertyAsync("naturalWidth", 320);
+        var card = message.GetByTestId("attachment-file");
+        await Expect(card.GetByTestId("file-icon")).ToHaveTextAsync("PDF");
+        await Expect(card.GetByTestId("file-icon")).ToHaveCSSAsync("background-color", "rgb(217, 45, 32)");
+        await Expect(card.Locator(".file-name")).ToHaveTextAsync("Q3 report.pdf");
+        await Expect(card.Locator(".file-size")).ToHaveTextAsync($"PDF document · {pdf.Length} B");
+        var size = await card.EvaluateAsync<double[]>("(e) => [e.getBoundingClientRect().width, e.getBoundingClientRect().height]");
+        Assert.True(size[0] >= 150 && size[1] < 80, $"the card is {size[0]}x{size[1]}");
+        var fileDownload = await bobPage.RunAndWaitForDownloadAsync(() => card.ClickAsync());
+        Assert.Equal("Q3 report.pdf", fileDownload.SuggestedFilename);
+
+        await SaveScreenshotAsync(bobPage, "desktop-file-card.png");
+
+        // The photo opens in the viewer, whose Download saves the original under its name.
+        await message.GetByTestId("attachment-image").ClickAsync();
+        var viewer = bobPage.Locator("#image-dialog");
+        var download = viewer.GetByRole(AriaRole.Link, new() { Name = "Download board.png" });
+        await Expect(download).ToBeVisibleAsync();
+        var saved = await bobPage.RunAndWaitForDownloadAsync(() => download.ClickAsync());
+        Assert.Equal("board.png", saved.SuggestedFilename);
+        Assert.True(new FileInfo((await saved.PathAsync())!).Length > 0);
+    }
+
+    [Fact]
+    public async Task MessageActionsShowOnHoverOrFocusOneButtonOpensThePickerAndTheKeyboardReachesTheComposerAndTheLastEdit()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var alice = await ChatApiClient.RegisterAsync(Host.Client, "alice");
+        var bob = await ChatApiClient.RegisterAsync(Host.Client, "bob");
+        for (var i = 1; i <= 3; i++)
+        {
+            await bob.SendMessageAsync(new { receiverId = alice.UserId, content = $"question {i}" });
+        }
+        await alice.SendMessageAsync(new { receiverId = bob.UserId, content = "my first answr" });
+        var page = await SignInAsync(alice);
+        await OpenConversationAsync(page, bob.Username);
+        var messages = page.GetByTestId("message");
+        await Expect(messages).ToHaveCountAsync(4);
+
+        // Nothing under a message until the pointer is on it; then React and Reply (and Edit, Delete on one's own).
+        var first = messages.First;
+        var actions = first.Locator(".message-actions");
+        await page.Mouse.MoveAsync(1, 1);
+        await Expect(actions).ToHaveCSSAsync("opacity", "0");
+        await Expect(first.GetByRole(AriaRole.Button, new() { Name = "React with 👍" })).ToBeHiddenAsync();
+        await first.HoverAsync();
+        await Expect(actions).ToHaveCSSAsync("opacity", "1");
+
+        // One "Add reaction" opens the six emoji; Esc closes them and gives the focus back; a pick reacts.
+        var add = first.GetByRole(AriaRole.Button, new() { Name = "Add reaction" });
+        await add.ClickAsync();
+        await Expect(add).ToHaveAttributeAsync("aria-expanded", "true");
+        await Expect(first.Locator(".reaction-pick")).ToHaveCountAsync(6);
+        await Expect(first.GetByRole(AriaRole.Button, new() { Name = "React with 👍" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(first.GetByRole(AriaRole.Button, new() { Name = "React with 👍" })).ToBeHiddenAsync();
+        await Expect(add).ToBeFocusedAsync();
+        await Expect(actions).ToHaveCSSAsync("opacity", "1");
+        await add.ClickAsync();
+        await first.GetByRole(AriaRole.Button, new() { Name = "React with 🎉" }).ClickAsync();
+        await Expect(first.GetByTestId("reaction")).ToHaveTextAsync("🎉 1");
+
+        // The skip link at the top of the conversation leads to the message box; arrow up there edits the last own message.
+        await page.Mouse.MoveAsync(1, 1);
+        await page.Locator("#skip-to-composer").FocusAsync();
+        await Expect(page.Locator("#skip-to-composer")).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Enter");
+        var input = page.GetByLabel("Message", Exact);
+        await Expect(input).ToBeFocusedAsync();
+        await input.PressAsync("ArrowUp");
+        var edit = page.Locator("#edit-dialog");
+        await Expect(edit.Locator("textarea")).ToHaveValueAsync("my first answr");
+        await edit.Locator("textarea").FillAsync("my first answer");
+        await edit.Locator("textarea").PressAsync("Enter");
+        await Expect(messages.Last.Locator(".content")).ToHaveTextAsync("my first answer");
+        await Expect(messages.Last.GetByTestId("edited")).ToBeVisibleAsync();
+
+        // With text in the box, arrow up is the caret's, not an edit.
+        await input.FillAsync("draft");
+        await input.PressAsync("ArrowUp");
+        await Expect(edit).Not.ToBeVisibleAsync();
+        await Expect(input).ToHaveValueAsync("draft");
+    }
 }

@@ -116,6 +116,9 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
 
         // Ann removes Cat: the group leaves Cat's list live, Ben sees two members.
         await members.GetByRole(AriaRole.Button, new() { Name = $"Remove {cat.Username}" }).ClickAsync();
+        var annConfirm = annPage.Locator("#confirm-dialog");
+        await Expect(annConfirm).ToContainTextAsync($"Remove {cat.Username} from");
+        await annConfirm.GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
         await Expect(members.GetByTestId("member")).ToHaveCountAsync(2);
         await Expect(catGroup).ToHaveCountAsync(0);
         await Expect(catPage.Locator("#conversation-pane")).ToBeHiddenAsync();
@@ -129,6 +132,14 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         // Ben leaves: the group is gone from his list, Ann's shows one member.
         await benPage.Locator("#members-button").ClickAsync();
         await benPage.Locator("#members-dialog").GetByRole(AriaRole.Button, new() { Name = "Leave group" }).ClickAsync();
+        // Leaving asks first: Cancel keeps Ben in, then he confirms.
+        var benConfirm = benPage.Locator("#confirm-dialog");
+        await Expect(benConfirm).ToContainTextAsync("Leave ");
+        await benConfirm.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(benPage.Locator("#members-dialog")).ToBeVisibleAsync();
+        await Expect(benGroup).ToHaveCountAsync(1);
+        await benPage.Locator("#members-dialog").GetByRole(AriaRole.Button, new() { Name = "Leave group" }).ClickAsync();
+        await benConfirm.GetByRole(AriaRole.Button, new() { Name = "Leave" }).ClickAsync();
         await Expect(benGroup).ToHaveCountAsync(0);
         await Expect(annPage.Locator("#members-button")).ToContainTextAsync("1 members");
     }

@@ -99,14 +99,15 @@ async function main() {
     results: $("search-results"),
     onPick: (user) => select(store.openDirect(user)),
   });
+  const editMessage = async (message) => {
+    const content = await promptEdit(message.content);
+    if (content === null || content === message.content) return;
+    await actions.editMessage(message.conversationId, message.id, content).catch(report);
+  };
   mountMessages({
     onOlder: () => store.activeId() && actions.loadHistory(store.activeId(), { older: true }),
     onRetry: (draft) => actions.postMessage(store.activeId(), draft),
-    onEdit: async (message) => {
-      const content = await promptEdit(message.content);
-      if (content === null || content === message.content) return;
-      await actions.editMessage(message.conversationId, message.id, content).catch(report);
-    },
+    onEdit: editMessage,
     onDelete: async (message) => {
       if (!(await confirmAction("Delete this message for everyone?", "Delete"))) return;
       await actions.deleteMessage(message.conversationId, message.id).catch(report);
@@ -115,6 +116,11 @@ async function main() {
   // Mentions first: its keydown (capture) picks a suggestion before the composer's Enter sends.
   mountMentions();
   mountComposer({
+    onEditLast: () => {
+      const id = store.activeId();
+      const mine = id ? store.orderedMessages(id).filter((m) => m.id && !m.deleted && m.senderId === store.me().id && m.content) : [];
+      if (mine.length) editMessage(mine[mine.length - 1]);
+    },
     onSend: (content) => {
       if (!store.activeId()) return;
       if (uploading()) {

@@ -104,6 +104,23 @@ export function clearUploads() {
   render();
 }
 
+/** What kind of file it is, for its card: a short label on the icon and a word for the line under the name. */
+export function fileKind(fileName, contentType) {
+  const type = (contentType || "").toLowerCase();
+  const extension = (/\.([a-z0-9]{1,8})$/i.exec(fileName || "") || [])[1]?.toLowerCase() || "";
+  const is = (pattern, extensions) => pattern.test(type) || extensions.includes(extension);
+  if (is(/^application\/pdf$/, ["pdf"])) return { kind: "pdf", label: "PDF", word: "PDF document" };
+  if (is(/^image\//, ["png", "jpg", "jpeg", "gif", "webp", "heic"])) return { kind: "image", label: "IMG", word: "Image" };
+  if (is(/^video\//, ["mp4", "mov", "webm", "mkv"])) return { kind: "video", label: "VID", word: "Video" };
+  if (is(/^audio\//, ["mp3", "m4a", "wav", "ogg", "flac"])) return { kind: "audio", label: "AUD", word: "Audio" };
+  if (is(/zip|x-7z|x-tar|gzip|x-rar|x-bzip/, ["zip", "7z", "tar", "gz", "tgz", "rar", "bz2"])) return { kind: "archive", label: "ZIP", word: "Archive" };
+  if (is(/spreadsheet|ms-excel|^text\/csv$/, ["xls", "xlsx", "ods", "csv"])) return { kind: "sheet", label: "XLS", word: "Spreadsheet" };
+  if (is(/presentation|ms-powerpoint/, ["ppt", "pptx", "odp", "key"])) return { kind: "slides", label: "PPT", word: "Presentation" };
+  if (is(/wordprocessing|msword|opendocument\.text|rtf/, ["doc", "docx", "odt", "rtf", "pages"])) return { kind: "doc", label: "DOC", word: "Document" };
+  if (is(/^text\//, ["txt", "md", "log"])) return { kind: "text", label: "TXT", word: "Text" };
+  return { kind: "other", label: extension ? extension.slice(0, 4).toUpperCase() : "FILE", word: "File" };
+}
+
 function openImage(attachment) {
   const dialog = $("image-dialog");
   const image = dialog.querySelector("img");
@@ -112,6 +129,14 @@ function openImage(attachment) {
   if (src) image.setAttribute("src", src);
   image.alt = attachment.fileName;
   dialog.querySelector(".image-name").textContent = attachment.fileName;
+  // The viewer's Download saves the original under its own name.
+  const download = dialog.querySelector(".image-download");
+  download.hidden = !src;
+  if (src) {
+    download.setAttribute("href", src);
+    download.setAttribute("download", attachment.fileName);
+    download.setAttribute("aria-label", `Download ${attachment.fileName}`);
+  }
   dialog.showModal();
 }
 
@@ -127,10 +152,23 @@ function renderAttachment(attachment) {
       on: { click: () => openImage(attachment) },
     }, [el("img", { attrs: { src: thumb, alt: attachment.fileName, width: attachment.width && Math.min(320, attachment.width), loading: "lazy" } })]);
   }
-  const label = `${attachment.fileName} · ${formatSize(attachment.size)}`;
+  // Any other file is a card: a typed icon, its name and what it is with its size, the whole card a download.
+  const { kind, label, word } = fileKind(attachment.fileName, attachment.contentType);
+  const size = formatSize(attachment.size);
+  const children = [
+    el("span", { className: `file-icon ${kind}`, text: label, attrs: { "aria-hidden": "true", "data-testid": "file-icon" } }),
+    el("span", { className: "file-info" }, [
+      el("span", { className: "file-name", text: attachment.fileName }),
+      el("span", { className: "file-size", text: `${word} · ${size}` }),
+    ]),
+  ];
   const href = safeUrl(attachment.url);
-  if (!href) return el("span", { className: "attachment file", text: label, attrs: { "data-testid": "attachment-file" } });
-  return el("a", { className: "attachment file", text: label, attrs: { href, download: attachment.fileName, rel: "noopener", "data-testid": "attachment-file" } });
+  const attrs = { "data-testid": "attachment-file", title: attachment.fileName };
+  if (!href) return el("span", { className: "attachment file", attrs }, children);
+  return el("a", {
+    className: "attachment file",
+    attrs: { ...attrs, href, download: attachment.fileName, rel: "noopener", "aria-label": `Download ${attachment.fileName}, ${word}, ${size}` },
+  }, children);
 }
 
 export function messageAttachments(message) {

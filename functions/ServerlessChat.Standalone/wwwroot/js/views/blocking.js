@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { $ } from "../dom.js";
 import * as store from "../state.js";
+import { confirmAction } from "./dialogs.js";
 
 const blocked = new Set();
 
@@ -43,6 +44,8 @@ async function toggle() {
   const peer = peerOfActive();
   if (!peer) return;
   const on = blocked.has(peer.id);
+  // Blocking cuts someone off at once and sits beside Mute: it asks first. Unblocking undoes nothing harmful.
+  if (!on && !(await confirmAction(`Block ${store.nameOf(peer)}? They will not be able to message or call you, or see when you are online.`, "Block"))) return;
   const button = $("block-button");
   button.disabled = true;
   try {

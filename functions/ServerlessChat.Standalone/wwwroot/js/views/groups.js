@@ -1,10 +1,10 @@
 // Groups: the new-group dialog (a name and people found by search) and the members dialog (who is in it and
-// online, admins add and remove, anyone leaves). The API has no rename route, so there is no rename.
+// online, admins add and remove, anyone leaves; removing and leaving ask first).
 import { ApiError } from "../api.js";
 import { $, el, showText } from "../dom.js";
 import * as actions from "../actions.js";
 import * as store from "../state.js";
-import { openDialog } from "./dialogs.js";
+import { confirmAction, openDialog } from "./dialogs.js";
 import { mountPeopleSearch } from "./people.js";
 import { presenceDot } from "./presence.js";
 
@@ -108,7 +108,9 @@ function mountMembers() {
           ? el("button", {
               className: "secondary small", text: "Remove",
               attrs: { type: "button", "aria-label": `Remove ${store.userName(id)}` },
-              on: { click: () => change({ remove: [id] }) },
+              on: { click: async () => {
+                if (await confirmAction(`Remove ${store.userName(id)} from ${g.name}?`, "Remove")) await change({ remove: [id] });
+              } },
             })
           : null,
       ])));
@@ -132,6 +134,8 @@ function mountMembers() {
   });
   $("leave-group-button").addEventListener("click", async () => {
     showText(error, "");
+    const g = group();
+    if (!g || !(await confirmAction(`Leave ${g.name}? You will stop getting its messages.`, "Leave"))) return;
     try {
       await actions.leaveGroup(groupId);
       dialog.close();

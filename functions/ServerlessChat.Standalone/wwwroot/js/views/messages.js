@@ -4,7 +4,7 @@ import { $, el, time } from "../dom.js";
 import * as store from "../state.js";
 import { typingText } from "./conversations.js";
 import { groupDot, presenceDot } from "./presence.js";
-import { messageReactions, messageReplyQuote } from "./reactions.js";
+import { messageReactionButton, messageReactions, messageReplyQuote } from "./reactions.js";
 import { messageAttachments } from "./attachments.js";
 import { contentNodes } from "./mentions.js";
 import { messageReplyButton } from "./replies.js";
@@ -45,11 +45,12 @@ export function messageMeta(message, c) {
   ]);
 }
 
-/** Reply on any stored message; edit and delete for one's own. */
+/** React and reply on any stored message; edit and delete for one's own. Shown on hover, focus or a tap. */
 export function messageActions(message) {
   if (!message.id || message.deleted) return null;
-  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReplyButton(message)]);
+  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), messageReplyButton(message)]);
   return el("div", { className: "message-actions" }, [
+    messageReactionButton(message),
     messageReplyButton(message),
     el("button", { className: "link", text: "Edit", attrs: { type: "button", "aria-label": "Edit message" }, on: { click: () => handlers.onEdit(message) } }),
     el("button", { className: "link", text: "Delete", attrs: { type: "button", "aria-label": "Delete message" }, on: { click: () => handlers.onDelete(message) } }),
@@ -60,7 +61,7 @@ export function renderMessage(message, c) {
   const mine = message.senderId === store.me().id;
   return el("li", {
     className: `message ${mine ? "mine" : "theirs"}${message.deleted ? " deleted" : ""}`,
-    attrs: { "data-message-id": message.id || false, "data-testid": "message" },
+    attrs: { "data-message-id": message.id || false, "data-testid": "message", tabindex: "-1" },
   }, [messageSender(message, c), messageReplyQuote(message), messageBody(message, c), messageAttachments(message), messageMeta(message, c), messageReactions(message), messageActions(message, c)]);
 }
 

@@ -65,7 +65,50 @@ export function messageReactions(message) {
       on: { click: () => toggle(message, r.emoji, mine) },
     });
   });
-  const picker = PICKER.filter((e) => !reactions.some((r) => r.emoji === e)).map((emoji) =>
-    el("button", { className: "reaction-pick", text: emoji, attrs: { type: "button", "aria-label": `React with ${emoji}` }, on: { click: () => toggle(message, emoji, false) } }));
-  return el("div", { className: "reactions" }, [...shown, el("span", { className: "reaction-picker" }, picker)]);
+  return shown.length ? el("div", { className: "reactions" }, shown) : null;
+}
+
+/**
+ * One "Add reaction" button per message that opens the emoji picker (Esc or a pick closes it), instead of six
+ * emoji under every message: one tab stop, and nothing to read past.
+ */
+export function messageReactionButton(message) {
+  if (!message.id || message.deleted) return null;
+  const reactions = message.reactions || [];
+  const me = store.me().id;
+  const menu = el("div", { className: "reaction-menu", attrs: { role: "group", "aria-label": "Reactions", hidden: true } });
+  const button = el("button", {
+    className: "link reaction-add", text: "React",
+    attrs: { type: "button", "aria-label": "Add reaction", "aria-expanded": "false", "aria-haspopup": "true" },
+  });
+  const close = (focusButton) => {
+    menu.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    if (focusButton) button.focus();
+  };
+  menu.replaceChildren(...PICKER.map((emoji) => {
+    const mine = reactions.some((r) => r.emoji === emoji && r.userIds.includes(me));
+    return el("button", {
+      className: `reaction-pick${mine ? " mine" : ""}`, text: emoji,
+      attrs: { type: "button", "aria-label": `React with ${emoji}`, "aria-pressed": String(mine) },
+      on: { click: () => { close(true); toggle(message, emoji, mine); } },
+    });
+  }));
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      close(true);
+    }
+  });
+  menu.addEventListener("focusout", (event) => {
+    if (!menu.contains(event.relatedTarget) && event.relatedTarget !== button) close(false);
+  });
+  button.addEventListener("click", () => {
+    const opening = menu.hidden;
+    menu.hidden = !opening;
+    button.setAttribute("aria-expanded", String(opening));
+    if (opening) menu.querySelector("button").focus();
+  });
+  return el("span", { className: "reaction-add-wrap" }, [button, menu]);
 }
