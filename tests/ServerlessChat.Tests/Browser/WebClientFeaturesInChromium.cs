@@ -30,6 +30,8 @@ public sealed partial class WebClientInChromium
         await Expect(upload.Locator("progress")).ToHaveJSPropertyAsync("value", 1);
         await alicePage.GetByLabel("Message", Exact).PressAsync("Enter");
         await Expect(upload).ToHaveCountAsync(0);
+        // A photo without text reads as one in the list, not as an empty "You:".
+        await Expect(alicePage.GetByTestId("conversation").Filter(new() { HasText = bob.Username }).Locator(".conversation-preview")).ToHaveTextAsync("You: 📷 Photo");
 
         // Bob, who only watches, gets the thumbnail once processing is done (messageUpdated), 320 px on the long side.
         var bobMessage = bobPage.GetByTestId("message").Last;

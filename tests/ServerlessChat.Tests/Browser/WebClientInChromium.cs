@@ -100,6 +100,8 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         await Expect(catGroup).ToBeVisibleAsync();
         await benGroup.ClickAsync();
         await Expect(benPage.Locator("#members-button")).ToContainTextAsync("3 members");
+        // Ben, connected, counts himself among the online members.
+        await Expect(benPage.Locator("#members-button")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^3 members, [1-3] online$"));
 
         // Members' presence is not shown here: Ben and Cat were added by Ann and have not written in the group, and
         // presence shows only who took part in a shared conversation (issue 29; PresenceTests cover it).
@@ -262,18 +264,26 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
 
         await Expect(annPage.Locator("#call-status")).ToHaveTextAsync($"In a call with {ben.Username}");
         await SaveScreenshotAsync(benPage, "desktop-call.png");
+        // The buttons say what they do.
         var mic = annPage.Locator("#call-mic-button");
+        await Expect(mic).ToHaveTextAsync("Mute");
         await mic.ClickAsync();
-        await Expect(mic).ToHaveAttributeAsync("aria-pressed", "false");
+        await Expect(mic).ToHaveTextAsync("Unmute");
+        Assert.False(await annPage.EvaluateAsync<bool>("() => document.getElementById('local-video').srcObject.getAudioTracks()[0].enabled"));
         var camera = annPage.Locator("#call-camera-button");
+        await Expect(camera).ToHaveTextAsync("Stop video");
         await camera.ClickAsync();
-        await Expect(camera).ToHaveAttributeAsync("aria-pressed", "false");
+        await Expect(camera).ToHaveTextAsync("Start video");
         Assert.False(await annPage.EvaluateAsync<bool>("() => document.getElementById('local-video').srcObject.getVideoTracks()[0].enabled"));
 
+        // Ann hangs up: her panel goes at once (it covered the message box); Ben is told, and closes his.
         await annPage.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync();
+        await Expect(annPage.Locator("#call-panel")).ToBeHiddenAsync();
+        await Expect(annPage.GetByLabel("Message", Exact)).ToBeVisibleAsync();
         await Expect(benPage.Locator("#call-status")).ToHaveTextAsync("Call ended");
-        await Expect(annPage.Locator("#call-status")).ToHaveTextAsync("Call ended");
         await Expect(benPage.Locator("#call-panel")).ToHaveAttributeAsync("data-connection", "closed");
+        await benPage.Locator("#call-panel").GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        await Expect(benPage.Locator("#call-panel")).ToBeHiddenAsync();
     }
 
     [Fact]
@@ -308,7 +318,7 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
 
         await benPage.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
         await Expect(annPage.Locator("#call-status")).ToHaveTextAsync($"{ben.Username} declined the call");
-        await Expect(benPage.Locator("#call-status")).ToHaveTextAsync("Call ended");
+        await Expect(benPage.Locator("#call-panel")).ToBeHiddenAsync();
     }
 
     [Fact]

@@ -46,10 +46,11 @@ function render(state) {
   show("call-hangup-button", live);
   show("call-mic-button", live);
   show("call-camera-button", live && state.kind === "video");
-  $("call-mic-button").setAttribute("aria-pressed", String(!!state.micOn));
-  $("call-mic-button").textContent = state.micOn ? "Microphone on" : "Microphone off";
-  $("call-camera-button").setAttribute("aria-pressed", String(!!state.cameraOn));
-  $("call-camera-button").textContent = state.cameraOn ? "Camera on" : "Camera off";
+  // Each button says what it does ("Mute"), not what the state is ("Microphone on" read as a status).
+  $("call-mic-button").textContent = state.micOn ? "Mute" : "Unmute";
+  $("call-mic-button").setAttribute("aria-label", state.micOn ? "Mute the microphone" : "Unmute the microphone");
+  $("call-camera-button").textContent = state.cameraOn ? "Stop video" : "Start video";
+  $("call-camera-button").setAttribute("aria-label", state.cameraOn ? "Turn the camera off" : "Turn the camera on");
   const local = $("local-video");
   const remote = $("remote-video");
   if (local.srcObject !== (state.local || null)) local.srcObject = state.local || null;
@@ -63,8 +64,15 @@ export function mountCallView() {
   calls.onChange(render);
   store.subscribe("presence", () => render(calls.current()));
   $("call-accept-button").addEventListener("click", () => calls.accept());
-  $("call-decline-button").addEventListener("click", () => (calls.current().phase === "ended" ? calls.dismiss() : calls.decline()));
-  $("call-hangup-button").addEventListener("click", () => calls.hangUp());
+  $("call-decline-button").addEventListener("click", () => {
+    if (calls.current().phase !== "ended") calls.decline();
+    calls.dismiss();
+  });
+  // The one who ends a call knows it ended: the panel goes at once instead of covering the message box.
+  $("call-hangup-button").addEventListener("click", () => {
+    calls.hangUp();
+    calls.dismiss();
+  });
   $("call-mic-button").addEventListener("click", () => calls.toggleMic());
   $("call-camera-button").addEventListener("click", () => calls.toggleCamera());
   $("call-panel").addEventListener("keydown", (event) => {

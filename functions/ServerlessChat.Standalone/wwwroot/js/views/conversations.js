@@ -14,7 +14,14 @@ export function previewText(c) {
   const last = c.lastMessage;
   if (!last) return "No messages yet";
   if (last.deleted) return "Message deleted";
-  return `${last.senderId === store.me().id ? "You: " : ""}${last.content}`;
+  return `${last.senderId === store.me().id ? "You: " : ""}${last.content || attachmentsText(last.attachments || [])}`;
+}
+
+/** A message of files only, in the list: "📷 Photo", "📎 report.pdf", "📎 3 files". */
+export function attachmentsText(attachments) {
+  if (!attachments.length) return "";
+  if (attachments.length > 1) return attachments.every((a) => /^image\//.test(a.contentType || "")) ? `📷 ${attachments.length} photos` : `📎 ${attachments.length} files`;
+  return /^image\//.test(attachments[0].contentType || "") ? "📷 Photo" : `📎 ${attachments[0].fileName}`;
 }
 
 function renderItem(c, onSelect) {

@@ -73,7 +73,8 @@ function renderHeader() {
   $("peer-presence").replaceWith(dot);
   $("members-button").hidden = c.type !== "group";
   if (c.type === "group") {
-    const online = store.othersIn(c).filter(store.isOnline).length;
+    // The caller counts as online while connected: three members all online read "3 online", not 2.
+    const online = store.othersIn(c).filter(store.isOnline).length + (store.connectionState() === "connected" ? 1 : 0);
     $("members-button").textContent = `${c.group.members.length} members${online ? `, ${online} online` : ""}`;
   }
   for (const button of [$("call-audio-button"), $("call-video-button")]) button.hidden = c.type !== "direct" || !!c.localOnly;
@@ -124,6 +125,7 @@ export function mountMessages(options) {
     if (conversationId === store.activeId()) renderMessages({ older });
   });
   store.subscribe("presence", renderHeader);
+  store.subscribe("connection", renderHeader);
   store.subscribe("conversations", renderHeader);
   store.subscribe("typing", renderTyping);
   $("older-button").addEventListener("click", () => handlers.onOlder());
