@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
@@ -85,6 +86,7 @@ public static class ChatCoreRegistration
         builder.AddChatRealtime();
         builder.AddChatSync();
         builder.AddChatPush();
+        builder.AddChatAccount();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -12,8 +12,13 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
     /// <summary><c>user</c>, <c>moderator</c> or <c>admin</c>: in the caller's own user only, null elsewhere (as <see cref="Email"/>).</summary>
     public string? Role { get; init; }
 
+    /// <summary>True for an erased account (or one being erased), which shows only its id and these placeholders.</summary>
+    public bool Deleted { get; init; }
+
     public static UserDto From(UserRecord user, bool includeEmail = false) =>
-        new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
+        user.IsErased
+            ? new(user.Id, UserRecord.ErasedUsername(user.Id), UserRecord.ErasedDisplayName, null, user.CreatedAt, user.UpdatedAt) { Deleted = true }
+            : new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
 }
 
 public sealed record SessionDto(UserDto User, string AccessToken, string RefreshToken, int ExpiresIn);
