@@ -27,6 +27,11 @@ public interface IUserStore
     /// False when there is no such user.
     /// </summary>
     Task<bool> BeginErasureAsync(string id, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Changes the display name and/or the status in one write; null (and false) when there is no such user or it is
+    /// being erased. Returns the user as stored after the write.
+    /// </summary>
+    Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct);
     /// <summary>Users whose erasure was asked for and is not complete, oldest request first (work a stopped process left).</summary>
     Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct);
     /// <summary>

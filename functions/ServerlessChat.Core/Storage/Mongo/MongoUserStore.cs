@@ -146,6 +146,44 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         return await db.Users.Find(new BsonDocument("_id", objectId)).Limit(1).CountDocumentsAsync(ct).ConfigureAwait(false) == 1;
     }
 
+    public async Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return null;
+        }
+        var set = new BsonDocument("updatedAt", MongoBson.Time(at));
+        if (change.DisplayName is { } displayName)
+        {
+            set.Add("displayName", displayName).Add("displayNameLower", displayName.ToLowerInvariant());
+        }
+        var update = new BsonDocument();
+        if (change.SetStatus && change.Status is { } status)
+        {
+            var document = new BsonDocument("text", status.Text);
+            if (status.Emoji is { } emoji)
+            {
+                document.Add("emoji", emoji);
+            }
+            if (status.ExpiresAt is { } expiresAt)
+            {
+                document.Add("expiresAt", MongoBson.Time(expiresAt));
+            }
+            set.Add("status", document);
+        }
+        else if (change.SetStatus)
+        {
+            update.Add("$unset", new BsonDocument("status", ""));
+        }
+        update.Add("$set", set);
+        var updated = await db.Users.FindOneAndUpdateAsync(
+            new BsonDocument { { "_id", objectId }, { "erasureRequestedAt", new BsonDocument("$exists", false) } },
+            update,
+            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.After },
+            ct).ConfigureAwait(false);
+        return updated is null ? null : Map(updated);
+    }
+
     public async Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct)
     {
         var documents = await db.Users.Find(new BsonDocument("erasing", true))
@@ -210,5 +248,8 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
     {
         ErasureRequestedAt = d.GetTimeOrNull("erasureRequestedAt"),
         Erased = d.TryGetValue("erased", out var erased) && erased.IsBoolean && erased.AsBoolean,
+        Status = d.TryGetValue("status", out var status) && status.IsBsonDocument
+            ? new UserStatus(status["text"].AsString, status.AsBsonDocument.GetStringOrNull("emoji"), status.AsBsonDocument.GetTimeOrNull("expiresAt"))
+            : null,
     };
 }

@@ -332,6 +332,12 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         ALTER TABLE users ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX ix_users_erasing ON users (erasure_requested_at) WHERE erasure_requested_at IS NOT NULL AND erased = 0;
         """,
+        """
+        -- A user's status: its text, emoji and end (unix ms; NULL: no end); no text, no status.
+        ALTER TABLE users ADD COLUMN status_text TEXT;
+        ALTER TABLE users ADD COLUMN status_emoji TEXT;
+        ALTER TABLE users ADD COLUMN status_expires_at INTEGER;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
