@@ -19,6 +19,7 @@ using ServerlessChat.Core.Invites;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Pins;
 using ServerlessChat.Core.Moderation;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
@@ -87,6 +88,7 @@ public static class ChatCoreRegistration
         builder.AddChatSync();
         builder.AddChatPush();
         builder.AddChatAccount();
+        services.AddSingleton<ProfileService>();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

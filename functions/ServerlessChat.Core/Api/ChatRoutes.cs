@@ -25,6 +25,7 @@ public static class ChatRoutes
     public const string MyExport = "users/me/export";
     public const string MyExportById = "users/me/export/{id}";
     public const string Users = "users";
+    public const string UserById = "users/{id}";
     public const string UserBlock = "users/{id}/block";
     public const string BlockedUsers = "users/blocked";
 
