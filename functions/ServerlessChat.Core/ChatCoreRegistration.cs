@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
@@ -18,6 +19,7 @@ using ServerlessChat.Core.Invites;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Pins;
 using ServerlessChat.Core.Moderation;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Reactions;
@@ -85,6 +87,8 @@ public static class ChatCoreRegistration
         builder.AddChatRealtime();
         builder.AddChatSync();
         builder.AddChatPush();
+        builder.AddChatAccount();
+        services.AddSingleton<ProfileService>();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

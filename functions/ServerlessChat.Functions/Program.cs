@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Auth;
@@ -27,6 +28,7 @@ builder.AddStoragePushQueue();
 builder.AddFunctionsTelemetry();
 builder.AddStorageAttachmentQueue();
 builder.AddStoragePasswordResetQueue();
+builder.AddStorageAccountJobQueue();
 // Every queue a QueueTrigger above drains exists before the host polls it.
 builder.CreateWebJobsQueuesAtStart();
 

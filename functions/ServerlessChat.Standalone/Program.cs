@@ -4,6 +4,7 @@ using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone;
+using ServerlessChat.Standalone.Account;
 using ServerlessChat.Standalone.Assistant;
 using ServerlessChat.Standalone.Attachments;
 using ServerlessChat.Standalone.Auth;
@@ -25,6 +26,7 @@ builder.AddStandalonePush();
 builder.AddStandaloneTelemetry();
 builder.AddStandaloneAttachments();
 builder.AddStandalonePasswordReset();
+builder.AddStandaloneAccount();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
 

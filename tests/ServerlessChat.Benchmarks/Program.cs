@@ -14,6 +14,7 @@
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --sync-catchup [--changes 10000] [--sync-conversations 200] [--limit 500] [--rounds 3]
 // What the content filter adds to a send with 10,000 blocked terms (see ContentFilterBenchmark), in process:
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --content-filter [--terms 10000] [--rounds 7] [--calls 20000]
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --export [--messages 10000] [--attachment-mib 100]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -49,6 +50,11 @@ if (args.Contains("--sync-catchup"))
 if (args.Contains("--content-filter"))
 {
     return ContentFilterBenchmark.Run(IntArg("--terms", 10_000), IntArg("--rounds", 7), IntArg("--calls", 20_000));
+}
+
+if (args.Contains("--export"))
+{
+    return await ExportBenchmark.RunAsync(IntArg("--messages", 10_000), IntArg("--attachment-mib", 100));
 }
 
 if (args.Contains("--push-sync"))

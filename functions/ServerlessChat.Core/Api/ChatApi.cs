@@ -14,6 +14,7 @@ public static class ChatApi
         .. SessionsApi.Endpoints,
         .. UsersApi.Endpoints,
         .. PrivacyApi.Endpoints,
+        .. AccountApi.Endpoints,
         .. MessagesApi.Endpoints,
         .. AttachmentsApi.Endpoints,
         .. EditsApi.Endpoints,

@@ -22,7 +22,10 @@ public static class ChatRoutes
 
     public const string Me = "users/me";
     public const string MyPrivacy = "users/me/privacy";
+    public const string MyExport = "users/me/export";
+    public const string MyExportById = "users/me/export/{id}";
     public const string Users = "users";
+    public const string UserById = "users/{id}";
     public const string UserBlock = "users/{id}/block";
     public const string BlockedUsers = "users/blocked";
 

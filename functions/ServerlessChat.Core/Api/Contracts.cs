@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using ServerlessChat.Core.Domain;
 
 namespace ServerlessChat.Core.Api;
@@ -12,9 +13,60 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
     /// <summary><c>user</c>, <c>moderator</c> or <c>admin</c>: in the caller's own user only, null elsewhere (as <see cref="Email"/>).</summary>
     public string? Role { get; init; }
 
-    public static UserDto From(UserRecord user, bool includeEmail = false) =>
-        new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
+    /// <summary>True for an erased account (or one being erased), which shows only its id and these placeholders.</summary>
+    public bool Deleted { get; init; }
+
+    /// <summary>The user's status; absent once expired.</summary>
+    public UserStatusDto? Status { get; init; }
+
+    /// <summary><paramref name="now"/>: when the status is shown (an expired one is left out); the clock's now by default.</summary>
+    public static UserDto From(UserRecord user, bool includeEmail = false, DateTimeOffset? now = null) =>
+        user.IsErased
+            ? new(user.Id, UserRecord.ErasedUsername(user.Id), UserRecord.ErasedDisplayName, null, user.CreatedAt, user.UpdatedAt) { Deleted = true }
+            : new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt)
+            {
+                Status = user.Status is { } status && status.IsShownAt(now ?? DateTimeOffset.UtcNow) ? new UserStatusDto(status.Text, status.Emoji, status.ExpiresAt) : null,
+            };
 }
+
+/// <summary>A user's status: <c>{text, emoji?, expiresAt?}</c>.</summary>
+public sealed record UserStatusDto(string Text, string? Emoji, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// <c>PATCH /api/users/me</c>: fields left out stay as they are; <c>status: null</c> clears the status. The
+/// deserializer calls a setter for a field that is present, null included, so "left out" and "null" differ.
+/// </summary>
+public sealed record UpdateProfileRequest(string? DisplayName)
+{
+    public UserStatusRequest? Status
+    {
+        get;
+        init
+        {
+            field = value;
+            HasStatus = true;
+        }
+    }
+
+    public string? AvatarAttachmentId
+    {
+        get;
+        init
+        {
+            field = value;
+            HasAvatar = true;
+        }
+    }
+
+    [JsonIgnore]
+    public bool HasStatus { get; private init; }
+
+    [JsonIgnore]
+    public bool HasAvatar { get; private init; }
+}
+
+/// <summary>A status as set: <c>text</c> 0 to 100 characters, one emoji, an end in the future.</summary>
+public sealed record UserStatusRequest([property: Required] string? Text, string? Emoji, DateTimeOffset? ExpiresAt);
 
 public sealed record SessionDto(UserDto User, string AccessToken, string RefreshToken, int ExpiresIn);
 

@@ -5,7 +5,9 @@ using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Moderation;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.Api;
@@ -16,7 +18,22 @@ public static class UsersApi
     [
         new(nameof(GetMe), HttpMethods.Get, ChatRoutes.Me, GetMe, RateLimitPolicy.PerUser, "The caller's own user"),
         new(nameof(SearchUsers), HttpMethods.Get, ChatRoutes.Users, SearchUsers, RateLimitPolicy.PerUser, "Users whose username or display name starts with a prefix"),
+        new(nameof(GetUser), HttpMethods.Get, ChatRoutes.UserById, GetUser, RateLimitPolicy.PerUser,
+            "A user the caller shares a conversation with (any user for moderators); no email but the caller's own"),
+        new(nameof(UpdateMe), HttpMethods.Patch, ChatRoutes.Me, UpdateMe, RateLimitPolicy.PerUser,
+            "Change the caller's display name and status (null clears it); its contacts get userUpdated"),
     ];
+
+    public static async Task<Ok<UserDto>> GetUser(Caller caller, string id, ProfileService profiles, CancellationToken ct) =>
+        TypedResults.Ok(await profiles.GetAsync(caller.UserId, id, ct));
+
+    public static async Task<Ok<UserDto>> UpdateMe(
+        Caller caller, JsonBody<UpdateProfileRequest> body, ProfileService profiles, ModerationRoles roles, IRealtimePublisher realtime, CancellationToken ct)
+    {
+        var outcome = await profiles.UpdateAsync(caller.UserId, body.Value, ct);
+        await realtime.PublishAsync(outcome.Actions, ct);
+        return TypedResults.Ok(outcome.Value with { Role = ModerationRoles.Name(await roles.GetAsync(caller.UserId, ct)) });
+    }
 
     public static async Task<Ok<UserDto>> GetMe(Caller caller, ChatDirectory directory, ModerationRoles roles, CancellationToken ct)
     {

@@ -54,4 +54,10 @@ public static class BlobKeys
     public static string File(string attachmentId) => "files/" + attachmentId;
 
     public static string Thumbnail(string attachmentId) => "thumbs/" + attachmentId;
+
+    /// <summary>A user's data export (a ZIP), by export id.</summary>
+    public static string Export(string exportId) => "exports/" + exportId;
+
+    /// <summary>The state of an export (JSON), kept beside it.</summary>
+    public static string ExportState(string exportId) => "export-states/" + exportId;
 }

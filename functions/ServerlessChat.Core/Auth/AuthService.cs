@@ -76,6 +76,12 @@ public sealed partial class AuthService(
         var user = request.Email is not null
             ? await users.FindByEmailAsync(request.Email.Trim(), ct)
             : await users.FindByUsernameAsync(request.Username!, ct);
+        // An account being erased signs in as no account does.
+        if (user is { IsErased: true })
+        {
+            user = null;
+        }
+
         var hash = user is { IsAssistant: false } ? user.PasswordHash : _absentUserHash.Value;
         // A name without an account is throttled as one, so 429s come alike whether or not it exists.
         var account = user is { IsAssistant: false }

@@ -38,6 +38,13 @@ public sealed partial class InputRules
             return null;
         }
 
+        // Erased accounts show as deleted-<id>: nobody may take such a name first and stand in an erasure's way.
+        if (value!.StartsWith("deleted-", StringComparison.OrdinalIgnoreCase))
+        {
+            Add(field, "Usernames starting with deleted- are reserved.");
+            return null;
+        }
+
         return value;
     }
 

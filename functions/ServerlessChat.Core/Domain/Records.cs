@@ -12,7 +12,34 @@ public sealed record UserRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     bool IsAssistant = false,
-    GroupAdds? GroupAdds = null);
+    GroupAdds? GroupAdds = null)
+{
+    /// <summary>When the user asked for its account to be erased; set for good from then on (null: never asked).</summary>
+    public DateTimeOffset? ErasureRequestedAt { get; init; }
+
+    /// <summary>The erasure is done: name, email and password are gone (<see cref="Storage.IUserStore.CompleteErasureAsync"/>).</summary>
+    public bool Erased { get; init; }
+
+    /// <summary>The user's status (<c>PATCH /api/users/me</c>); shown until <see cref="UserStatus.ExpiresAt"/>.</summary>
+    public UserStatus? Status { get; init; }
+
+    /// <summary>Erased or being erased: shown as a deleted user, never found, messaged, added or called.</summary>
+    public bool IsErased => ErasureRequestedAt is not null || Erased;
+
+    /// <summary>The username an erased user shows under (its old one is free for anyone).</summary>
+    public static string ErasedUsername(string id) => $"deleted-{id}";
+
+    public const string ErasedDisplayName = "Deleted user";
+}
+
+/// <summary>A user's status: a text, an emoji, and when it stops showing (never when null).</summary>
+public sealed record UserStatus(string Text, string? Emoji, DateTimeOffset? ExpiresAt)
+{
+    public bool IsShownAt(DateTimeOffset now) => ExpiresAt is not { } expires || expires > now;
+}
+
+/// <summary>A profile change: null leaves a field as it is; <see cref="SetStatus"/> with a null status clears it.</summary>
+public sealed record ProfileChange(string? DisplayName, bool SetStatus, UserStatus? Status);
 
 /// <summary>
 /// Who may add a user to a group (<c>PUT /api/users/me/privacy</c>); null on a user who never chose, who follows

@@ -142,7 +142,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
             return valid;
         }
 
-        var found = (await users.FindByIdsAsync(newcomers, ct)).Where(u => !u.IsAssistant).ToList();
+        var found = (await users.FindByIdsAsync(newcomers, ct)).Where(u => !u.IsAssistant && !u.IsErased).ToList();
         var addable = await access.FilterAddableAsync(adderId, found, ct);
         var unknown = newcomers.Where(v => !addable.Contains(v)).ToList();
         if (unknown.Count > 0)

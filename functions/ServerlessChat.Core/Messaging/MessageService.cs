@@ -58,6 +58,12 @@ public sealed class MessageService(
         rules.ThrowIfAny();
 
         var conversation = await ResolveAsync(callerId, receiverId, groupId, ct);
+        // The conversation stays readable for the peer of an erased user, but nobody writes to it any more.
+        if (receiverId is not null && (await directory.GetUserAsync(receiverId, ct))?.IsErased == true)
+        {
+            throw ProblemException.NotFound("No such user.");
+        }
+
         if (groupId is not null && await directory.GetGroupAsync(groupId, ct) is { } group)
         {
             GroupSendPolicy.Check(group, callerId, time.GetUtcNow());
@@ -173,6 +179,9 @@ public sealed class MessageService(
         var message = (InputRules.IsId(id) ? await messages.FindByIdAsync(id, ct) : null) ?? throw ProblemException.NotFound("No such message.");
         return await DeleteAsync(message, ct, deletedBy: "moderation");
     }
+
+    /// <summary>An account erasure deletes the user's message as its sender would (no visibility check: it may have left). Idempotent.</summary>
+    public Task<Outcome<bool>> DeleteForErasureAsync(MessageRecord message, CancellationToken ct) => DeleteAsync(message, ct);
 
     private async Task<Outcome<bool>> DeleteAsync(MessageRecord message, CancellationToken ct, string? deletedBy = null)
     {
@@ -418,7 +427,7 @@ public sealed class MessageService(
             return [];
         }
 
-        var named = (await directory.GetUsersAsync(members, ct)).Select(u => (u.Id, u.Username)).ToList();
+        var named = (await directory.GetUsersAsync(members, ct)).Where(u => !u.IsErased).Select(u => (u.Id, u.Username)).ToList();
         return MentionParser.Find(content, named, senderId);
     }
 

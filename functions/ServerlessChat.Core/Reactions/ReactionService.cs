@@ -27,6 +27,10 @@ public sealed class ReactionService(MessageService messages, IReactionStore reac
         return await AnswerAsync(message, await reactions.RemoveAsync(message.ConversationId, message.Id, valid, callerId, ct), ct);
     }
 
+    /// <summary>Takes back one reaction of the user on the message, with no visibility check (an account erasure).</summary>
+    public async Task<Outcome<MessageDto>> RemoveForErasureAsync(MessageRecord message, string emoji, string userId, CancellationToken ct) =>
+        await AnswerAsync(message, await reactions.RemoveAsync(message.ConversationId, message.Id, emoji, userId, ct), ct);
+
     private async Task<MessageRecord> VisibleLiveMessageAsync(string callerId, string messageId, CancellationToken ct)
     {
         var message = await messages.FindVisibleAsync(callerId, messageId, ct);

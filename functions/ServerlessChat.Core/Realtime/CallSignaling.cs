@@ -66,7 +66,7 @@ public sealed class CallSignaling(ChatDirectory directory, ConversationAccess ac
 
         rules.ThrowIfAny();
 
-        var callee = await directory.GetUserAsync(toUserId!, ct) ?? throw ProblemException.NotFound("No such user.");
+        var callee = await directory.GetUserAsync(toUserId!, ct) is { IsErased: false } found ? found : throw ProblemException.NotFound("No such user.");
         if (await blocks.IsBlockedAsync(callee.Id, callerId, ct))
         {
             throw ProblemException.Forbidden("This user does not accept your calls.");

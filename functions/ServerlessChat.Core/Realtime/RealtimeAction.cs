@@ -39,6 +39,9 @@ public static class ChatHub
     public const string GroupUpdated = "groupUpdated";
     public const string CallSignal = "callSignal";
 
+    /// <summary>A user's profile changed (or it was erased): to every user who shares a conversation with it.</summary>
+    public const string UserUpdated = "userUpdated";
+
     /// <summary>Sent to a connection once it is joined to its user and groups: from then on it misses nothing.</summary>
     public const string Ready = "ready";
 

@@ -21,6 +21,25 @@ public interface IUserStore
     Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct);
     /// <summary>Sets who may add the user to groups; false when there is no such user.</summary>
     Task<bool> SetGroupAddsAsync(string id, GroupAdds groupAdds, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Records that the user asked to be erased (the first time only; a repeat keeps the first time): from then on
+    /// search leaves it out and <see cref="ListErasingAsync"/> lists it until <see cref="CompleteErasureAsync"/>.
+    /// False when there is no such user.
+    /// </summary>
+    Task<bool> BeginErasureAsync(string id, DateTimeOffset at, CancellationToken ct);
+    /// <summary>
+    /// Changes the display name and/or the status in one write; null (and false) when there is no such user or it is
+    /// being erased. Returns the user as stored after the write.
+    /// </summary>
+    Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct);
+    /// <summary>Users whose erasure was asked for and is not complete, oldest request first (work a stopped process left).</summary>
+    Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct);
+    /// <summary>
+    /// Frees the user's username, email and display name (it becomes <see cref="UserRecord.ErasedUsername"/>,
+    /// <see cref="UserRecord.ErasedDisplayName"/>, an email no one can register), removes its password hash and
+    /// marks it <see cref="UserRecord.Erased"/>. Idempotent.
+    /// </summary>
+    Task CompleteErasureAsync(string id, DateTimeOffset at, CancellationToken ct);
 }
 
 public interface IMessageStore

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Auth;
@@ -75,6 +76,7 @@ public sealed class FunctionsAppServer : IAsyncDisposable
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
         builder.AddStoragePasswordResetQueue();
+        builder.AddStorageAccountJobQueue();
         var app = builder.Build();
         var server = new FunctionsAppServer(app, data, settings, new Uri($"http://127.0.0.1:{port}/"));
         app.UseChatErrors();

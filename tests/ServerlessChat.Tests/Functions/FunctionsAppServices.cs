@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
@@ -86,6 +87,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         // Resolved only when push is on (VAPID keys), and then it needs AzureWebJobsStorage.
         builder.AddStoragePushQueue();
         builder.AddStoragePasswordResetQueue();
+        builder.AddStorageAccountJobQueue();
         wireMore?.Invoke(builder);
         var host = builder.Build();
         try

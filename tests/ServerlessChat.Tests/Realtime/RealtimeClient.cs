@@ -17,7 +17,7 @@ public sealed class RealtimeClient : IAsyncDisposable
     public static readonly string[] Events =
     [
         ChatHub.NewMessage, ChatHub.MessageUpdated, ChatHub.MessageDeleted, ChatHub.MessagesRead, ChatHub.ReactionsUpdated,
-        ChatHub.Typing, ChatHub.Presence, ChatHub.GroupUpdated, ChatHub.CallSignal, ChatHub.Ready,
+        ChatHub.Typing, ChatHub.Presence, ChatHub.GroupUpdated, ChatHub.CallSignal, ChatHub.Ready, ChatHub.UserUpdated,
     ];
 
     private readonly List<(string Name, JsonElement Payload)> _received = [];

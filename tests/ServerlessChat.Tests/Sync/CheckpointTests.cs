@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Auth;
@@ -90,6 +91,7 @@ public sealed class CheckpointTests
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
         builder.AddStoragePasswordResetQueue();
+        builder.AddStorageAccountJobQueue();
         using var functions = builder.Build();
         await functions.StartAsync();
         try

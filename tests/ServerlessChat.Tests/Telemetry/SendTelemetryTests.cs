@@ -11,6 +11,7 @@ using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using ServerlessChat.Standalone.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
@@ -67,6 +68,7 @@ public sealed class SendTelemetryTests : IAsyncLifetime
         builder.AddHostLimits();
         builder.AddStandaloneRealtime();
         builder.AddStandalonePasswordReset();
+        builder.AddStandaloneAccount();
         // Only the exporters below: the logs are under test, not for the console.
         builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry()

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using ServerlessChat.Core.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
@@ -60,6 +61,7 @@ public sealed class SignalRServicePushTelemetryTests : IAsyncLifetime
         builder.AddChatCore();
         builder.AddAzureSignalRRealtime();
         builder.AddStoragePasswordResetQueue();
+        builder.AddStorageAccountJobQueue();
         builder.AddChatTelemetry()
             .WithTracing(tracing => tracing.AddChatTracing().AddInMemoryExporter(_spans))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(_metrics));

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServerlessChat.Standalone.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Http;
@@ -46,6 +47,7 @@ public sealed class UnexportedTelemetryTests
         builder.AddHostLimits();
         builder.AddStandaloneRealtime();
         builder.AddStandalonePasswordReset();
+        builder.AddStandaloneAccount();
         builder.Logging.ClearProviders();
         builder.AddStandaloneTelemetry();
         await using var app = builder.Build();

@@ -94,9 +94,10 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         // A range on each index, never a regex built from user input: the prefix is matched literally.
         var low = prefix.ToLowerInvariant();
         var range = new BsonDocument { { "$gte", low }, { "$lt", StorageIds.PrefixUpperBound(low) } };
-        var byUsername = await db.Users.Find(new BsonDocument("usernameLower", range))
+        var notErased = new BsonDocument("$exists", false);
+        var byUsername = await db.Users.Find(new BsonDocument { { "usernameLower", range }, { "erasureRequestedAt", notErased } })
             .Sort(new BsonDocument("usernameLower", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
-        var byDisplayName = await db.Users.Find(new BsonDocument("displayNameLower", range))
+        var byDisplayName = await db.Users.Find(new BsonDocument { { "displayNameLower", range }, { "erasureRequestedAt", notErased } })
             .Sort(new BsonDocument("displayNameLower", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
         return byUsername.Concat(byDisplayName)
             .DistinctBy(d => d["_id"].AsObjectId)
@@ -127,6 +128,102 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         return result.MatchedCount == 1;
     }
 
+    public async Task<bool> BeginErasureAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return false;
+        }
+        // Two steps, each idempotent: the first request's time stays, and "erasing" is set only while not erased.
+        var result = await db.Users.UpdateOneAsync(
+            new BsonDocument { { "_id", objectId }, { "erasureRequestedAt", new BsonDocument("$exists", false) } },
+            new BsonDocument("$set", new BsonDocument { { "erasureRequestedAt", MongoBson.Time(at) }, { "erasing", true } }),
+            cancellationToken: ct).ConfigureAwait(false);
+        if (result.MatchedCount == 1)
+        {
+            return true;
+        }
+        return await db.Users.Find(new BsonDocument("_id", objectId)).Limit(1).CountDocumentsAsync(ct).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return null;
+        }
+        var set = new BsonDocument("updatedAt", MongoBson.Time(at));
+        if (change.DisplayName is { } displayName)
+        {
+            set.Add("displayName", displayName).Add("displayNameLower", displayName.ToLowerInvariant());
+        }
+        var update = new BsonDocument();
+        if (change.SetStatus && change.Status is { } status)
+        {
+            var document = new BsonDocument("text", status.Text);
+            if (status.Emoji is { } emoji)
+            {
+                document.Add("emoji", emoji);
+            }
+            if (status.ExpiresAt is { } expiresAt)
+            {
+                document.Add("expiresAt", MongoBson.Time(expiresAt));
+            }
+            set.Add("status", document);
+        }
+        else if (change.SetStatus)
+        {
+            update.Add("$unset", new BsonDocument("status", ""));
+        }
+        update.Add("$set", set);
+        var updated = await db.Users.FindOneAndUpdateAsync(
+            new BsonDocument { { "_id", objectId }, { "erasureRequestedAt", new BsonDocument("$exists", false) } },
+            update,
+            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.After },
+            ct).ConfigureAwait(false);
+        return updated is null ? null : Map(updated);
+    }
+
+    public async Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct)
+    {
+        var documents = await db.Users.Find(new BsonDocument("erasing", true))
+            .Sort(new BsonDocument("erasureRequestedAt", 1)).Limit(limit)
+            .Project(new BsonDocument("_id", 1)).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(d => d.GetId("_id"));
+    }
+
+    public async Task CompleteErasureAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return;
+        }
+        var normalized = objectId.ToString();
+        var username = UserRecord.ErasedUsername(normalized);
+        var email = $"{normalized}@erased.invalid";
+        var set = new BsonDocument
+        {
+            { "username", username },
+            { "usernameLower", username },
+            { "email", email },
+            { "emailLower", email },
+            { "displayName", UserRecord.ErasedDisplayName },
+            { "displayNameLower", UserRecord.ErasedDisplayName.ToLowerInvariant() },
+            { "passwordHash", "" },
+            { "erased", true },
+            { "updatedAt", MongoBson.Time(at) },
+        };
+        await db.Users.UpdateOneAsync(
+            new BsonDocument { { "_id", objectId }, { "erased", new BsonDocument("$ne", true) } },
+            new BsonDocument { { "$set", set }, { "$unset", new BsonDocument("erasing", "") } },
+            cancellationToken: ct).ConfigureAwait(false);
+        // An erasure completed without a request first (a direct call) still counts as requested.
+        await db.Users.UpdateOneAsync(
+            new BsonDocument { { "_id", objectId }, { "erasureRequestedAt", new BsonDocument("$exists", false) } },
+            new BsonDocument("$set", new BsonDocument("erasureRequestedAt", MongoBson.Time(at))),
+            cancellationToken: ct).ConfigureAwait(false);
+    }
+
     // No field: the user never chose, and follows the operator's default.
     private static string GroupAddsName(GroupAdds groupAdds) => groupAdds == GroupAdds.Everyone ? "everyone" : "contacts";
 
@@ -147,5 +244,12 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         d.TryGetValue("isAssistant", out var assistant) && assistant.IsBoolean && assistant.AsBoolean,
         d.TryGetValue("groupAdds", out var groupAdds) && groupAdds.IsString
             ? (groupAdds.AsString == "everyone" ? GroupAdds.Everyone : GroupAdds.Contacts)
-            : null);
+            : null)
+    {
+        ErasureRequestedAt = d.GetTimeOrNull("erasureRequestedAt"),
+        Erased = d.TryGetValue("erased", out var erased) && erased.IsBoolean && erased.AsBoolean,
+        Status = d.TryGetValue("status", out var status) && status.IsBsonDocument
+            ? new UserStatus(status["text"].AsString, status.AsBsonDocument.GetStringOrNull("emoji"), status.AsBsonDocument.GetTimeOrNull("expiresAt"))
+            : null,
+    };
 }

@@ -325,6 +325,19 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Who deleted a message when it was not its sender ("moderation").
         ALTER TABLE messages ADD COLUMN deleted_by TEXT;
         """,
+        """
+        -- Account erasure: when it was asked for (kept), and whether it is done; the partial index lists the
+        -- erasures a stopped process left unfinished.
+        ALTER TABLE users ADD COLUMN erasure_requested_at INTEGER;
+        ALTER TABLE users ADD COLUMN erased INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX ix_users_erasing ON users (erasure_requested_at) WHERE erasure_requested_at IS NOT NULL AND erased = 0;
+        """,
+        """
+        -- A user's status: its text, emoji and end (unix ms; NULL: no end); no text, no status.
+        ALTER TABLE users ADD COLUMN status_text TEXT;
+        ALTER TABLE users ADD COLUMN status_emoji TEXT;
+        ALTER TABLE users ADD COLUMN status_expires_at INTEGER;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

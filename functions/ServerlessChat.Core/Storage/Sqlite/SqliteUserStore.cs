@@ -5,7 +5,7 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWriter writer) : IUserStore
 {
-    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds";
+    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds, erasure_requested_at, erased, status_text, status_emoji, status_expires_at";
 
     private const string InsertSql = """
         INSERT INTO users (id, username, username_lower, email, email_lower, display_name, display_name_lower,
@@ -19,10 +19,10 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
     private const string SearchSql = $"""
         SELECT {Columns} FROM users WHERE id IN (
             SELECT id FROM (SELECT id FROM users WHERE username_lower >= @low AND username_lower < @high
-                            ORDER BY username_lower LIMIT @limit)
+                            AND erasure_requested_at IS NULL ORDER BY username_lower LIMIT @limit)
             UNION
             SELECT id FROM (SELECT id FROM users WHERE display_name_lower >= @low AND display_name_lower < @high
-                            ORDER BY display_name_lower LIMIT @limit))
+                            AND erasure_requested_at IS NULL ORDER BY display_name_lower LIMIT @limit))
         ORDER BY username_lower
         LIMIT @limit
         """;
@@ -133,6 +133,72 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
             p => p.Bind("@groupAdds", (long)groupAdds).BindTime("@at", at).Bind("@id", normalized)), ct).ConfigureAwait(false) == 1;
     }
 
+    public async Task<bool> BeginErasureAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return false;
+        }
+        return await writer.ExecuteAsync(w => w.Execute(
+            "UPDATE users SET erasure_requested_at = COALESCE(erasure_requested_at, @at) WHERE id = @id",
+            p => p.BindTime("@at", at).Bind("@id", normalized)), ct).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return null;
+        }
+        var changed = await writer.ExecuteAsync(w => w.Execute(
+            """
+            UPDATE users SET
+                display_name = COALESCE(@displayName, display_name),
+                display_name_lower = COALESCE(@displayNameLower, display_name_lower),
+                status_text = CASE WHEN @setStatus THEN @statusText ELSE status_text END,
+                status_emoji = CASE WHEN @setStatus THEN @statusEmoji ELSE status_emoji END,
+                status_expires_at = CASE WHEN @setStatus THEN @statusExpiresAt ELSE status_expires_at END,
+                updated_at = @at
+            WHERE id = @id AND erasure_requested_at IS NULL
+            """,
+            p => p.Bind("@displayName", change.DisplayName)
+                .Bind("@displayNameLower", change.DisplayName?.ToLowerInvariant())
+                .Bind("@setStatus", change.SetStatus)
+                .Bind("@statusText", change.Status?.Text)
+                .Bind("@statusEmoji", change.Status?.Emoji)
+                .BindTime("@statusExpiresAt", change.Status?.ExpiresAt)
+                .BindTime("@at", at)
+                .Bind("@id", normalized)), ct).ConfigureAwait(false);
+        return changed == 1 ? await FindByIdAsync(normalized, ct).ConfigureAwait(false) : null;
+    }
+
+    public async Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct) =>
+        await factory.QueryAsync(
+            "SELECT id FROM users WHERE erasure_requested_at IS NOT NULL AND erased = 0 ORDER BY erasure_requested_at LIMIT @limit",
+            p => p.Bind("@limit", limit), r => r.GetString(0), ct).ConfigureAwait(false);
+
+    public Task CompleteErasureAsync(string id, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return Task.CompletedTask;
+        }
+        var username = UserRecord.ErasedUsername(normalized);
+        var email = ErasedEmail(normalized);
+        return writer.ExecuteAsync(w => w.Execute(
+            """
+            UPDATE users SET username = @username, username_lower = @username, email = @email, email_lower = @email,
+                display_name = @displayName, display_name_lower = @displayNameLower, password_hash = '',
+                erasure_requested_at = COALESCE(erasure_requested_at, @at), erased = 1, updated_at = @at
+            WHERE id = @id AND erased = 0
+            """,
+            p => p.Bind("@username", username).Bind("@email", email).Bind("@displayName", UserRecord.ErasedDisplayName)
+                .Bind("@displayNameLower", UserRecord.ErasedDisplayName.ToLowerInvariant()).BindTime("@at", at).Bind("@id", normalized)), ct);
+    }
+
+    // A reserved domain (RFC 2606) no one can register an address at; unique because the id is.
+    internal static string ErasedEmail(string id) => $"{id}@erased.invalid";
+
     private static UserRecord Map(SqliteDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
@@ -142,5 +208,10 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         r.GetTime(5),
         r.GetTime(6),
         r.GetBoolean(7),
-        r.IsDBNull(8) ? null : (GroupAdds)r.GetInt64(8));
+        r.IsDBNull(8) ? null : (GroupAdds)r.GetInt64(8))
+    {
+        ErasureRequestedAt = r.IsDBNull(9) ? null : r.GetTime(9),
+        Erased = r.GetBoolean(10),
+        Status = r.IsDBNull(11) ? null : new UserStatus(r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12), r.GetTimeOrNull(13)),
+    };
 }
