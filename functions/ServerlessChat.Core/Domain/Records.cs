@@ -12,7 +12,8 @@ public sealed record UserRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     bool IsAssistant = false,
-    GroupAdds? GroupAdds = null);
+    GroupAdds? GroupAdds = null,
+    string? ExternalId = null);
 
 /// <summary>
 /// Who may add a user to a group (<c>PUT /api/users/me/privacy</c>); null on a user who never chose, who follows

@@ -21,7 +21,9 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
         await EnsureAsync(db.Users, ct,
             (keys.Ascending("usernameLower"), unique),
             (keys.Ascending("emailLower"), unique),
-            (keys.Ascending("displayNameLower"), null)).ConfigureAwait(false);
+            (keys.Ascending("displayNameLower"), null),
+            // Only users with an external identity carry the field.
+            (keys.Ascending("externalId"), new CreateIndexOptions { Unique = true, Sparse = true })).ConfigureAwait(false);
         await EnsureAsync(db.Messages, ct,
             (keys.Ascending("conversationId").Ascending("_id"), null),
             (keys.Ascending("conversationId").Ascending("sender").Ascending("dedupeKey"), unique),

@@ -325,6 +325,12 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Who deleted a message when it was not its sender ("moderation").
         ALTER TABLE messages ADD COLUMN deleted_by TEXT;
         """,
+        """
+        -- External identities: the issuer and subject of an external sign-in, or the id the server API gave the
+        -- user; unique where set (SQLite lets any number of NULLs through a unique index).
+        ALTER TABLE users ADD COLUMN external_id TEXT;
+        CREATE UNIQUE INDEX ux_users_external_id ON users (external_id);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
