@@ -24,6 +24,7 @@ using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.ReadMarkers;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Search;
+using ServerlessChat.Core.ServerApi;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
@@ -80,6 +81,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
         builder.AddChatModeration();
+        builder.AddServerApi();
         builder.AddChatAttachments();
         builder.AddChatAssistant();
         builder.AddChatRealtime();

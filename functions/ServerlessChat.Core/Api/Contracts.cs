@@ -13,7 +13,7 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
     public string? Role { get; init; }
 
     public static UserDto From(UserRecord user, bool includeEmail = false) =>
-        new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt);
+        new(user.Id, user.Username, user.DisplayName, includeEmail && !UserEmails.IsPlaceholder(user.Email) ? user.Email : null, user.CreatedAt, user.UpdatedAt);
 }
 
 public sealed record SessionDto(UserDto User, string AccessToken, string RefreshToken, int ExpiresIn);
