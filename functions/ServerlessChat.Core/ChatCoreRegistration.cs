@@ -8,6 +8,7 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Auth.External;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Edits;
@@ -56,6 +57,8 @@ public static class ChatCoreRegistration
         builder.AddChatCache();
 
         services.AddSingleton<AccessTokens>();
+        services.AddOptions<ExternalAuthOptions>().BindConfiguration(ExternalAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ExternalIdentities>();
         services.AddSingleton<IEmailSender, EmailSender>();
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SessionRevocations>();

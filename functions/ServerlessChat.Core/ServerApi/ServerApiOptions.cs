@@ -14,8 +14,15 @@ public sealed class ServerApiOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int PermitsPerMinute { get; set; } = 6000;
 
+    /// <summary>Microsoft Entra app-only tokens (<c>idtyp: app</c>) with the app role <c>Chat.Admin</c> open the server API too.</summary>
+    public ServerApiEntraOptions Entra { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var problem in Auth.External.OidcIssuer.Validate("Admin:Entra", Entra.Authority, Entra.Audience, Entra.RequireHttpsMetadata))
+        {
+            yield return problem;
+        }
         for (var i = 0; i < ApiKeys.Count; i++)
         {
             var key = ApiKeys[i];
@@ -40,4 +47,15 @@ public sealed class ServerApiKeyOptions
     public string Name { get; set; } = "";
 
     public string Sha256 { get; set; } = "";
+}
+
+public sealed class ServerApiEntraOptions
+{
+    /// <summary><c>https://login.microsoftonline.com/&lt;tenant&gt;/v2.0</c>; unset turns Entra tokens off.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The chat API's app registration: its Application ID URI or client id.</summary>
+    public string? Audience { get; set; }
+
+    public bool RequireHttpsMetadata { get; set; } = true;
 }

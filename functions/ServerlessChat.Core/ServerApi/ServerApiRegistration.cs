@@ -11,6 +11,7 @@ public static class ServerApiRegistration
         var services = builder.Services;
         services.AddOptions<ServerApiOptions>().BindConfiguration(ServerApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ServerApiKeys>();
+        services.AddSingleton<ServerEntraTokens>();
         services.AddSingleton<ServerApiService>();
         return builder;
     }

@@ -54,7 +54,7 @@ public static class ChatEndpointTraits
             statuses.Add(StatusCodes.Status400BadRequest);
         }
 
-        if (endpoint.Route.Contains('{'))
+        if (endpoint.Route.Contains('{') || endpoint.LocalAccountsOnly)
         {
             statuses.Add(StatusCodes.Status404NotFound);
         }
