@@ -40,6 +40,24 @@ param vapidPrivateKey string = ''
 @description('Contact in the VAPID token (mailto: or https:); empty: the app default.')
 param vapidSubject string = ''
 
+@description('External OpenID Connect issuer for users\' sign-in, e.g. https://login.microsoftonline.com/<tenant>/v2.0; empty: local accounts only.')
+param externalAuthority string = ''
+
+@description('Audience of the external issuer\'s access tokens for this API: the app registration\'s Application ID URI (api://...) or client id.')
+param externalAudience string = ''
+
+@description('Claim that names the user at the external issuer: oid for Microsoft Entra ID.')
+param externalSubjectClaim string = 'sub'
+
+@description('False when users sign in only through the external issuer: register, login and password routes answer 404.')
+param localAccounts bool = true
+
+@description('Entra issuer of the integrator backend\'s app-only tokens (app role Chat.Admin) for the server API; empty: API keys only.')
+param adminEntraAuthority string = ''
+
+@description('Audience of those app tokens: the chat API\'s Application ID URI or client id.')
+param adminEntraAudience string = ''
+
 @description('Principal id of the deploying user or pipeline, granted Key Vault Secrets Officer; empty for none.')
 param principalId string = ''
 
@@ -342,6 +360,12 @@ module functionApp 'app/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     syncRetentionDays: syncRetentionDays
+    externalAuthority: externalAuthority
+    externalAudience: externalAudience
+    externalSubjectClaim: externalSubjectClaim
+    localAccounts: localAccounts
+    adminEntraAuthority: adminEntraAuthority
+    adminEntraAudience: adminEntraAudience
   }
   // The host needs its storage and Key Vault roles before it first starts.
   dependsOn: [

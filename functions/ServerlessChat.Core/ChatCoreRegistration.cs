@@ -9,6 +9,7 @@ using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Assistant;
 using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Auth;
+using ServerlessChat.Core.Auth.External;
 using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Edits;
@@ -26,6 +27,7 @@ using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.ReadMarkers;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Search;
+using ServerlessChat.Core.ServerApi;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
@@ -57,6 +59,8 @@ public static class ChatCoreRegistration
         builder.AddChatCache();
 
         services.AddSingleton<AccessTokens>();
+        services.AddOptions<ExternalAuthOptions>().BindConfiguration(ExternalAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ExternalIdentities>();
         services.AddSingleton<IEmailSender, EmailSender>();
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SessionRevocations>();
@@ -82,6 +86,7 @@ public static class ChatCoreRegistration
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
         builder.AddChatModeration();
+        builder.AddServerApi();
         builder.AddChatAttachments();
         builder.AddChatAssistant();
         builder.AddChatRealtime();

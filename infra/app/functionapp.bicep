@@ -59,6 +59,24 @@ param openAiEndpoint string
 @description('Azure OpenAI deployment name; empty when the assistant is not deployed.')
 param openAiDeploymentName string
 
+@description('External OpenID Connect issuer whose access tokens users sign in with (Auth:External:Authority), e.g. https://login.microsoftonline.com/<tenant>/v2.0; empty: off.')
+param externalAuthority string = ''
+
+@description('The audience those tokens carry for this API (Auth:External:Audience): the app registration\'s Application ID URI or client id.')
+param externalAudience string = ''
+
+@description('The claim naming the user at that issuer (Auth:External:SubjectClaim): oid for Entra ID.')
+param externalSubjectClaim string = 'sub'
+
+@description('False when users sign in only through the external issuer (Auth:LocalAccounts): register, login and password routes answer 404.')
+param localAccounts bool = true
+
+@description('Entra issuer of app-only tokens with the app role Chat.Admin for the server API (Admin:Entra:Authority); empty: off.')
+param adminEntraAuthority string = ''
+
+@description('The audience of those app tokens (Admin:Entra:Audience).')
+param adminEntraAudience string = ''
+
 @description('VAPID public key for Web Push (base64url); empty: no push.')
 param vapidPublicKey string = ''
 
@@ -118,6 +136,22 @@ var coreSettings = {
 }
 
 var emailSettings = empty(emailResetUrlBase) ? {} : { Email__ResetUrlBase: emailResetUrlBase }
+
+var identitySettings = union(
+  { Auth__LocalAccounts: string(localAccounts) },
+  empty(externalAuthority)
+    ? {}
+    : {
+        Auth__External__Authority: externalAuthority
+        Auth__External__Audience: externalAudience
+        Auth__External__SubjectClaim: externalSubjectClaim
+      },
+  empty(adminEntraAuthority)
+    ? {}
+    : {
+        Admin__Entra__Authority: adminEntraAuthority
+        Admin__Entra__Audience: adminEntraAudience
+      })
 
 var assistantSettings = empty(openAiEndpoint)
   ? {}
@@ -203,7 +237,7 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(coreSettings, emailSettings, assistantSettings, redisSettings, pushSettings)
+    properties: union(coreSettings, emailSettings, identitySettings, assistantSettings, redisSettings, pushSettings)
   }
 
   resource ftpPolicy 'basicPublishingCredentialsPolicies' = {

@@ -10,12 +10,12 @@ public static class AuthApi
 {
     public static IEnumerable<ChatEndpoint> Endpoints =>
     [
-        new(nameof(Register), HttpMethods.Post, ChatRoutes.Register, Register, RateLimitPolicy.PerClientAddress, "Create an account and start a session") { Problems = [StatusCodes.Status409Conflict] },
-        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password; after repeated wrong passwords 429 with Retry-After") { Problems = [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests] },
+        new(nameof(Register), HttpMethods.Post, ChatRoutes.Register, Register, RateLimitPolicy.PerClientAddress, "Create an account and start a session") { LocalAccountsOnly = true, Problems = [StatusCodes.Status409Conflict] },
+        new(nameof(Login), HttpMethods.Post, ChatRoutes.Login, Login, RateLimitPolicy.PerClientAddress, "Start a session with a username or email and a password; after repeated wrong passwords 429 with Retry-After") { LocalAccountsOnly = true, Problems = [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests] },
         new(nameof(Refresh), HttpMethods.Post, ChatRoutes.Refresh, Refresh, RateLimitPolicy.PerClientAddress, "Trade a refresh token for a new session") { Problems = [StatusCodes.Status401Unauthorized] },
         new(nameof(Logout), HttpMethods.Post, ChatRoutes.Logout, Logout, RateLimitPolicy.PerUser, "End the session chain of a refresh token"),
-        new(nameof(RequestPasswordReset), HttpMethods.Post, ChatRoutes.PasswordReset, RequestPasswordReset, RateLimitPolicy.PerClientAddress, "Email a password reset link"),
-        new(nameof(ConfirmPasswordReset), HttpMethods.Post, ChatRoutes.PasswordResetConfirm, ConfirmPasswordReset, RateLimitPolicy.PerClientAddress, "Set a new password with a reset token"),
+        new(nameof(RequestPasswordReset), HttpMethods.Post, ChatRoutes.PasswordReset, RequestPasswordReset, RateLimitPolicy.PerClientAddress, "Email a password reset link") { LocalAccountsOnly = true },
+        new(nameof(ConfirmPasswordReset), HttpMethods.Post, ChatRoutes.PasswordResetConfirm, ConfirmPasswordReset, RateLimitPolicy.PerClientAddress, "Set a new password with a reset token") { LocalAccountsOnly = true },
     ];
 
     public static async Task<Created<SessionDto>> Register(JsonBody<RegisterRequest> body, HttpRequest request, AuthService auth, CancellationToken ct) =>

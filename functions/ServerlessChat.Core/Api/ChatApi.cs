@@ -32,6 +32,7 @@ public static class ChatApi
         .. SyncApi.Endpoints,
         .. PushApi.Endpoints,
         .. ModerationApi.Endpoints,
+        .. IntegratorApi.Endpoints,
     ];
 
     public static RouteGroupBuilder MapChatApi(this IEndpointRouteBuilder app)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Moderation;
@@ -20,6 +21,9 @@ public sealed record ChatEndpoint(string Name, string Method, string Route, Dele
     /// <summary>The access policy: the least role a caller needs (403 below it). Routes that take a caller need a user by default.</summary>
     public ChatRole MinimumRole { get; init; } = ChatRole.User;
 
+    /// <summary>A route of local password accounts only: 404 when <c>Auth:LocalAccounts</c> is false.</summary>
+    public bool LocalAccountsOnly { get; init; }
+
     /// <summary>
     /// The filter every endpoint runs on both hosts, after binding (so the caller is known) and before the
     /// handler: security headers, then the rate limit, then the access policy (<see cref="MinimumRole"/>).
@@ -28,6 +32,11 @@ public sealed record ChatEndpoint(string Name, string Method, string Route, Dele
     {
         var context = invocation.HttpContext;
         SecurityHeaders.Apply(context.Response);
+        if (LocalAccountsOnly && !context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.LocalAccounts)
+        {
+            throw ProblemException.NotFound("This server has no local accounts; sign in with its identity provider.");
+        }
+
         if (RateLimit != RateLimitPolicy.None)
         {
             await context.RequestServices.GetRequiredService<RequestRateLimiter>().CheckAsync(RateLimit, context);

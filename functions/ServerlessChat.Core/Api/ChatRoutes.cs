@@ -79,4 +79,12 @@ public static class ChatRoutes
     public const string PushSubscriptions = "push/subscriptions";
     public const string PushMutes = "push/mutes";
     public const string ConversationMute = "conversations/{conversationId}/mute";
+
+    // The server API: not under "admin", which the Functions host reserves.
+    public const string ServerUser = "server/users/{externalId}";
+    public const string ServerUserSessions = "server/users/{externalId}/sessions";
+    public const string ServerUserRole = "server/users/{externalId}/role";
+    public const string ServerGroups = "server/groups";
+    public const string ServerGroupMembers = "server/groups/{id}/members";
+    public const string ServerMessages = "server/messages";
 }

@@ -23,7 +23,7 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
     public static UserDto From(UserRecord user, bool includeEmail = false, DateTimeOffset? now = null) =>
         user.IsErased
             ? new(user.Id, UserRecord.ErasedUsername(user.Id), UserRecord.ErasedDisplayName, null, user.CreatedAt, user.UpdatedAt) { Deleted = true }
-            : new(user.Id, user.Username, user.DisplayName, includeEmail ? user.Email : null, user.CreatedAt, user.UpdatedAt)
+            : new(user.Id, user.Username, user.DisplayName, includeEmail && !UserEmails.IsPlaceholder(user.Email) ? user.Email : null, user.CreatedAt, user.UpdatedAt)
             {
                 Status = user.Status is { } status && status.IsShownAt(now ?? DateTimeOffset.UtcNow) ? new UserStatusDto(status.Text, status.Emoji, status.ExpiresAt) : null,
             };

@@ -15,7 +15,7 @@ public static class SessionsApi
         new(nameof(ListSessions), HttpMethods.Get, ChatRoutes.Sessions, ListSessions, RateLimitPolicy.PerUser, "The caller's sessions, most recently used first"),
         new(nameof(EndSession), HttpMethods.Delete, ChatRoutes.SessionById, EndSession, RateLimitPolicy.PerUser, "End one of the caller's sessions"),
         new(nameof(EndOtherSessions), HttpMethods.Delete, ChatRoutes.Sessions, EndOtherSessions, RateLimitPolicy.PerUser, "End every session but the caller's"),
-        new(nameof(ChangePassword), HttpMethods.Post, ChatRoutes.Password, ChangePassword, RateLimitPolicy.PerUser, "Change the password; every other session ends"),
+        new(nameof(ChangePassword), HttpMethods.Post, ChatRoutes.Password, ChangePassword, RateLimitPolicy.PerUser, "Change the password; every other session ends") { LocalAccountsOnly = true },
     ];
 
     public static async Task<Ok<ItemsDto<SessionInfoDto>>> ListSessions(Caller caller, SessionService sessions, CancellationToken ct) =>

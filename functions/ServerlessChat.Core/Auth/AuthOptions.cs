@@ -32,6 +32,9 @@ public sealed class AuthOptions : IValidatableObject
     [Range(4, 31)]
     public int BcryptWorkFactor { get; set; } = 12;
 
+    /// <summary>False for products whose users sign in elsewhere: register, login, password reset and change answer 404.</summary>
+    public bool LocalAccounts { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrEmpty(JwtSigningKey) || Encoding.UTF8.GetByteCount(JwtSigningKey) < 32)

@@ -229,7 +229,8 @@ public sealed partial class AuthService(
         LogPasswordReset(logger, stored.UserId);
     }
 
-    private async Task<SessionDto> StartSessionAsync(UserRecord user, string? userAgent, CancellationToken ct)
+    /// <summary>A new session (login chain) of the user; the caller has established who the user is.</summary>
+    public async Task<SessionDto> StartSessionAsync(UserRecord user, string? userAgent, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var sessionId = ObjectId.GenerateNewId().ToString();

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessChat.Core.Auth.External;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Sessions;
@@ -25,8 +26,17 @@ public sealed record Caller(string UserId)
             throw ProblemException.Unauthorized();
         }
 
-        var token = context.RequestServices.GetRequiredService<AccessTokens>().Read(header[scheme.Length..].Trim())
-            ?? throw ProblemException.Unauthorized("The access token is malformed, forged or expired.");
+        var bearer = header[scheme.Length..].Trim();
+        var token = context.RequestServices.GetRequiredService<AccessTokens>().Read(bearer);
+        if (token is null)
+        {
+            // Not one of ours: an external issuer's token, when one is configured (Auth:External).
+            var external = context.RequestServices.GetRequiredService<ExternalIdentities>();
+            return external.Enabled
+                ? ExternalAsync(context, external, bearer)
+                : throw ProblemException.Unauthorized("The access token is malformed, forged or expired.");
+        }
+
         var caller = new Caller(token.UserId) { SessionId = token.SessionId };
 
         // Fresh lists answer without waiting; a stale one is read again from the store first.
@@ -40,6 +50,14 @@ public sealed record Caller(string UserId)
 
         static async ValueTask<Caller?> CheckAsync(HttpContext context, Caller caller, ValueTask<bool> ended, ValueTask<Domain.SuspensionRecord?> suspended) =>
             await Check(context, caller, await ended, await suspended);
+    }
+
+    private static async ValueTask<Caller?> ExternalAsync(HttpContext context, ExternalIdentities external, string bearer)
+    {
+        var caller = await external.AuthenticateAsync(bearer, context.RequestAborted)
+            ?? throw ProblemException.Unauthorized("The access token is malformed, forged or expired.");
+        var suspended = await context.RequestServices.GetRequiredService<SuspensionDirectory>().FindAsync(caller.UserId, context.RequestAborted);
+        return await Check(context, caller, ended: false, suspended);
     }
 
     private static ValueTask<Caller?> Check(HttpContext context, Caller caller, bool ended, Domain.SuspensionRecord? suspended) =>

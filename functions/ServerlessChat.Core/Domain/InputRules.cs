@@ -9,6 +9,7 @@ public sealed partial class InputRules
 {
     public const int MaxContentLength = 4000;
     public const int MaxMembers = 256;
+    public const int MaxUsernameLength = 32;
 
     private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
 

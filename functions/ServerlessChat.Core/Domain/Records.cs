@@ -12,7 +12,8 @@ public sealed record UserRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     bool IsAssistant = false,
-    GroupAdds? GroupAdds = null)
+    GroupAdds? GroupAdds = null,
+    string? ExternalId = null)
 {
     /// <summary>When the user asked for its account to be erased; set for good from then on (null: never asked).</summary>
     public DateTimeOffset? ErasureRequestedAt { get; init; }

@@ -36,9 +36,32 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
         }
 
         rules.ThrowIfAny();
+        return await StoreNewAsync(name!, members, [callerId], callerId, ct);
+    }
 
+    /// <summary>
+    /// A group made by the server API, of users it resolved already: the privacy rule is skipped (the integrator's
+    /// backend is trusted), admins become members, and a group given no admin gets its first member as admin.
+    /// </summary>
+    public async Task<Outcome<GroupDto>> CreateTrustedAsync(string? nameText, IReadOnlyList<string> memberIds, IReadOnlyList<string> adminIds, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        var name = filter.Apply(rules, "name", rules.Name("name", nameText, 64));
+        var members = adminIds.Concat(memberIds).Distinct(StringComparer.Ordinal).ToList();
+        if (members.Count is 0 or > InputRules.MaxMembers)
+        {
+            rules.Add("memberIds", $"A group has 1 to {InputRules.MaxMembers} members.");
+        }
+
+        rules.ThrowIfAny();
+        List<string> admins = adminIds.Count > 0 ? [.. adminIds.Distinct(StringComparer.Ordinal)] : [members[0]];
+        return await StoreNewAsync(name!, members, admins, admins[0], ct);
+    }
+
+    private async Task<Outcome<GroupDto>> StoreNewAsync(string name, List<string> members, List<string> admins, string createdBy, CancellationToken ct)
+    {
         var now = time.GetStoredNow();
-        var group = new GroupRecord(ObjectId.GenerateNewId().ToString(), name!, members, [callerId], callerId, now, now, 1);
+        var group = new GroupRecord(ObjectId.GenerateNewId().ToString(), name, members, admins, createdBy, now, now, 1);
         var change = await groups.CreateAsync(group, ct);
 
         var dto = GroupDto.From(group) with { Cursor = SyncCursor.ForChange(change) };
@@ -49,7 +72,8 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
         return new(dto, actions);
     }
 
-    public async Task<Outcome<GroupDto>> UpdateMembersAsync(string callerId, string id, UpdateMembersRequest request, CancellationToken ct)
+    /// <summary><paramref name="callerId"/> null: the server API, which acts as an admin of every group and skips the privacy rule.</summary>
+    public async Task<Outcome<GroupDto>> UpdateMembersAsync(string? callerId, string id, UpdateMembersRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
         var add = ValidIds(rules, "add", request.Add);
@@ -60,20 +84,23 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
         {
             // Read the store, not the cache: the version check below must compare with what is stored.
             var group = (InputRules.IsId(id) ? await groups.FindByIdAsync(id, ct) : null);
-            if (group is null || !group.Members.Contains(callerId))
+            if (group is null || callerId is not null && !group.Members.Contains(callerId))
             {
                 throw ProblemException.NotFound("No such group.");
             }
 
-            var isAdmin = group.Admins.Contains(callerId);
+            var isAdmin = callerId is null || group.Admins.Contains(callerId);
             if (!isAdmin && (add.Count > 0 || remove.Any(r => r != callerId)))
             {
                 throw ProblemException.Forbidden("Only group admins can add or remove other members.");
             }
 
             // Members already in the group are no addition: only newcomers are checked.
-            await AddableUserIdsAsync(rules, "add", add, callerId, group.Members, ct);
-            rules.ThrowIfAny();
+            if (callerId is not null)
+            {
+                await AddableUserIdsAsync(rules, "add", add, callerId, group.Members, ct);
+                rules.ThrowIfAny();
+            }
 
             var members = group.Members.Concat(add).Distinct(StringComparer.Ordinal).Where(m => !remove.Contains(m)).ToList();
             if (members.Count > InputRules.MaxMembers)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.ServerApi;
 using ServerlessChat.Core.Storage;
 
 namespace ServerlessChat.Core.RateLimiting;
@@ -14,6 +15,8 @@ public enum RateLimitPolicy
     PerClientAddress,
     /// <summary>Everything behind a token: counted per user.</summary>
     PerUser,
+    /// <summary>The server API: counted per credential (<c>Admin:PermitsPerMinute</c>).</summary>
+    PerServerKey,
 }
 
 public sealed class RateLimitingOptions
@@ -38,7 +41,7 @@ public sealed class RateLimitingOptions
 /// Fixed one-minute windows whose counters live in the shared store (or Redis), so every instance of the app
 /// counts against the same limit.
 /// </summary>
-public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions<RateLimitingOptions> options, TimeProvider time)
+public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions<RateLimitingOptions> options, IOptions<ServerApiOptions> serverOptions, TimeProvider time)
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
@@ -49,6 +52,7 @@ public sealed class RequestRateLimiter(IRateLimitCounterStore counters, IOptions
         {
             RateLimitPolicy.PerClientAddress => ($"ip:{NetworkOf(context)}", settings.AuthPermitsPerMinute),
             RateLimitPolicy.PerUser when Caller.Of(context) is { } caller => ($"user:{caller.UserId}", settings.PermitsPerMinute),
+            RateLimitPolicy.PerServerKey when ServerCaller.Of(context) is { } server => ($"server:{server.Name}", serverOptions.Value.PermitsPerMinute),
             _ => (null, 0),
         };
         if (key is null)

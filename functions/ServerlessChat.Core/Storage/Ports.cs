@@ -5,7 +5,13 @@ namespace ServerlessChat.Core.Storage;
 // The storage ports. Each adapter (SQLite, MongoDB) implements all of them; one contract test suite runs
 // against both. Every query is served by an index: no method scans a table or collection.
 
-public enum CreateUserOutcome { Created, UsernameTaken, EmailTaken }
+/// <summary><see cref="ExternalIdTaken"/> wins over the others: the caller then finds the user that has it.</summary>
+public enum CreateUserOutcome { Created, UsernameTaken, EmailTaken, ExternalIdTaken }
+
+public enum UpdateUserOutcome { Updated, NotFound, UsernameTaken, EmailTaken }
+
+/// <summary>What <see cref="IUserStore.UpdateAccountAsync"/> sets; a null field stays as it is.</summary>
+public sealed record UserAccountChange(string? Username = null, string? DisplayName = null, string? Email = null);
 
 public interface IUserStore
 {
@@ -16,6 +22,14 @@ public interface IUserStore
     Task<UserRecord?> FindByUsernameAsync(string username, CancellationToken ct);
     /// <summary>Case-insensitive.</summary>
     Task<UserRecord?> FindByEmailAsync(string email, CancellationToken ct);
+    /// <summary>
+    /// The user with this external id (an external identity's issuer and subject, or the id the server API gave
+    /// it), compared exactly. External ids are unique: of concurrent creates with one, exactly one answers
+    /// <see cref="CreateUserOutcome.Created"/>.
+    /// </summary>
+    Task<UserRecord?> FindByExternalIdAsync(string externalId, CancellationToken ct);
+    /// <summary>Sets the username, display name and email in one write, or nothing when one of them is taken.</summary>
+    Task<UpdateUserOutcome> UpdateAccountAsync(string id, UserAccountChange change, DateTimeOffset at, CancellationToken ct);
     /// <summary>Users whose username or display name starts with the prefix, ignoring case, matched literally.</summary>
     Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct);
     Task UpdatePasswordAsync(string id, string passwordHash, DateTimeOffset at, CancellationToken ct);

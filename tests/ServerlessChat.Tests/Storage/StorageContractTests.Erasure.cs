@@ -11,7 +11,9 @@ public abstract partial class StorageContractTests
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);
         var prefix = Unique("erase");
-        var user = await CreateUserAsync(prefix + "x", displayName: prefix + " Shown");
+        var externalId = Unique("ext|");
+        var user = NewUser(prefix + "x", displayName: prefix + " Shown") with { ExternalId = externalId };
+        Assert.Equal(CreateUserOutcome.Created, await Stores.Users.CreateAsync(user, default));
         var asked = Now();
         Assert.True(await Stores.Users.BeginErasureAsync(user.Id, asked, default));
         Assert.True(await Stores.Users.BeginErasureAsync(user.Id, asked.AddSeconds(5), default));
@@ -40,6 +42,9 @@ public abstract partial class StorageContractTests
         Assert.DoesNotContain(user.Id, await Stores.Users.ListErasingAsync(10_000, default));
         Assert.Null(await Stores.Users.FindByUsernameAsync(user.Username, default));
         Assert.Null(await Stores.Users.FindByEmailAsync(user.Email, default));
+        // The external identity is let go too: that person signing in again is a new user, not the erased one.
+        Assert.Null(await Stores.Users.FindByExternalIdAsync(externalId, default));
+        Assert.Null(erased.ExternalId);
         Assert.Equal(erased, await Stores.Users.FindByUsernameAsync(UserRecord.ErasedUsername(user.Id), default));
 
         // The freed username and email can be registered again, by someone else.

@@ -7,6 +7,7 @@ namespace ServerlessChat.Core.Api.OpenApi;
 internal sealed class ChatDocumentTransformer : IOpenApiDocumentTransformer
 {
     public const string BearerScheme = "Bearer";
+    public const string ApiKeyScheme = "ApiKey";
     public const string ProblemSchema = "ProblemDetails";
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
@@ -20,6 +21,13 @@ internal sealed class ChatDocumentTransformer : IOpenApiDocumentTransformer
             Scheme = "bearer",
             BearerFormat = "JWT",
             Description = "The accessToken of a Session (auth/register, auth/login, auth/refresh).",
+        };
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "X-Api-Key",
+            Description = "A key of Admin:ApiKeys, for the server API (the integrator's backend only).",
         };
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         document.Components.Schemas[ProblemSchema] = Problem();

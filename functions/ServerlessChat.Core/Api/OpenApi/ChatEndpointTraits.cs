@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.RateLimiting;
+using ServerlessChat.Core.ServerApi;
 
 namespace ServerlessChat.Core.Api.OpenApi;
 
@@ -19,6 +20,10 @@ public static class ChatEndpointTraits
     public static bool RequiresToken(ChatEndpoint endpoint) =>
         Parameters(endpoint).Any(p => p.ParameterType == typeof(Caller));
 
+    /// <summary>A <see cref="ServerCaller"/> parameter: the server API's key (401 without a valid one).</summary>
+    public static bool RequiresApiKey(ChatEndpoint endpoint) =>
+        Parameters(endpoint).Any(p => p.ParameterType == typeof(ServerCaller));
+
     /// <summary>The <c>T</c> of the handler's <see cref="JsonBody{T}"/> parameter, or null.</summary>
     public static Type? BodyType(ChatEndpoint endpoint) =>
         Parameters(endpoint)
@@ -34,6 +39,11 @@ public static class ChatEndpointTraits
             statuses.UnionWith([StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden]);
         }
 
+        if (RequiresApiKey(endpoint))
+        {
+            statuses.Add(StatusCodes.Status401Unauthorized);
+        }
+
         if (BodyType(endpoint) is not null)
         {
             statuses.UnionWith([StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType]);
@@ -44,7 +54,7 @@ public static class ChatEndpointTraits
             statuses.Add(StatusCodes.Status400BadRequest);
         }
 
-        if (endpoint.Route.Contains('{'))
+        if (endpoint.Route.Contains('{') || endpoint.LocalAccountsOnly)
         {
             statuses.Add(StatusCodes.Status404NotFound);
         }

@@ -26,6 +26,13 @@ internal sealed class ChatOperationTransformer : IOpenApiOperationTransformer
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ChatDocumentTransformer.BearerScheme, document)] = [] },
             ];
         }
+        else if (ChatEndpointTraits.RequiresApiKey(endpoint))
+        {
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ChatDocumentTransformer.ApiKeyScheme, document)] = [] },
+            ];
+        }
 
         operation.Responses ??= new OpenApiResponses();
         foreach (var status in ChatEndpointTraits.ProblemStatuses(endpoint))

@@ -23,7 +23,9 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("emailLower"), unique),
             (keys.Ascending("displayNameLower"), null),
             // Only users being erased carry the field: the index holds just the unfinished erasures.
-            (keys.Ascending("erasing"), new CreateIndexOptions { Sparse = true })).ConfigureAwait(false);
+            (keys.Ascending("erasing"), new CreateIndexOptions { Sparse = true }),
+            // Only users with an external identity carry the field.
+            (keys.Ascending("externalId"), new CreateIndexOptions { Unique = true, Sparse = true })).ConfigureAwait(false);
         await EnsureAsync(db.Messages, ct,
             (keys.Ascending("conversationId").Ascending("_id"), null),
             (keys.Ascending("conversationId").Ascending("sender").Ascending("dedupeKey"), unique),

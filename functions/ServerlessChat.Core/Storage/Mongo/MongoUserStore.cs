@@ -26,6 +26,17 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         {
             document.Add("groupAdds", GroupAddsName(groupAdds));
         }
+        if (user.ExternalId is { } externalId)
+        {
+            // Cosmos DB vCore answers concurrent inserts of one key with a write conflict, which the throttling
+            // proxy answers by running this method again: this lookup is what then ends it.
+            if (await FindByExternalIdAsync(externalId, ct).ConfigureAwait(false) is not null)
+            {
+                return CreateUserOutcome.ExternalIdTaken;
+            }
+            // Absent, not null, on other users: the unique index is sparse.
+            document.Add("externalId", externalId);
+        }
         try
         {
             await db.Users.InsertOneAsync(document, cancellationToken: ct).ConfigureAwait(false);
@@ -36,6 +47,11 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
             // MongoDB names the index ("index: emailLower_1 dup key: ..."); values are lowercase, so the
             // camel-case field names cannot come from them. Cosmos DB does not name it: then look. When both are
             // taken the username wins, whichever index the server checked first.
+            // The external id wins over the others: its caller then finds the user that has it.
+            if (user.ExternalId is not null && await FindByExternalIdAsync(user.ExternalId, ct).ConfigureAwait(false) is not null)
+            {
+                return CreateUserOutcome.ExternalIdTaken;
+            }
             var message = ex.WriteError.Message ?? "";
             if (message.Contains("usernameLower", StringComparison.Ordinal))
             {
@@ -84,6 +100,60 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
 
     public Task<UserRecord?> FindByEmailAsync(string email, CancellationToken ct) =>
         FindOneAsync(new BsonDocument("emailLower", email.ToLowerInvariant()), ct);
+
+    public Task<UserRecord?> FindByExternalIdAsync(string externalId, CancellationToken ct) =>
+        FindOneAsync(new BsonDocument("externalId", externalId), ct);
+
+    public async Task<UpdateUserOutcome> UpdateAccountAsync(string id, UserAccountChange change, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryParse(id, out var objectId))
+        {
+            return UpdateUserOutcome.NotFound;
+        }
+        // Cosmos DB vCore answers concurrent writes of one unique value with a write conflict, which the throttling
+        // proxy answers by running this method again: these lookups are what then end it.
+        if (change.Username is not null && await FindByUsernameAsync(change.Username, ct).ConfigureAwait(false) is { } named && named.Id != id)
+        {
+            return UpdateUserOutcome.UsernameTaken;
+        }
+        if (change.Email is not null && await FindByEmailAsync(change.Email, ct).ConfigureAwait(false) is { } addressed && addressed.Id != id)
+        {
+            return UpdateUserOutcome.EmailTaken;
+        }
+        var set = new BsonDocument("updatedAt", MongoBson.Time(at));
+        if (change.Username is { } username)
+        {
+            set.Add("username", username).Add("usernameLower", username.ToLowerInvariant());
+        }
+        if (change.DisplayName is { } displayName)
+        {
+            set.Add("displayName", displayName).Add("displayNameLower", displayName.ToLowerInvariant());
+        }
+        if (change.Email is { } email)
+        {
+            set.Add("email", email).Add("emailLower", email.ToLowerInvariant());
+        }
+        try
+        {
+            var result = await db.Users.UpdateOneAsync(new BsonDocument("_id", objectId), new BsonDocument("$set", set), cancellationToken: ct).ConfigureAwait(false);
+            return result.MatchedCount == 1 ? UpdateUserOutcome.Updated : UpdateUserOutcome.NotFound;
+        }
+        catch (MongoWriteException ex) when (MongoBson.IsDuplicateKey(ex))
+        {
+            // As in CreateAsync: the index is named by MongoDB, not by every server; then look who holds the value.
+            var message = ex.WriteError.Message ?? "";
+            if (change.Username is not null && (message.Contains("usernameLower", StringComparison.Ordinal)
+                || await FindByUsernameAsync(change.Username, ct).ConfigureAwait(false) is { } holder && holder.Id != id))
+            {
+                return UpdateUserOutcome.UsernameTaken;
+            }
+            if (change.Email is not null)
+            {
+                return UpdateUserOutcome.EmailTaken;
+            }
+            throw;
+        }
+    }
 
     public async Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct)
     {
@@ -215,7 +285,7 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         };
         await db.Users.UpdateOneAsync(
             new BsonDocument { { "_id", objectId }, { "erased", new BsonDocument("$ne", true) } },
-            new BsonDocument { { "$set", set }, { "$unset", new BsonDocument("erasing", "") } },
+            new BsonDocument { { "$set", set }, { "$unset", new BsonDocument { { "erasing", "" }, { "externalId", "" } } } },
             cancellationToken: ct).ConfigureAwait(false);
         // An erasure completed without a request first (a direct call) still counts as requested.
         await db.Users.UpdateOneAsync(
@@ -244,7 +314,8 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         d.TryGetValue("isAssistant", out var assistant) && assistant.IsBoolean && assistant.AsBoolean,
         d.TryGetValue("groupAdds", out var groupAdds) && groupAdds.IsString
             ? (groupAdds.AsString == "everyone" ? GroupAdds.Everyone : GroupAdds.Contacts)
-            : null)
+            : null,
+        d.TryGetValue("externalId", out var externalId) && externalId.IsString ? externalId.AsString : null)
     {
         ErasureRequestedAt = d.GetTimeOrNull("erasureRequestedAt"),
         Erased = d.TryGetValue("erased", out var erased) && erased.IsBoolean && erased.AsBoolean,

@@ -338,6 +338,12 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         ALTER TABLE users ADD COLUMN status_emoji TEXT;
         ALTER TABLE users ADD COLUMN status_expires_at INTEGER;
         """,
+        """
+        -- External identities: the issuer and subject of an external sign-in, or the id the server API gave the
+        -- user; unique where set (SQLite lets any number of NULLs through a unique index).
+        ALTER TABLE users ADD COLUMN external_id TEXT;
+        CREATE UNIQUE INDEX ux_users_external_id ON users (external_id);
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

@@ -5,13 +5,13 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWriter writer) : IUserStore
 {
-    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds, erasure_requested_at, erased, status_text, status_emoji, status_expires_at";
+    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds, erasure_requested_at, erased, status_text, status_emoji, status_expires_at, external_id";
 
     private const string InsertSql = """
         INSERT INTO users (id, username, username_lower, email, email_lower, display_name, display_name_lower,
-                           password_hash, created_at, updated_at, is_assistant, group_adds)
+                           password_hash, created_at, updated_at, is_assistant, group_adds, external_id)
         VALUES (@id, @username, @usernameLower, @email, @emailLower, @displayName, @displayNameLower,
-                @passwordHash, @createdAt, @updatedAt, @isAssistant, @groupAdds)
+                @passwordHash, @createdAt, @updatedAt, @isAssistant, @groupAdds, @externalId)
         """;
 
     // Each branch is a range on its own index, limited before the union; the range is compared as bytes, so
@@ -25,6 +25,16 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
                             AND erasure_requested_at IS NULL ORDER BY display_name_lower LIMIT @limit))
         ORDER BY username_lower
         LIMIT @limit
+        """;
+
+    // COALESCE keeps a column whose new value is NULL; one statement, so nothing is half changed.
+    private const string UpdateAccountSql = """
+        UPDATE users SET
+            username = COALESCE(@username, username), username_lower = COALESCE(@usernameLower, username_lower),
+            display_name = COALESCE(@displayName, display_name), display_name_lower = COALESCE(@displayNameLower, display_name_lower),
+            email = COALESCE(@email, email), email_lower = COALESCE(@emailLower, email_lower),
+            updated_at = @at
+        WHERE id = @id
         """;
 
     public Task<CreateUserOutcome> CreateAsync(UserRecord user, CancellationToken ct)
@@ -48,11 +58,19 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
                     .BindTime("@createdAt", user.CreatedAt)
                     .BindTime("@updatedAt", user.UpdatedAt)
                     .Bind("@isAssistant", user.IsAssistant)
-                    .Bind("@groupAdds", user.GroupAdds is { } groupAdds ? (long?)groupAdds : null));
+                    .Bind("@groupAdds", user.GroupAdds is { } groupAdds ? (long?)groupAdds : null)
+                    .Bind("@externalId", user.ExternalId));
                 return CreateUserOutcome.Created;
             }
             catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT_UNIQUE)
             {
+                // The external id wins whichever index SQLite checked first: its caller then finds that user.
+                if (user.ExternalId is not null && w.QuerySingle(
+                    "SELECT 1 FROM users WHERE external_id = @externalId",
+                    p => p.Bind("@externalId", user.ExternalId), _ => true))
+                {
+                    return CreateUserOutcome.ExternalIdTaken;
+                }
                 // SQLite names the column: "UNIQUE constraint failed: users.email_lower". An id collision is a bug.
                 if (ex.Message.Contains("users.username_lower", StringComparison.Ordinal))
                 {
@@ -97,6 +115,41 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         factory.QuerySingleAsync(
             $"SELECT {Columns} FROM users WHERE email_lower = @email",
             p => p.Bind("@email", email.ToLowerInvariant()), Map, ct);
+
+    public Task<UserRecord?> FindByExternalIdAsync(string externalId, CancellationToken ct) =>
+        factory.QuerySingleAsync(
+            $"SELECT {Columns} FROM users WHERE external_id = @externalId",
+            p => p.Bind("@externalId", externalId), Map, ct);
+
+    public async Task<UpdateUserOutcome> UpdateAccountAsync(string id, UserAccountChange change, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!StorageIds.TryNormalize(id, out var normalized))
+        {
+            return UpdateUserOutcome.NotFound;
+        }
+        return await writer.ExecuteAsync(w =>
+        {
+            try
+            {
+                var changed = w.Execute(UpdateAccountSql, p => p
+                    .Bind("@username", change.Username)
+                    .Bind("@usernameLower", change.Username?.ToLowerInvariant())
+                    .Bind("@displayName", change.DisplayName)
+                    .Bind("@displayNameLower", change.DisplayName?.ToLowerInvariant())
+                    .Bind("@email", change.Email)
+                    .Bind("@emailLower", change.Email?.ToLowerInvariant())
+                    .BindTime("@at", at)
+                    .Bind("@id", normalized));
+                return changed == 1 ? UpdateUserOutcome.Updated : UpdateUserOutcome.NotFound;
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT_UNIQUE)
+            {
+                return ex.Message.Contains("users.username_lower", StringComparison.Ordinal) ? UpdateUserOutcome.UsernameTaken
+                    : ex.Message.Contains("users.email_lower", StringComparison.Ordinal) ? UpdateUserOutcome.EmailTaken
+                    : throw new InvalidOperationException("A user update broke an unexpected unique index.", ex);
+            }
+        }, ct).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<UserRecord>> SearchByPrefixAsync(string prefix, int limit, CancellationToken ct)
     {
@@ -188,7 +241,7 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         return writer.ExecuteAsync(w => w.Execute(
             """
             UPDATE users SET username = @username, username_lower = @username, email = @email, email_lower = @email,
-                display_name = @displayName, display_name_lower = @displayNameLower, password_hash = '',
+                display_name = @displayName, display_name_lower = @displayNameLower, password_hash = '', external_id = NULL,
                 erasure_requested_at = COALESCE(erasure_requested_at, @at), erased = 1, updated_at = @at
             WHERE id = @id AND erased = 0
             """,
@@ -208,7 +261,8 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         r.GetTime(5),
         r.GetTime(6),
         r.GetBoolean(7),
-        r.IsDBNull(8) ? null : (GroupAdds)r.GetInt64(8))
+        r.IsDBNull(8) ? null : (GroupAdds)r.GetInt64(8),
+        r.IsDBNull(14) ? null : r.GetString(14))
     {
         ErasureRequestedAt = r.IsDBNull(9) ? null : r.GetTime(9),
         Erased = r.GetBoolean(10),
