@@ -185,7 +185,8 @@ public sealed class ChatClient : IAsyncDisposable
 
     private async Task<SessionDto> SignedInAsync(SessionDto session, CancellationToken ct)
     {
-        var switched = _credentials.Session?.User.Id != session.User.Id;
+        // Another user on this client starts from nothing; the first sign-in keeps ChatClientOptions.Cursor.
+        var switched = _credentials.Session is { } before && before.User.Id != session.User.Id;
         if (switched)
         {
             await DisconnectAsync(ct).ConfigureAwait(false);
@@ -248,7 +249,8 @@ public sealed class ChatClient : IAsyncDisposable
                 var previous = _loop;
                 _loop = Task.Run(async () =>
                 {
-                    await previous.ConfigureAwait(false);
+                    // The loop of a DisconnectAsync still winding down goes first: two never share the hub.
+                    await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     await StayConnectedAsync(run).ConfigureAwait(false);
                 });
             }
@@ -312,9 +314,10 @@ public sealed class ChatClient : IAsyncDisposable
             {
                 retryAfter = error.RetryAfter;
             }
-            catch (Exception error) when (Transient.Is(error, ct) || error is InvalidOperationException)
+            catch (Exception) when (!ct.IsCancellationRequested)
             {
-                // No answer, or the hub refused the connection: try again after a wait.
+                // No answer, a host going down, or a hub that refused the WebSocket (the SignalR client's
+                // AggregateException over its transports): every other failure is worth another connection.
             }
 
             if (ct.IsCancellationRequested)
