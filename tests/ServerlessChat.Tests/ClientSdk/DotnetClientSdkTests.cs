@@ -67,13 +67,16 @@ public sealed class DotnetClientSdkTests
     {
         await using var host = await StandaloneHost.StartAsync();
         var user = await ChatApiClient.RegisterAsync(host.Client, "provider");
-        // Many rounds: each a new client whose first token is refused (say, it expired) and whose next one is good.
-        for (var round = 0; round < 5; round++)
+        using var appHttp = new HttpClient();
+        // Many rounds: each a new client whose first token is refused (say, it expired) and whose next one is good;
+        // every other one sends through an HttpClient of the app's instead of its own handler.
+        for (var round = 0; round < 6; round++)
         {
             var asked = 0;
             await using var client = new ChatClient(new ChatClientOptions
             {
                 BaseUrl = host.BaseAddress,
+                HttpClient = round % 2 == 0 ? null : appHttp,
                 TokenProvider = async ct =>
                 {
                     await Task.Delay(10, ct);
