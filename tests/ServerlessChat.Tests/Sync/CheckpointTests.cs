@@ -37,7 +37,7 @@ public sealed class CheckpointTests
         var sender = await ChatApiClient.RegisterAsync(host.Client, "ckpt");
         var reader = await ChatApiClient.RegisterAsync(host.Client, "ckpt");
         var groupId = (string)(await sender.CreateGroupAsync("checkpoints", reader.UserId))["id"]!;
-        await using var client = await SyncingClient.ConnectAsync(host.BaseAddress, reader, () => host.Client);
+        await using var client = await ChatView.ConnectAsync(host.BaseAddress, reader);
         var sent = new List<string>();
 
         // Live: group messages until the client has taken two checkpoints and most of what came live came before
@@ -56,20 +56,21 @@ public sealed class CheckpointTests
         var recent = Recent(client);
 
         // A drop, and messages missed meanwhile (a direct one too), then the reconnect and its sync.
-        await client.Connection.StopAsync();
+        await client.Client.DisconnectAsync();
+        var syncs = client.Syncs;
         var missed = new List<string>();
         for (var i = 0; i < 20; i++)
         {
             missed.Add((string)(await sender.SendMessageAsync(i % 5 == 0 ? new { receiverId = reader.UserId, content = $"missed {i}" } : new { groupId, content = $"missed {i}" }))["id"]!);
         }
-        await client.Connection.StartAsync().WaitAsync(RealtimeClientTimeout);
         await client.SyncedAsync();
+        await client.SyncedMoreThanAsync(syncs);
 
         foreach (var id in sent.Concat(missed))
         {
             await client.HasMessageAsync(id);
         }
-        Assert.Empty(client.SyncedTwice);
+        Assert.Empty(client.DeliveredTwice);
         Assert.InRange(client.LastSyncChanges, missed.Count, missed.Count + recent);
     }
 
@@ -128,19 +129,17 @@ public sealed class CheckpointTests
         }
     }
 
-    private static readonly TimeSpan RealtimeClientTimeout = Realtime.RealtimeClient.Timeout;
-
     /// <summary>
     /// What a sync from the last checkpoint taken may repeat: the live changes of its settle window, with a margin
     /// for the time the checkpoint took to arrive, and whatever came after it.
     /// </summary>
-    private static int Recent(SyncingClient client)
+    private static int Recent(ChatView client)
     {
         var last = client.AdoptedCheckpoints()[^1].At;
         return client.LiveArrivals().Count(at => at >= last.AddSeconds(-SettleSeconds - 2));
     }
 
-    private static bool Enough(SyncingClient client) =>
+    private static bool Enough(ChatView client) =>
         client.AdoptedCheckpoints().Count >= 2 && Recent(client) < client.LiveArrivals().Count / 2;
 
     private static (long At, MessageDeletedDto Dto) Deleted(string conversationId, long at)

@@ -60,7 +60,7 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
     }
 
     /// <summary>The user's view equals what the API answers now, message by message, read state included.</summary>
-    public async Task AssertConvergedAsync(SyncingClient client)
+    public async Task AssertConvergedAsync(ChatView client)
     {
         var user = users.Single(u => u.UserId == client.UserId);
         var expected = new List<string>();
@@ -72,8 +72,10 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
                 var page = await ChatApiClient.ReadAsync(await Actor(user).GetAsync($"api/messages?{query}&limit=100{(before is null ? "" : $"&before={before}")}"), HttpStatusCode.OK);
                 foreach (var m in page["items"]!.AsArray())
                 {
-                    expected.Add(Describe((string)m!["id"]!, (string)m["content"]!, (bool)m["deleted"]!, (string?)m["editedAt"], (bool)m["isRead"]!,
-                        SyncingClient.DescribeReactions(m["reactions"]!.AsArray().Select(r => ((string)r!["emoji"]!, r["userIds"]!.AsArray().Select(u => (string)u!))))));
+                    var editedAt = (string?)m!["editedAt"];
+                    expected.Add(Describe((string)m["id"]!, (string)m["content"]!, (bool)m["deleted"]!,
+                        editedAt is null ? null : DateTimeOffset.Parse(editedAt, System.Globalization.CultureInfo.InvariantCulture), (bool)m["isRead"]!,
+                        ChatView.DescribeReactions(m["reactions"]!.AsArray().Select(r => ((string)r!["emoji"]!, r["userIds"]!.AsArray().Select(u => (string)u!))))));
                 }
 
                 before = (string?)page["nextBefore"];
@@ -89,12 +91,13 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
         var extra = actual.Except(expected).ToList();
         Assert.True(missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
             $"user {user.Username}: missing or different {string.Join(" | ", missing)}; not in the API {string.Join(" | ", extra)}");
-        Assert.Empty(client.SyncedTwice);
+        Assert.Empty(client.DeliveredTwice);
+        Assert.Empty(client.HandlerErrors);
     }
 
     // messageDeleted carries no time, so a deleted message's editedAt (the time of the delete) is not compared.
-    private static string Describe(string id, string content, bool deleted, string? editedAt, bool isRead, string reactions) =>
-        $"{id} deleted={deleted} read={isRead} edited={(editedAt is null || deleted ? "" : DateTimeOffset.Parse(editedAt, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds())} reactions={reactions} {content}";
+    private static string Describe(string id, string content, bool deleted, DateTimeOffset? editedAt, bool isRead, string reactions) =>
+        $"{id} deleted={deleted} read={isRead} edited={(editedAt is null || deleted ? "" : editedAt.Value.ToUnixTimeMilliseconds())} reactions={reactions} {content}";
 
     private IEnumerable<(string Query, string ConversationId)> Conversations(string userId) =>
         users.Where(u => u.UserId != userId).Select(u => ($"with={u.UserId}", ConversationIds.Direct(userId, u.UserId)))
@@ -154,7 +157,7 @@ internal sealed class FaultScenario(int seed, IReadOnlyList<ChatApiClient> users
 
     private ChatApiClient Actor(ChatApiClient user) => new(http(), user.UserId, user.Username, user.Email, user.Password, user.AccessToken, user.RefreshToken);
 
-    public static async Task SettleAsync(SyncingClient client, HttpClient http)
+    public static async Task SettleAsync(ChatView client, HttpClient http)
     {
         await client.SyncedAsync();
         var sentinel = await ChatApiClient.RegisterAsync(http, "sentinel");

@@ -4,8 +4,9 @@ using ServerlessChat.Tests.Realtime;
 namespace ServerlessChat.Tests.Sync;
 
 /// <summary>
-/// Realtime clients whose connections are cut at random while the others send, edit, delete and read: each
-/// client applies live events and sync answers by cursor, and ends with exactly what a fresh read of the API shows.
+/// Clients on the .NET SDK (clients/dotnet) whose connections are cut at random (every request and WebSocket of
+/// theirs goes through a proxy that drops them) while the others send, edit, delete and read: each view, built
+/// only from the SDK's events, ends with exactly what a fresh read of the API shows, every change delivered once.
 /// </summary>
 public sealed class SyncUnderFaultsTests
 {
@@ -87,7 +88,7 @@ public sealed class SyncUnderFaultsTests
         }
     }
 
-    private static async Task<(FaultScenario, List<SyncingClient>)> StartAsync(int seed, Func<HttpClient> http, Func<int, TcpProxy> proxyFor)
+    private static async Task<(FaultScenario, List<ChatView>)> StartAsync(int seed, Func<HttpClient> http, Func<int, TcpProxy> proxyFor)
     {
         var users = new List<ChatApiClient>();
         for (var i = 0; i < Users; i++)
@@ -95,10 +96,10 @@ public sealed class SyncUnderFaultsTests
             users.Add(await ChatApiClient.RegisterAsync(http(), "fault"));
         }
 
-        var clients = new List<SyncingClient>();
+        var clients = new List<ChatView>();
         for (var i = 0; i < Users; i++)
         {
-            clients.Add(await SyncingClient.ConnectAsync(proxyFor(i).BaseAddress, users[i], http));
+            clients.Add(await ChatView.ConnectAsync(proxyFor(i).BaseAddress, users[i]));
         }
 
         var scenario = new FaultScenario(seed, users, http);
@@ -117,7 +118,7 @@ public sealed class SyncUnderFaultsTests
         return Task.CompletedTask;
     }
 
-    private static async Task AssertConvergedAsync(FaultScenario scenario, List<SyncingClient> clients, HttpClient http)
+    private static async Task AssertConvergedAsync(FaultScenario scenario, List<ChatView> clients, HttpClient http)
     {
         foreach (var client in clients)
         {
@@ -130,10 +131,10 @@ public sealed class SyncUnderFaultsTests
         }
 
         // The faults did cut connections: clients synced again after reconnecting, not only at their first ready.
-        Assert.True(clients.Sum(c => c.SyncRequests) > clients.Count);
+        Assert.True(clients.Sum(c => c.Syncs) > clients.Count);
     }
 
-    private static async Task DisposeAllAsync(List<SyncingClient> clients)
+    private static async Task DisposeAllAsync(List<ChatView> clients)
     {
         foreach (var client in clients)
         {
