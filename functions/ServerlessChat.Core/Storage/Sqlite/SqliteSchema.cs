@@ -325,6 +325,14 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Who deleted a message when it was not its sender ("moderation").
         ALTER TABLE messages ADD COLUMN deleted_by TEXT;
         """,
+        """
+        -- Where each consumer of the change log (a webhook, Event Grid) has delivered to.
+        CREATE TABLE change_consumers (
+            name TEXT NOT NULL PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
