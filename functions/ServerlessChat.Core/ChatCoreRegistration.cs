@@ -12,6 +12,7 @@ using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Edits;
 using ServerlessChat.Core.Email;
+using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Invites;
@@ -85,6 +86,7 @@ public static class ChatCoreRegistration
         builder.AddChatRealtime();
         builder.AddChatSync();
         builder.AddChatPush();
+        builder.AddChatEvents();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -2,6 +2,7 @@ using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Core.Attachments;
+using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Assistant;
@@ -25,6 +26,7 @@ builder.AddStandalonePush();
 builder.AddStandaloneTelemetry();
 builder.AddStandaloneAttachments();
 builder.AddStandalonePasswordReset();
+builder.AddEventDispatchService();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
 
