@@ -149,6 +149,9 @@ param redisSku string = 'Basic'
 @description('Azure Cache for Redis size within the SKU family.')
 param redisCapacity int = 0
 
+@description('Deploy an Event Grid topic (CloudEvents schema) that the app publishes events out to with its managed identity.')
+param deployEventGrid bool = true
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName))
 var tags = {
@@ -165,6 +168,7 @@ var deploymentContainerName = 'app-package-${resourceToken}'
 var mongoDatabaseName = 'serverlesschat'
 var applicationInsightsName = '${abbrs.appInsights}${resourceToken}'
 var openAiAccountName = '${abbrs.cognitiveServicesOpenAi}${resourceToken}'
+var eventGridTopicName = '${abbrs.eventGridTopic}${resourceToken}'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${abbrs.managedIdentity}api-${resourceToken}'
@@ -289,6 +293,15 @@ module redis 'app/redis.bicep' = if (deployRedis) {
   ]
 }
 
+module eventGrid 'app/eventgrid.bicep' = if (deployEventGrid) {
+  name: 'eventgrid-${resourceToken}'
+  params: {
+    location: location
+    tags: tags
+    topicName: eventGridTopicName
+  }
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac-${resourceToken}'
   params: {
@@ -299,6 +312,7 @@ module rbac 'app/rbac.bicep' = {
     keyVaultName: keyVaultName
     applicationInsightsName: applicationInsightsName
     openAiAccountName: deployOpenAi ? openAiAccountName : ''
+    eventGridTopicName: deployEventGrid ? eventGridTopicName : ''
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
@@ -308,6 +322,7 @@ module rbac 'app/rbac.bicep' = {
     keyVault
     monitoring
     openAi
+    eventGrid
   ]
 }
 
@@ -342,6 +357,7 @@ module functionApp 'app/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     syncRetentionDays: syncRetentionDays
+    eventGridTopicEndpoint: deployEventGrid ? eventGrid!.outputs.endpoint : ''
   }
   // The host needs its storage and Key Vault roles before it first starts.
   dependsOn: [
@@ -366,4 +382,5 @@ output AZURE_WEB_STORAGE_ACCOUNT_NAME string = web.outputs.name
 output WEB_CLIENT_URI string = web.outputs.endpoint
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output AZURE_OPENAI_ENDPOINT string = deployOpenAi ? openAi!.outputs.endpoint : ''
+output EVENT_GRID_TOPIC_ENDPOINT string = deployEventGrid ? eventGrid!.outputs.endpoint : ''
 output REDIS_HOSTNAME string = deployRedis ? redis!.outputs.hostName : ''
