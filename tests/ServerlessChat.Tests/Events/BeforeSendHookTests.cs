@@ -97,7 +97,8 @@ public sealed class BeforeSendHookTests : IClassFixture<BeforeSendHookTests.Hook
     [Fact]
     public async Task ConcurrentSendsEachPassTheHookOnce()
     {
-        await using var host = await StandaloneHost.StartAsync(_hook.HostSettings(failOpen: false));
+        // A deadline far beyond a loaded machine's worst: this is about each send passing once, not about time.
+        await using var host = await StandaloneHost.StartAsync(_hook.HostSettings(failOpen: false, timeoutMilliseconds: 20_000));
         var alice = await ChatApiClient.RegisterAsync(host.Client, "ccalice");
         var bob = await ChatApiClient.RegisterAsync(host.Client, "ccbob");
         var tag = Guid.NewGuid().ToString("N")[..8];
@@ -127,11 +128,11 @@ public sealed class BeforeSendHookTests : IClassFixture<BeforeSendHookTests.Hook
         public IReadOnlyList<HookCall> CallsWith(string text) =>
             _calls.Where(c => ((string?)c.Body["content"])?.Contains(text, StringComparison.Ordinal) == true).ToList();
 
-        public Dictionary<string, string?> HostSettings(bool failOpen) => new()
+        public Dictionary<string, string?> HostSettings(bool failOpen, int timeoutMilliseconds = 2000) => new()
         {
             ["Events__BeforeSend__Url"] = new Uri(Url, "check").ToString(),
             ["Events__BeforeSend__Secret"] = Secret,
-            ["Events__BeforeSend__TimeoutMilliseconds"] = "2000",
+            ["Events__BeforeSend__TimeoutMilliseconds"] = timeoutMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Events__BeforeSend__FailOpen"] = failOpen ? "true" : "false",
             ["Moderation__BlockedTerms__0"] = "badword",
         };
