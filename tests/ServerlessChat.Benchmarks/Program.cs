@@ -51,6 +51,11 @@ if (args.Contains("--content-filter"))
     return ContentFilterBenchmark.Run(IntArg("--terms", 10_000), IntArg("--rounds", 7), IntArg("--calls", 20_000));
 }
 
+if (args.Contains("--events"))
+{
+    return await EventsBenchmark.RunAsync(IntArg("--event-count", 3000), IntArg("--subjects", 50), IntArg("--latency-sends", 300), IntArg("--rounds", 3));
+}
+
 if (args.Contains("--push-sync"))
 {
     return await PushSyncBenchmark.RunAsync(IntArg("--changes", 10_000), IntArg("--sync-conversations", 200), IntArg("--push-messages", 200), IntArg("--push-recipients", 20), IntArg("--latency-sends", 300));
