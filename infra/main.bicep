@@ -167,6 +167,9 @@ param redisSku string = 'Basic'
 @description('Azure Cache for Redis size within the SKU family.')
 param redisCapacity int = 0
 
+@description('Deploy an Event Grid topic (CloudEvents schema) that the app publishes events out to with its managed identity.')
+param deployEventGrid bool = true
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName))
 var tags = {
@@ -183,6 +186,7 @@ var deploymentContainerName = 'app-package-${resourceToken}'
 var mongoDatabaseName = 'serverlesschat'
 var applicationInsightsName = '${abbrs.appInsights}${resourceToken}'
 var openAiAccountName = '${abbrs.cognitiveServicesOpenAi}${resourceToken}'
+var eventGridTopicName = '${abbrs.eventGridTopic}${resourceToken}'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${abbrs.managedIdentity}api-${resourceToken}'
@@ -307,6 +311,15 @@ module redis 'app/redis.bicep' = if (deployRedis) {
   ]
 }
 
+module eventGrid 'app/eventgrid.bicep' = if (deployEventGrid) {
+  name: 'eventgrid-${resourceToken}'
+  params: {
+    location: location
+    tags: tags
+    topicName: eventGridTopicName
+  }
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac-${resourceToken}'
   params: {
@@ -317,6 +330,7 @@ module rbac 'app/rbac.bicep' = {
     keyVaultName: keyVaultName
     applicationInsightsName: applicationInsightsName
     openAiAccountName: deployOpenAi ? openAiAccountName : ''
+    eventGridTopicName: deployEventGrid ? eventGridTopicName : ''
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
@@ -326,6 +340,7 @@ module rbac 'app/rbac.bicep' = {
     keyVault
     monitoring
     openAi
+    eventGrid
   ]
 }
 
@@ -366,6 +381,7 @@ module functionApp 'app/functionapp.bicep' = {
     localAccounts: localAccounts
     adminEntraAuthority: adminEntraAuthority
     adminEntraAudience: adminEntraAudience
+    eventGridTopicEndpoint: deployEventGrid ? eventGrid!.outputs.endpoint : ''
   }
   // The host needs its storage and Key Vault roles before it first starts.
   dependsOn: [
@@ -390,4 +406,5 @@ output AZURE_WEB_STORAGE_ACCOUNT_NAME string = web.outputs.name
 output WEB_CLIENT_URI string = web.outputs.endpoint
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output AZURE_OPENAI_ENDPOINT string = deployOpenAi ? openAi!.outputs.endpoint : ''
+output EVENT_GRID_TOPIC_ENDPOINT string = deployEventGrid ? eventGrid!.outputs.endpoint : ''
 output REDIS_HOSTNAME string = deployRedis ? redis!.outputs.hostName : ''

@@ -14,6 +14,7 @@ using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Edits;
 using ServerlessChat.Core.Email;
+using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Invites;
@@ -94,6 +95,7 @@ public static class ChatCoreRegistration
         builder.AddChatPush();
         builder.AddChatAccount();
         services.AddSingleton<ProfileService>();
+        builder.AddChatEvents();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -2,6 +2,7 @@ using ServerlessChat.Core;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Core.Attachments;
+using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Standalone;
 using ServerlessChat.Standalone.Account;
@@ -27,6 +28,7 @@ builder.AddStandaloneTelemetry();
 builder.AddStandaloneAttachments();
 builder.AddStandalonePasswordReset();
 builder.AddStandaloneAccount();
+builder.AddEventDispatchService();
 builder.Services.AddProblemDetails();
 builder.Services.AddChatOpenApi();
 

@@ -189,6 +189,12 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: 0
   }
+  // Where each consumer of the change log (a webhook, Event Grid) has delivered to, by its _id (the consumer's name).
+  {
+    name: 'changeConsumers'
+    indexKeys: []
+    ttlSeconds: 0
+  }
   // Users with open connections whose last heartbeat is older than a cutoff.
   {
     name: 'presence'
@@ -387,6 +393,12 @@ resource changesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDatabas
         {
           key: {
             keys: ['conversationId', 'at']
+          }
+        }
+        // The events dispatcher reads the whole log by time (a cross-partition query, off the request path).
+        {
+          key: {
+            keys: ['at', 'conversationId']
           }
         }
         {

@@ -110,6 +110,9 @@ param instanceMemoryMB int
 @maxValue(3650)
 param syncRetentionDays int
 
+@description('Event Grid topic endpoint for events out; empty for none.')
+param eventGridTopicEndpoint string = ''
+
 var coreSettings = {
   // Service URIs rather than __accountName: they carry the cloud's own storage suffix.
   AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
@@ -174,6 +177,14 @@ var pushSettings = empty(vapidPrivateKeySecretUri)
       Push__VapidPrivateKey: '@Microsoft.KeyVault(SecretUri=${vapidPrivateKeySecretUri})'
     }, empty(vapidSubject) ? {} : { Push__VapidSubject: vapidSubject })
 
+// Events out to Event Grid, published with the user-assigned identity (EventGrid Data Sender in rbac.bicep).
+var eventsSettings = empty(eventGridTopicEndpoint)
+  ? {}
+  : {
+      Events__EventGridTopicEndpoint: eventGridTopicEndpoint
+      Events__ManagedIdentityClientId: identityClientId
+    }
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
@@ -237,7 +248,7 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(coreSettings, emailSettings, identitySettings, assistantSettings, redisSettings, pushSettings)
+    properties: union(coreSettings, emailSettings, identitySettings, assistantSettings, redisSettings, pushSettings, eventsSettings)
   }
 
   resource ftpPolicy 'basicPublishingCredentialsPolicies' = {

@@ -22,6 +22,9 @@ param applicationInsightsName string
 @description('Azure OpenAI account, or empty when none is deployed.')
 param openAiAccountName string
 
+@description('Event Grid topic the app publishes events out to, or empty when none is deployed.')
+param eventGridTopicName string
+
 @description('Principal id of the person or pipeline deploying, granted Key Vault Secrets Officer and Storage Blob Data Contributor on the web client\'s account; empty for none.')
 param deployerPrincipalId string
 
@@ -43,6 +46,7 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
 var storageRoles = [
@@ -69,6 +73,10 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = if (!empty(openAiAccountName)) {
   name: openAiAccountName
+}
+
+resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = if (!empty(eventGridTopicName)) {
+  name: eventGridTopicName
 }
 
 resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
@@ -116,6 +124,17 @@ resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!
       'Microsoft.Authorization/roleDefinitions',
       roles.cognitiveServicesOpenAiUser
     )
+  }
+}
+
+// Events out: the app publishes to the topic with its managed identity (the topic takes no keys).
+resource eventGridSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(eventGridTopicName)) {
+  name: guid(eventGridTopic.id, appIdentityId, roles.eventGridDataSender)
+  scope: eventGridTopic
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
   }
 }
 

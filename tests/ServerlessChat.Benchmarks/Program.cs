@@ -57,6 +57,11 @@ if (args.Contains("--export"))
     return await ExportBenchmark.RunAsync(IntArg("--messages", 10_000), IntArg("--attachment-mib", 100));
 }
 
+if (args.Contains("--events"))
+{
+    return await EventsBenchmark.RunAsync(IntArg("--event-count", 3000), IntArg("--subjects", 50), IntArg("--latency-sends", 300), IntArg("--rounds", 3));
+}
+
 if (args.Contains("--push-sync"))
 {
     return await PushSyncBenchmark.RunAsync(IntArg("--changes", 10_000), IntArg("--sync-conversations", 200), IntArg("--push-messages", 200), IntArg("--push-recipients", 20), IntArg("--latency-sends", 300));

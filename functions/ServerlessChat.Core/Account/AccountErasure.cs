@@ -13,6 +13,7 @@ using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Events;
 
 namespace ServerlessChat.Core.Account;
 
@@ -26,6 +27,7 @@ namespace ServerlessChat.Core.Account;
 /// </summary>
 public sealed partial class AccountErasure(
     IUserStore users,
+    IChangeLog changes,
     ChatDirectory directory,
     SessionService sessions,
     PasswordAttemptThrottle passwordAttempts,
@@ -126,6 +128,7 @@ public sealed partial class AccountErasure(
 
         await users.CompleteErasureAsync(user.Id, time.GetStoredNow(), ct);
         await directory.ForgetUserAsync(user.Id, ct);
+        await UserLog.RecordAsync(changes, user.Id, UserLog.Deleted, ct);
         var erased = await users.FindByIdAsync(user.Id, ct) ?? user;
         var dto = UserDto.From(erased);
         await realtime.PublishAsync([.. contacts.Select(c => new SendToUser(c, ChatHub.UserUpdated, dto))], ct);

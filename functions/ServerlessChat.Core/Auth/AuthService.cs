@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using ServerlessChat.Core.Api;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
@@ -22,6 +23,7 @@ public sealed partial class AuthService(
     ContentFilter filter,
     IModerationStore moderation,
     IPasswordResetQueue resetQueue,
+    IChangeLog changes,
     IOptions<AuthOptions> authOptions,
     TimeProvider time,
     ILogger<AuthService> logger)
@@ -56,6 +58,8 @@ public sealed partial class AuthService(
                 throw ProblemException.Conflict("The email is taken.", new Dictionary<string, string[]> { ["email"] = ["This email is already registered."] });
         }
 
+        // Events out: user.created, from the user's own log.
+        await UserLog.RecordAsync(changes, user.Id, UserLog.Created, ct);
         LogRegistered(logger, user.Id);
         return await StartSessionAsync(user, userAgent, ct);
     }

@@ -16,7 +16,7 @@ namespace ServerlessChat.Core.Edits;
 /// counts follow: a name added counts, a name removed no longer does. The conversation hears
 /// <c>messageUpdated</c> with the new text and mentions.
 /// </summary>
-public sealed class MessageEdits(MessageService messages, IMessageStore store, ChatDirectory directory, ContentFilter filter, TimeProvider time)
+public sealed class MessageEdits(MessageService messages, IMessageStore store, ChatDirectory directory, ContentFilter filter, MessagePolicies policies, IAttachmentStore attachments, TimeProvider time)
 {
     public async Task<Outcome<MessageDto>> EditAsync(string callerId, string id, EditMessageRequest request, CancellationToken ct)
     {
@@ -35,6 +35,11 @@ public sealed class MessageEdits(MessageService messages, IMessageStore store, C
             throw ProblemException.Conflict("A deleted message cannot be edited.");
         }
 
+        if (policies.Any)
+        {
+            var attached = (await attachments.ListForMessagesAsync([message.Id], ct)).Select(a => a.Id).ToList();
+            content = await policies.ApplyAsync(new MessageDraft(callerId, message.ConversationId, content!, attached, null, message.Id), ct);
+        }
         IReadOnlyList<string> mentions = message.GroupId is null
             ? []
             : await messages.FindMentionsAsync(content!, (await directory.GetGroupAsync(message.GroupId, ct))?.Members ?? [], callerId, ct);

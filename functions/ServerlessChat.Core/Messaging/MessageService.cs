@@ -31,6 +31,7 @@ public sealed class MessageService(
     AttachmentService attachments,
     BlockDirectory blocks,
     ContentFilter filter,
+    MessagePolicies policies,
     IEnumerable<IMessageStoredListener> listeners,
     IEnumerable<IMessageEnrichment> enrichments,
     TimeProvider time)
@@ -87,7 +88,8 @@ public sealed class MessageService(
             }
         }
 
-        IReadOnlyList<string> mentions = groupId is null ? [] : await FindMentionsAsync(content!, conversation.Participants, callerId, ct);
+        content = await policies.ApplyAsync(new MessageDraft(callerId, conversation.Id, content!, attachmentIds, null), ct);
+        IReadOnlyList<string> mentions = groupId is null ? [] : await FindMentionsAsync(content, conversation.Participants, callerId, ct);
 
         var check = attachmentIds.Count > 0 ? await attachments.CheckAsync(callerId, attachmentIds, clientMessageId, ct) : null;
         if (check?.RepeatOfMessageId is { } repeatOf)

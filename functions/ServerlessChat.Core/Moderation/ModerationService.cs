@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
+using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Realtime;
@@ -28,6 +29,7 @@ public sealed partial class ModerationService(
     SuspensionDirectory suspensions,
     ModerationRoles roles,
     IRateLimitCounterStore counters,
+    IChangeLog changes,
     IOptions<ModerationOptions> options,
     TimeProvider time,
     ILogger<ModerationService> logger)
@@ -88,6 +90,8 @@ public sealed partial class ModerationService(
         var (report, created) = await store.FileReportAsync(candidate, ct);
         if (created)
         {
+            // Events out: report.created, in the log of the user reported.
+            await changes.AppendAsync(UserLog.Of(report.UserId), UserLog.ReportCreated, report.Id, ct);
             LogReported(logger, report.Id, report.TargetType);
         }
 
@@ -308,7 +312,7 @@ public sealed partial class ModerationService(
         return string.IsNullOrEmpty(note) ? null : note;
     }
 
-    private static ReportDto ToDto(ReportRecord r)
+    internal static ReportDto ToDto(ReportRecord r)
     {
         using var snapshot = JsonDocument.Parse(r.Snapshot);
         return new ReportDto(

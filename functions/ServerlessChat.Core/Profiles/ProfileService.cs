@@ -7,6 +7,7 @@ using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Reactions;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Events;
 
 namespace ServerlessChat.Core.Profiles;
 
@@ -16,6 +17,7 @@ namespace ServerlessChat.Core.Profiles;
 /// </summary>
 public sealed class ProfileService(
     IUserStore users,
+    IChangeLog changes,
     ChatDirectory directory,
     ConversationAccess access,
     ModerationRoles roles,
@@ -54,6 +56,7 @@ public sealed class ProfileService(
         var updated = await users.UpdateProfileAsync(callerId, new ProfileChange(displayName, setStatus, status), time.GetStoredNow(), ct)
             ?? throw ProblemException.Unauthorized("The account no longer exists.");
         await directory.ForgetUserAsync(callerId, ct);
+        await UserLog.RecordAsync(changes, callerId, UserLog.Updated, ct);
         var dto = UserDto.From(updated, now: time.GetUtcNow());
         var contacts = await access.ListReachersAsync(callerId, ct);
         return new(UserDto.From(updated, includeEmail: true, now: time.GetUtcNow()), [.. contacts.Select(c => new SendToUser(c, ChatHub.UserUpdated, dto))]);

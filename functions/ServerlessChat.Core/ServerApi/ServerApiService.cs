@@ -11,6 +11,7 @@ using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Events;
 
 namespace ServerlessChat.Core.ServerApi;
 
@@ -20,6 +21,7 @@ namespace ServerlessChat.Core.ServerApi;
 /// </summary>
 public sealed partial class ServerApiService(
     IUserStore users,
+    IChangeLog changes,
     IModerationStore moderationStore,
     AuthService auth,
     ModerationService moderation,
@@ -69,6 +71,7 @@ public sealed partial class ServerApiService(
             existing = await users.FindByIdAsync(existing.Id, ct) ?? throw ProblemException.NotFound("No such user.");
         }
 
+        await UserLog.RecordAsync(changes, existing.Id, created ? UserLog.Created : UserLog.Updated, ct);
         await AuditAsync(caller, created ? "createUser" : "updateUser", "user", existing.Id, ct);
         LogUpserted(logger, caller.Name, existing.Id, created);
         return (UserDto.From(existing, includeEmail: true), created);

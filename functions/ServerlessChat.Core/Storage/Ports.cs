@@ -307,6 +307,16 @@ public interface IChangeLog
     Task<IReadOnlyList<ChangeRecord>> FindAsync(IReadOnlyCollection<(string ConversationId, long Seq)> keys, CancellationToken ct);
     /// <summary>Removes entries older than <paramref name="before"/> (MongoDB also has a TTL index for this).</summary>
     Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct);
+    /// <summary>
+    /// The entries of every conversation stamped after <paramref name="afterAt"/>, oldest first, at most
+    /// <paramref name="limit"/>, pending ones included: how a consumer of the whole log (events out) finds the
+    /// conversations that have something new, before reading them with <see cref="ReadAfterAsync"/>.
+    /// </summary>
+    Task<IReadOnlyList<ChangeRecord>> ReadAllAfterAsync(long afterAt, int limit, CancellationToken ct);
+    /// <summary>What a consumer of the log saved of its position (its own text), null before its first save.</summary>
+    Task<string?> GetConsumerStateAsync(string consumer, CancellationToken ct);
+    /// <summary>Replaces the consumer's saved position. One consumer has one writer (its dispatcher).</summary>
+    Task SaveConsumerStateAsync(string consumer, string state, CancellationToken ct);
 }
 
 public interface IAuthTokenStore

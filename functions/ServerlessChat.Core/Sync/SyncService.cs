@@ -98,6 +98,30 @@ public sealed class SyncService(
         return current;
     }
 
+    /// <summary>
+    /// Changes of any conversations resolved as sync resolves them for a member (events out: a consumer that
+    /// sees every conversation), keyed by their cursor; a change whose entity is gone is left out.
+    /// </summary>
+    internal async Task<List<SyncChangeDto>> ResolveForEventsAsync(IReadOnlyList<ChangeRecord> page, CancellationToken ct)
+    {
+        var current = new Dictionary<string, Conversation>(StringComparer.Ordinal);
+        foreach (var id in page.Select(c => c.ConversationId).Distinct(StringComparer.Ordinal))
+        {
+            if (ConversationIds.IsGroup(id))
+            {
+                if (await groups.FindByIdAsync(id["g:".Length..], ct) is { } group)
+                {
+                    current[id] = new Conversation(id, group.Members, group);
+                }
+            }
+            else if (id.Split(':') is ["d", var a, var b])
+            {
+                current[id] = new Conversation(id, [a, b], null);
+            }
+        }
+        return await ResolveAsync("", page.Where(c => current.ContainsKey(c.ConversationId)).ToList(), current, ct);
+    }
+
     /// <summary>The page's changes as they stand now: one lookup per store for the whole page, whatever its conversations.</summary>
     private async Task<List<SyncChangeDto>> ResolveAsync(
         string callerId, List<ChangeRecord> page, Dictionary<string, Conversation> current, CancellationToken ct)

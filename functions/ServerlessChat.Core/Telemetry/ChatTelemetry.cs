@@ -36,6 +36,12 @@ public static class ChatTelemetry
     public static readonly UpDownCounter<long> OpenConnections =
         Meter.CreateUpDownCounter<long>("chat.realtime.connections", "{connection}", "Open realtime connections seen by this instance (hub or upstream connect minus disconnect).");
 
+    public static readonly Counter<long> EventsDelivered =
+        Meter.CreateCounter<long>("chat.events.delivered", "{event}", "Events out a receiver took (tagged with the consumer).");
+
+    public static readonly Counter<long> EventsDropped =
+        Meter.CreateCounter<long>("chat.events.dropped", "{event}", "Events out given up on after Events:RetryHours of refusals (tagged with the consumer).");
+
     public static readonly Histogram<double> StoreDuration =
         Meter.CreateHistogram<double>("chat.store.duration", "ms", "Latency of store calls.");
 

@@ -1025,6 +1025,49 @@ public abstract partial class StorageContractTests(StorageFixture fixture)
     }
 
     [SkippableFact]
+    public async Task TheWholeLogReadsAfterATimeOldestFirstAcrossConversations()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var conversations = Enumerable.Range(0, 3).Select(_ => ConversationIds.Direct(NewId(), NewId())).ToArray();
+        var appended = new List<ChangeRecord>();
+        for (var round = 0; round < 4; round++)
+        {
+            appended.AddRange(await Task.WhenAll(conversations.Select(c => Store.Changes.AppendAsync(c, "reactionsUpdated", NewId(), default))));
+        }
+        var bound = appended.Min(c => c.At) - 1;
+
+        // Other tests write to the same store at the same time: look at these conversations only.
+        var read = (await Store.Changes.ReadAllAfterAsync(bound, 10_000, default)).Where(c => conversations.Contains(c.ConversationId)).ToList();
+        Assert.Equal(appended.OrderBy(c => c.ConversationId).ThenBy(c => c.Seq), read.OrderBy(c => c.ConversationId).ThenBy(c => c.Seq));
+        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.At <= p.Second.At));
+        var after = appended.OrderBy(c => c.At).ElementAt(5).At;
+        Assert.All(await Store.Changes.ReadAllAfterAsync(after, 50, default), c => Assert.True(c.At > after));
+        Assert.Equal(3, (await Store.Changes.ReadAllAfterAsync(bound, 3, default)).Count);
+        Assert.Empty(await Store.Changes.ReadAllAfterAsync(bound, 0, default));
+    }
+
+    [SkippableFact]
+    public async Task AConsumersStateIsSavedReplacedAndKeptApartFromOthers()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var consumer = Unique("webhook:");
+        var other = Unique("webhook:");
+        Assert.Null(await Store.Changes.GetConsumerStateAsync(consumer, default));
+
+        await Store.Changes.SaveConsumerStateAsync(consumer, "{\"scan\":1}", default);
+        await Store.Changes.SaveConsumerStateAsync(other, "{\"scan\":7}", default);
+        Assert.Equal("{\"scan\":1}", await Store.Changes.GetConsumerStateAsync(consumer, default));
+
+        // The dispatcher saves after every round, one save after another.
+        for (var round = 2; round <= 20; round++)
+        {
+            await Store.Changes.SaveConsumerStateAsync(consumer, $"{{\"scan\":{round}}}", default);
+        }
+        Assert.Equal("{\"scan\":20}", await Store.Changes.GetConsumerStateAsync(consumer, default));
+        Assert.Equal("{\"scan\":7}", await Store.Changes.GetConsumerStateAsync(other, default));
+    }
+
+    [SkippableFact]
     public async Task GroupCreationAndMemberChangesAreChangesOfTheGroupConversation()
     {
         Skip.If(Skipped, MongoStorageFixture.SkipReason);

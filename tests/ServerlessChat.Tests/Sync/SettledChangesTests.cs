@@ -149,5 +149,11 @@ public sealed class SettledChangesTests
         public Task<ChangeRecord> AppendAsync(string conversationId, string type, string entityId, CancellationToken ct) => throw new NotSupportedException();
 
         public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<ChangeRecord>> ReadAllAfterAsync(long afterAt, int limit, CancellationToken ct) => throw new NotSupportedException();
+
+        public Task<string?> GetConsumerStateAsync(string consumer, CancellationToken ct) => throw new NotSupportedException();
+
+        public Task SaveConsumerStateAsync(string consumer, string state, CancellationToken ct) => throw new NotSupportedException();
     }
 }

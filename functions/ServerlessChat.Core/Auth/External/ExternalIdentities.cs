@@ -8,6 +8,7 @@ using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.ServerApi;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Events;
 
 namespace ServerlessChat.Core.Auth.External;
 
@@ -24,17 +25,18 @@ public sealed partial class ExternalIdentities : IDisposable
     private readonly HttpClient? _http;
     private readonly OidcIssuer? _issuer;
     private readonly IUserStore _users;
+    private readonly IChangeLog _changes;
     private readonly ChatDirectory _directory;
     private readonly HybridCache _cache;
     private readonly TimeProvider _time;
     private readonly ILogger<ExternalIdentities> _logger;
 
     public ExternalIdentities(
-        IOptions<ExternalAuthOptions> options, IOptions<AuthOptions> auth, IUserStore users, ChatDirectory directory, HybridCache cache,
+        IOptions<ExternalAuthOptions> options, IOptions<AuthOptions> auth, IUserStore users, IChangeLog changes, ChatDirectory directory, HybridCache cache,
         TimeProvider time, ILogger<ExternalIdentities> logger)
     {
         _options = options.Value;
-        (_users, _directory, _cache, _time, _logger) = (users, directory, cache, time, logger);
+        (_users, _changes, _directory, _cache, _time, _logger) = (users, changes, directory, cache, time, logger);
         if (_options.Enabled)
         {
             _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -101,6 +103,7 @@ public sealed partial class ExternalIdentities : IDisposable
             switch (await _users.CreateAsync(user, ct))
             {
                 case CreateUserOutcome.Created:
+                    await UserLog.RecordAsync(_changes, id, UserLog.Created, ct);
                     LogCreated(_logger, id);
                     return id;
                 case CreateUserOutcome.ExternalIdTaken:

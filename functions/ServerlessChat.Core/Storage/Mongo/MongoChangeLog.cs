@@ -208,6 +208,31 @@ internal sealed class MongoChangeLog(MongoChatDatabase db, MongoThrottlingPolicy
     /// <summary>The TTL index on <c>expiresAt</c> removes old entries within each partition; nothing to do here.</summary>
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) => Task.FromResult(0);
 
+    /// <summary>One range of the <c>at</c> index across partitions (a background reader's query, never a request's).</summary>
+    public async Task<IReadOnlyList<ChangeRecord>> ReadAllAfterAsync(long afterAt, int limit, CancellationToken ct)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+        var documents = await db.Changes.Find(new BsonDocument("at", new BsonDocument("$gt", afterAt)))
+            .Sort(new BsonDocument { { "at", 1 }, { "conversationId", 1 } }).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
+    }
+
+    public async Task<string?> GetConsumerStateAsync(string consumer, CancellationToken ct)
+    {
+        var found = await db.ChangeConsumers.Find(new BsonDocument("_id", consumer)).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+        return found?["state"].AsString;
+    }
+
+    /// <summary>A replace with upsert: one dispatcher writes a consumer's document, so no two upserts of it race.</summary>
+    public Task SaveConsumerStateAsync(string consumer, string state, CancellationToken ct) =>
+        db.ChangeConsumers.ReplaceOneAsync(
+            new BsonDocument("_id", consumer),
+            new BsonDocument { { "_id", consumer }, { "state", state }, { "updatedAt", time.GetUtcNow().UtcDateTime } },
+            new ReplaceOptions { IsUpsert = true }, ct);
+
     private static string Key(string conversationId, long seq) => $"{conversationId}|{seq}";
 
     private static ChangeRecord Map(BsonDocument d) => new(

@@ -23,6 +23,7 @@ internal sealed class MongoChatDatabase
     public const string AttachmentsName = "attachments";
     public const string ChangesName = "changes";
     public const string ChangeCountersName = "changeCounters";
+    public const string ChangeConsumersName = "changeConsumers";
     public const string ReactionsName = "reactions";
     public const string BlocksName = "blocks";
     public const string PushSubscriptionsName = "pushSubscriptions";
@@ -51,6 +52,7 @@ internal sealed class MongoChatDatabase
         Attachments = Database.GetCollection<BsonDocument>(AttachmentsName);
         Changes = Database.GetCollection<BsonDocument>(ChangesName);
         ChangeCounters = Database.GetCollection<BsonDocument>(ChangeCountersName);
+        ChangeConsumers = Database.GetCollection<BsonDocument>(ChangeConsumersName);
         Reactions = Database.GetCollection<BsonDocument>(ReactionsName);
         Blocks = Database.GetCollection<BsonDocument>(BlocksName);
         PushSubscriptions = Database.GetCollection<BsonDocument>(PushSubscriptionsName);
@@ -78,6 +80,7 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Attachments { get; }
     public IMongoCollection<BsonDocument> Changes { get; }
     public IMongoCollection<BsonDocument> ChangeCounters { get; }
+    public IMongoCollection<BsonDocument> ChangeConsumers { get; }
     public IMongoCollection<BsonDocument> Reactions { get; }
     public IMongoCollection<BsonDocument> Blocks { get; }
     public IMongoCollection<BsonDocument> PushSubscriptions { get; }

@@ -74,6 +74,8 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("until"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Changes, ct,
             (keys.Ascending("conversationId").Ascending("at"), null),
+            // The events dispatcher's read of the whole log by time.
+            (keys.Ascending("at").Ascending("conversationId"), null),
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
     }
 

@@ -131,5 +131,26 @@ internal sealed class SqliteChangeLog(SqliteConnectionFactory factory, SqliteWri
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) =>
         writer.ExecuteAsync(w => w.Execute("DELETE FROM changes WHERE at < @before", p => p.Bind("@before", before.ToUnixTimeMilliseconds())), ct);
 
+    public async Task<IReadOnlyList<ChangeRecord>> ReadAllAfterAsync(long afterAt, int limit, CancellationToken ct)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+        // ix_changes_at: one index range.
+        return await factory.QueryAsync(
+            "SELECT conversation_id, seq, at, type, entity_id FROM changes WHERE at > @after ORDER BY at, conversation_id LIMIT @limit",
+            p => p.Bind("@after", afterAt).Bind("@limit", limit), Map, ct).ConfigureAwait(false);
+    }
+
+    public async Task<string?> GetConsumerStateAsync(string consumer, CancellationToken ct) =>
+        (await factory.QueryAsync("SELECT state FROM change_consumers WHERE name = @name", p => p.Bind("@name", consumer), r => r.GetString(0), ct)
+            .ConfigureAwait(false)).SingleOrDefault();
+
+    public Task SaveConsumerStateAsync(string consumer, string state, CancellationToken ct) =>
+        writer.ExecuteAsync(w => w.Execute(
+            "INSERT INTO change_consumers (name, state, updated_at) VALUES (@name, @state, @at) ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            p => p.Bind("@name", consumer).Bind("@state", state).Bind("@at", time.GetUtcNow().ToUnixTimeMilliseconds())), ct);
+
     private static ChangeRecord Map(SqliteDataReader r) => new(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4));
 }

@@ -344,6 +344,14 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         ALTER TABLE users ADD COLUMN external_id TEXT;
         CREATE UNIQUE INDEX ux_users_external_id ON users (external_id);
         """,
+        """
+        -- Where each consumer of the change log (a webhook, Event Grid) has delivered to.
+        CREATE TABLE change_consumers (
+            name TEXT NOT NULL PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
