@@ -307,6 +307,12 @@ resource messagesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDataba
             keys: ['mentions']
           }
         }
+        // A thread's replies oldest first: filter on the root, a range on _id.
+        {
+          key: {
+            keys: ['conversationId', 'threadId', '_id']
+          }
+        }
       ]
     }
   }

@@ -33,11 +33,20 @@ public interface IMessageStore
     /// returned message becomes the latest of its conversation (as <see cref="IConversationStore.TouchAsync"/>,
     /// never backwards), so a repeat completes a first attempt that stopped halfway.
     /// </summary>
+    /// <remarks>
+    /// A thread reply (<see cref="MessageRecord.ThreadId"/>, naming a top-level message of the same conversation)
+    /// adds itself to its root's <see cref="MessageRecord.Thread"/> in the same write (count, latest time, its sender
+    /// among the participants), so the count is exact however many replies race. A reply not
+    /// <see cref="MessageRecord.InConversation"/> stays out of the history page, the unread and unread-mention
+    /// counts and the conversation's latest.
+    /// </remarks>
     Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct);
+    /// <summary>A thread's replies, oldest first, ids strictly above <paramref name="afterId"/> when given (an index range, no scan).</summary>
+    Task<IReadOnlyList<MessageRecord>> GetThreadPageAsync(string conversationId, string rootId, string? afterId, int limit, CancellationToken ct);
     /// <summary>The messages of one conversation with these ids (one partition, no scan).</summary>
     Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct);
     Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct);
-    /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given.</summary>
+    /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given; only messages <see cref="MessageRecord.InConversation"/>.</summary>
     Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct);
     /// <summary>
     /// Replaces the text and the mentions of an undeleted message (the unread-mention counts follow), keeping the

@@ -22,6 +22,8 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         // Cosmos DB indexes a missing field as null, so without a key of its own every message lacking a client id
         // would collide in the unique index; the message's own id never collides.
         var dedupeKey = message.ClientMessageId ?? id.ToString();
+        var threadId = message.ThreadId is null ? (ObjectId?)null : StorageIds.RequireObjectId(message.ThreadId, nameof(message));
+        var inConversation = threadId is null || message.InConversation;
         var document = new BsonDocument
         {
             { "_id", id },
@@ -38,6 +40,9 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             { "dedupeKey", dedupeKey },
             { "replyTo", MongoBson.Oid(message.ReplyToId) },
             { "mentions", MongoBson.Oids(message.Mentions) },
+            { "threadId", threadId is { } root ? root : BsonNull.Value },
+            // Only on a reply kept in its thread, so that the history's filter ($ne) needs no migration of older messages.
+            { "threadOnly", !inConversation, !inConversation },
             // The normalized words, for search: a multikey index serves prefix ranges per conversation.
             { "searchWords", new BsonArray(message.Deleted ? [] : SearchText.IndexWords(message.Content)) },
         };
@@ -45,6 +50,10 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         {
             if (await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Messages, document, ct), ct).ConfigureAwait(false))
             {
+                if (threadId is { } root)
+                {
+                    await policy.ExecuteAsync(() => AddReplyAsync(message.ConversationId, root, sender, message.CreatedAt, ct), ct).ConfigureAwait(false);
+                }
                 return ((Message: Map(document), Created: true), true);
             }
             // The same sender's clientMessageId is taken (or this very message was stored by an attempt that
@@ -57,10 +66,55 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         // Either way the conversation's latest is touched: a repeat completes a first attempt that stopped before it.
         alongside: r => policy.ExecuteAsync(async () =>
         {
-            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
+            // A reply kept in its thread is never the conversation's latest.
+            if (r.Message.InConversation)
+            {
+                await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
+            }
             return true;
         }, ct)).ConfigureAwait(false);
         return (stored, created, change);
+    }
+
+    /// <summary>
+    /// Adds a reply to its root in one pipeline update of the root (atomic on the one document, so racing replies
+    /// all count): one more, the latest time, the sender appended once. Only $set, clear of DocumentDB's
+    /// duplicated arrays (see MongoConversationStore).
+    /// </summary>
+    private async Task<bool> AddReplyAsync(string conversationId, ObjectId root, ObjectId sender, DateTimeOffset at, CancellationToken ct)
+    {
+        var participants = new BsonDocument("$ifNull", new BsonArray { "$threadParticipants", new BsonArray() });
+        var stage = new BsonDocument("$set", new BsonDocument
+        {
+            { "threadReplies", new BsonDocument("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$threadReplies", 0L }), 1L }) },
+            { "threadLastReplyAt", new BsonDocument("$max", new BsonArray { "$threadLastReplyAt", MongoBson.Time(at) }) },
+            { "threadParticipants", new BsonDocument("$cond", new BsonArray
+                {
+                    new BsonDocument("$in", new BsonArray { sender, participants }),
+                    participants,
+                    new BsonDocument("$concatArrays", new BsonArray { participants, new BsonArray { sender } }),
+                }) },
+        });
+        var update = new PipelineUpdateDefinition<BsonDocument>(PipelineDefinition<BsonDocument, BsonDocument>.Create(stage));
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "_id", root }, { "threadId", BsonNull.Value } };
+        var result = await db.Messages.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
+        return result.ModifiedCount == 1;
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> GetThreadPageAsync(string conversationId, string rootId, string? afterId, int limit, CancellationToken ct)
+    {
+        ObjectId after = default;
+        if (limit <= 0 || !StorageIds.TryParse(rootId, out var root) || (afterId is not null && !StorageIds.TryParse(afterId, out after)))
+        {
+            return [];
+        }
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "threadId", root } };
+        if (afterId is not null)
+        {
+            filter.Add("_id", new BsonDocument("$gt", after));
+        }
+        var documents = await db.Messages.Find(filter).Sort(new BsonDocument("_id", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
     }
 
     public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)
@@ -120,6 +174,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             return [];
         }
         var (filter, sort) = PageQuery(conversationId, beforeId is null ? null : before);
+        filter.Add("threadOnly", new BsonDocument("$ne", true));
         var documents = await db.Messages.Find(filter).Sort(sort).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
         return documents.ConvertAll(Map);
     }
@@ -230,6 +285,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             filter.Add("_id", new BsonDocument("$gt", after));
         }
         filter.Add("deleted", new BsonDocument("$ne", true));
+        filter.Add("threadOnly", new BsonDocument("$ne", true));
         return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
 
@@ -247,6 +303,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         }
         filter.Add("sender", new BsonDocument("$ne", StorageIds.TryParse(userId, out var user) ? user : (BsonValue)userId));
         filter.Add("deleted", new BsonDocument("$ne", true));
+        filter.Add("threadOnly", new BsonDocument("$ne", true));
         return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
 
@@ -265,5 +322,10 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         d.GetIds("mentions"))
     {
         DeletedBy = d.GetStringOrNull("deletedBy"),
+        ThreadId = d.GetIdOrNull("threadId"),
+        InConversation = !(d.TryGetValue("threadOnly", out var threadOnly) && threadOnly.IsBoolean && threadOnly.AsBoolean),
+        Thread = d.TryGetValue("threadReplies", out var replies) && replies.IsNumeric && replies.ToInt64() > 0
+            ? new ThreadSummary(replies.ToInt64(), d.GetTime("threadLastReplyAt"), d.GetIds("threadParticipants"))
+            : null,
     };
 }

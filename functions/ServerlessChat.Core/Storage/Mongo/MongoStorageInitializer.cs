@@ -26,6 +26,7 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("conversationId").Ascending("_id"), null),
             (keys.Ascending("conversationId").Ascending("sender").Ascending("dedupeKey"), unique),
             (keys.Ascending("conversationId").Ascending("mentions").Ascending("_id"), null),
+            (keys.Ascending("conversationId").Ascending("threadId").Ascending("_id"), null),
             (keys.Ascending("conversationId").Ascending("searchWords"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Reactions, ct,
             (keys.Ascending("conversationId").Ascending("messageId").Ascending("emoji").Ascending("userId"), unique)).ConfigureAwait(false);

@@ -325,6 +325,17 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Who deleted a message when it was not its sender ("moderation").
         ALTER TABLE messages ADD COLUMN deleted_by TEXT;
         """,
+        """
+        -- Threads: a reply names its root, and one kept only in its thread is out of the history (in_conversation = 0).
+        -- A root keeps its replies' count, latest time and repliers (a JSON array), written by each reply's own write.
+        ALTER TABLE messages ADD COLUMN thread_id TEXT;
+        ALTER TABLE messages ADD COLUMN in_conversation INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE messages ADD COLUMN thread_replies INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN thread_last_reply_at INTEGER;
+        ALTER TABLE messages ADD COLUMN thread_participants TEXT;
+        -- Only replies are in it: top-level messages cost it nothing.
+        CREATE INDEX ix_messages_thread_id ON messages (thread_id, id) WHERE thread_id IS NOT NULL;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
