@@ -27,6 +27,7 @@ using ServerlessChat.Core.Search;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.Threads;
 using StackExchange.Redis;
 
 namespace ServerlessChat.Core;
@@ -71,6 +72,8 @@ public static class ChatCoreRegistration
         services.AddSingleton<ISyncChangeResolver, ReactionsSyncResolver>();
         services.AddSingleton<MessageEdits>();
         services.AddSingleton<PinService>();
+        services.AddSingleton<ThreadRoots>();
+        services.AddSingleton<ThreadService>();
         services.AddSingleton<ReadMarkersService>();
         services.AddSingleton<IMessageEnrichment, PinEnrichment>();
         services.AddSingleton<SearchService>();

@@ -53,13 +53,34 @@ public sealed record MessageDto(
     /// <summary><c>moderation</c> for a message removed by moderation; null otherwise.</summary>
     public string? DeletedBy { get; init; }
 
+    /// <summary>The root of the thread this message replies in; null for a top-level message.</summary>
+    public string? ThreadId { get; init; }
+
+    /// <summary>On a thread reply: whether it is in the conversation's history too; null on a top-level message.</summary>
+    public bool? AlsoInConversation { get; init; }
+
+    /// <summary>On a root with replies: their count, the latest's time and the first who replied; null otherwise.</summary>
+    public ThreadDto? Thread { get; init; }
+
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
             message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions)
         {
             DeletedBy = message.DeletedBy,
+            ThreadId = message.ThreadId,
+            AlsoInConversation = message.ThreadId is null ? null : message.InConversation,
+            Thread = ThreadDto.From(message.Thread),
         };
+}
+
+/// <summary>A thread root's summary: <see cref="ParticipantIds"/> are the first <see cref="MaxParticipants"/> who replied, in that order.</summary>
+public sealed record ThreadDto(long ReplyCount, DateTimeOffset LastReplyAt, IReadOnlyList<string> ParticipantIds)
+{
+    public const int MaxParticipants = 10;
+
+    public static ThreadDto? From(ThreadSummary? summary) =>
+        summary is null ? null : new(summary.ReplyCount, summary.LastReplyAt, summary.Participants.Take(MaxParticipants).ToList());
 }
 
 /// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>
@@ -71,7 +92,14 @@ public sealed record ReactRequest([property: Required] string? Emoji);
 
 public sealed record ReactionsUpdatedDto(string MessageId, string ConversationId, IReadOnlyList<ReactionDto> Reactions, string? Cursor = null);
 
-public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds = null, string? ReplyToId = null);
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds = null, string? ReplyToId = null)
+{
+    /// <summary>A top-level message of the same conversation: the message is a reply in its thread.</summary>
+    public string? ThreadId { get; init; }
+
+    /// <summary>With <see cref="ThreadId"/>: the reply is in the conversation's history too.</summary>
+    public bool? AlsoInConversation { get; init; }
+}
 
 public sealed record AttachmentDto(
     string Id,

@@ -588,6 +588,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{id}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a message's thread, oldest first */
+        get: operations["GetThread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/read": {
         parameters: {
             query?: never;
@@ -1127,6 +1144,7 @@ export interface components {
             with?: null | string;
         };
         MessageDto: {
+            alsoInConversation?: null | boolean;
             attachments: components["schemas"]["AttachmentDto"][];
             clientMessageId?: null | string;
             content: string;
@@ -1149,6 +1167,8 @@ export interface components {
             receiverId?: null | string;
             replyTo?: null | components["schemas"]["ReplyToDto"];
             senderId: string;
+            thread?: null | components["schemas"]["ThreadDto"];
+            threadId?: null | string;
         };
         MessageEditDto: {
             content: string;
@@ -1317,12 +1337,14 @@ export interface components {
             nextBefore?: null | string;
         };
         SendMessageRequest: {
+            alsoInConversation?: null | boolean;
             attachmentIds?: null | string[];
             clientMessageId?: null | string;
             content?: null | string;
             groupId?: null | string;
             receiverId?: null | string;
             replyToId?: null | string;
+            threadId?: null | string;
         };
         SessionDto: {
             accessToken: string;
@@ -1363,6 +1385,17 @@ export interface components {
             cursor: string;
             data: unknown;
             type: string;
+        };
+        ThreadDto: {
+            /** Format: date-time */
+            lastReplyAt: string;
+            participantIds: string[];
+            /** Format: int64 */
+            replyCount: number;
+        };
+        ThreadPageDto: {
+            items: components["schemas"]["MessageDto"][];
+            nextAfter?: null | string;
         };
         TypingRequest: {
             groupId?: null | string;
@@ -4879,6 +4912,89 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetThread: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPageDto"];
+                };
+            };
+            /** @description Malformed JSON or failed validation; errors names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
