@@ -125,6 +125,12 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: rateLimitTtlSeconds
   }
+  // Link previews kept by URL (_id); the app reads expiresAt, _ts drops them a day after their last write.
+  {
+    name: 'linkPreviews'
+    indexKeys: []
+    ttlSeconds: 86400
+  }
   // A user's blocks in the order they were made.
   {
     name: 'blocks'

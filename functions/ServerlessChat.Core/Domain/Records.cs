@@ -54,6 +54,9 @@ public sealed record MessageRecord(
     /// </summary>
     public bool InConversation { get; init; } = true;
 
+    /// <summary>The previews of the links in the text, filled after the send (<c>Links:Enabled</c>); empty until then.</summary>
+    public IReadOnlyList<LinkPreviewRecord> Links { get; init; } = [];
+
     /// <summary>What a root's replies add up to (kept on the root by the reply's own write); null before the first reply.</summary>
     public ThreadSummary? Thread { get; init; }
 
@@ -63,7 +66,8 @@ public sealed record MessageRecord(
         && ReceiverId == other.ReceiverId && GroupId == other.GroupId && Content == other.Content && CreatedAt == other.CreatedAt
         && EditedAt == other.EditedAt && Deleted == other.Deleted && ClientMessageId == other.ClientMessageId
         && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal) && DeletedBy == other.DeletedBy
-        && ThreadId == other.ThreadId && InConversation == other.InConversation && Equals(Thread, other.Thread);
+        && ThreadId == other.ThreadId && InConversation == other.InConversation && Equals(Thread, other.Thread)
+        && Links.SequenceEqual(other.Links);
 
     public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
 }
@@ -79,6 +83,9 @@ public sealed record ThreadSummary(long ReplyCount, DateTimeOffset LastReplyAt, 
 
     public override int GetHashCode() => HashCode.Combine(ReplyCount, LastReplyAt);
 }
+
+/// <summary>A link of a message and what its page says about itself; all but the URL optional.</summary>
+public sealed record LinkPreviewRecord(string Url, string? Title, string? Description, string? SiteName);
 
 /// <summary>One earlier version of an edited message: its text and when that text was written (sent or edited).</summary>
 public sealed record MessageEditRecord(string Content, DateTimeOffset EditedAt)

@@ -114,6 +114,17 @@ public interface IPinStore
     Task<IReadOnlyList<PinRecord>> FindAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
 }
 
+/// <summary>Link previews: those of a message, and the previews of pages kept by URL for a while.</summary>
+public interface ILinkPreviewStore
+{
+    /// <summary>Sets the message's <see cref="MessageRecord.Links"/>; the message as it now is, null when there is no such undeleted message.</summary>
+    Task<MessageRecord?> SetMessageLinksAsync(string messageId, IReadOnlyList<LinkPreviewRecord> links, CancellationToken ct);
+    /// <summary>The kept preview of the page, null when there is none or it expired before <paramref name="now"/>.</summary>
+    Task<LinkPreviewRecord?> FindAsync(string url, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Keeps the preview until <paramref name="expiresAt"/>, replacing one kept for the same URL (the last writer wins).</summary>
+    Task PutAsync(LinkPreviewRecord preview, DateTimeOffset expiresAt, CancellationToken ct);
+}
+
 public sealed record MessageSearchResult(IReadOnlyList<MessageRecord> Messages, bool Complete);
 
 public interface IMessageSearchStore

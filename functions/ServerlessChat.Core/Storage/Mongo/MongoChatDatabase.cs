@@ -35,6 +35,7 @@ internal sealed class MongoChatDatabase
     public const string SuspensionsName = "suspensions";
     public const string RolesName = "roles";
     public const string AuditLogName = "auditLog";
+    public const string LinkPreviewsName = "linkPreviews";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -63,6 +64,7 @@ internal sealed class MongoChatDatabase
         Suspensions = Database.GetCollection<BsonDocument>(SuspensionsName);
         Roles = Database.GetCollection<BsonDocument>(RolesName);
         AuditLog = Database.GetCollection<BsonDocument>(AuditLogName);
+        LinkPreviews = Database.GetCollection<BsonDocument>(LinkPreviewsName);
     }
 
     public IMongoDatabase Database { get; }
@@ -90,4 +92,5 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Suspensions { get; }
     public IMongoCollection<BsonDocument> Roles { get; }
     public IMongoCollection<BsonDocument> AuditLog { get; }
+    public IMongoCollection<BsonDocument> LinkPreviews { get; }
 }

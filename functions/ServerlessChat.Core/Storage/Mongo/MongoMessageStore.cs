@@ -327,5 +327,6 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         Thread = d.TryGetValue("threadReplies", out var replies) && replies.IsNumeric && replies.ToInt64() > 0
             ? new ThreadSummary(replies.ToInt64(), d.GetTime("threadLastReplyAt"), d.GetIds("threadParticipants"))
             : null,
+        Links = d.TryGetValue("links", out var links) && links.IsBsonArray ? links.AsBsonArray.Select(l => MongoLinkPreviewStore.Map(l.AsBsonDocument)).ToList() : [],
     };
 }

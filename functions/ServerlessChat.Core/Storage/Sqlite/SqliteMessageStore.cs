@@ -8,13 +8,13 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IMessageStore
 {
-    private const string Columns =
+    internal const string Columns =
         "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions, deleted_by, " +
-        "thread_id, in_conversation, thread_replies, thread_last_reply_at, thread_participants";
+        "thread_id, in_conversation, thread_replies, thread_last_reply_at, thread_participants, links";
 
     internal const string PrefixedColumns =
         "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions, m.deleted_by, " +
-        "m.thread_id, m.in_conversation, m.thread_replies, m.thread_last_reply_at, m.thread_participants";
+        "m.thread_id, m.in_conversation, m.thread_replies, m.thread_last_reply_at, m.thread_participants, m.links";
 
     private const string InsertSql = """
         INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions,
@@ -91,6 +91,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             ThreadId = StorageIds.RequireOptional(message.ThreadId, nameof(message)),
             InConversation = message.ThreadId is null || message.InConversation,
             Thread = null,
+            Links = [],
             Mentions = message.Mentions.Select(m => StorageIds.Require(m, nameof(message))).ToList(),
         };
         var mentions = MentionsJson(stored.Mentions);
@@ -350,5 +351,6 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             r.GetInt64(15),
             r.GetTime(16),
             r.IsDBNull(17) ? [] : JsonSerializer.Deserialize(r.GetString(17), SqliteJsonContext.Default.ListString) ?? []),
+        Links = r.IsDBNull(18) ? [] : JsonSerializer.Deserialize(r.GetString(18), SqliteJsonContext.Default.ListLinkPreviewRecord) ?? [],
     };
 }

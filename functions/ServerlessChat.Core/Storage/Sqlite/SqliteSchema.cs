@@ -336,6 +336,17 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         -- Only replies are in it: top-level messages cost it nothing.
         CREATE INDEX ix_messages_thread_id ON messages (thread_id, id) WHERE thread_id IS NOT NULL;
         """,
+        """
+        -- Link previews: a message's (a JSON array, set after the send) and the pages' kept by URL until expires_at.
+        ALTER TABLE messages ADD COLUMN links TEXT;
+        CREATE TABLE link_previews (
+            url TEXT NOT NULL PRIMARY KEY,
+            title TEXT,
+            description TEXT,
+            site_name TEXT,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
