@@ -15,6 +15,7 @@ using ServerlessChat.Core.Email;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Invites;
+using ServerlessChat.Core.Links;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Pins;
 using ServerlessChat.Core.Moderation;
@@ -88,6 +89,7 @@ public static class ChatCoreRegistration
         builder.AddChatRealtime();
         builder.AddChatSync();
         builder.AddChatPush();
+        builder.AddChatLinks();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -62,6 +62,9 @@ public sealed record MessageDto(
     /// <summary>On a root with replies: their count, the latest's time and the first who replied; null otherwise.</summary>
     public ThreadDto? Thread { get; init; }
 
+    /// <summary>Previews of the first links in the text, filled after the send (then <c>messageUpdated</c>); empty until then and once deleted.</summary>
+    public IReadOnlyList<LinkPreviewDto> Links { get; init; } = [];
+
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
@@ -71,6 +74,7 @@ public sealed record MessageDto(
             ThreadId = message.ThreadId,
             AlsoInConversation = message.ThreadId is null ? null : message.InConversation,
             Thread = ThreadDto.From(message.Thread),
+            Links = message.Deleted ? [] : message.Links.Select(LinkPreviewDto.From).ToList(),
         };
 }
 
@@ -81,6 +85,15 @@ public sealed record ThreadDto(long ReplyCount, DateTimeOffset LastReplyAt, IRea
 
     public static ThreadDto? From(ThreadSummary? summary) =>
         summary is null ? null : new(summary.ReplyCount, summary.LastReplyAt, summary.Participants.Take(MaxParticipants).ToList());
+}
+
+/// <summary>
+/// What a linked page says about itself, as text only. <see cref="ImageUrl"/> would be a signed URL of a thumbnail the
+/// server made, never the page's own image URL; this server makes none yet, so it is always null.
+/// </summary>
+public sealed record LinkPreviewDto(string Url, string? Title, string? Description, string? SiteName, string? ImageUrl)
+{
+    public static LinkPreviewDto From(LinkPreviewRecord link) => new(link.Url, link.Title, link.Description, link.SiteName, null);
 }
 
 /// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>

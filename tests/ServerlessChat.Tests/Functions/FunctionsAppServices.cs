@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Core.Links;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Tests.Infrastructure;
@@ -86,6 +87,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         // Resolved only when push is on (VAPID keys), and then it needs AzureWebJobsStorage.
         builder.AddStoragePushQueue();
         builder.AddStoragePasswordResetQueue();
+        builder.AddStorageLinkPreviewQueue();
         wireMore?.Invoke(builder);
         var host = builder.Build();
         try

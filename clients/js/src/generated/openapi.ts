@@ -1133,6 +1133,13 @@ export interface components {
             items: components["schemas"]["UserDto"][];
         };
         JsonElement: unknown;
+        LinkPreviewDto: {
+            description?: null | string;
+            imageUrl?: null | string;
+            siteName?: null | string;
+            title?: null | string;
+            url: string;
+        };
         LoginRequest: {
             email?: null | string;
             password: string;
@@ -1159,6 +1166,7 @@ export interface components {
             groupId?: null | string;
             id: string;
             isRead: boolean;
+            links: components["schemas"]["LinkPreviewDto"][];
             mentions: string[];
             /** Format: date-time */
             pinnedAt?: null | string;
