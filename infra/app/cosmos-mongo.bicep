@@ -125,6 +125,12 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: rateLimitTtlSeconds
   }
+  // Who takes part in which thread, one document per (user, root), listed by user.
+  {
+    name: 'threadMembers'
+    indexKeys: [['userId']]
+    ttlSeconds: 0
+  }
   // Link previews kept by URL (_id); the app reads expiresAt, _ts drops them a day after their last write.
   {
     name: 'linkPreviews'

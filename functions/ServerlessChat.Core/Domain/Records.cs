@@ -84,6 +84,9 @@ public sealed record ThreadSummary(long ReplyCount, DateTimeOffset LastReplyAt, 
     public override int GetHashCode() => HashCode.Combine(ReplyCount, LastReplyAt);
 }
 
+/// <summary>A user's part in a thread (it started it, replied or was mentioned in a reply) and where it has read the thread to.</summary>
+public sealed record ThreadMemberRecord(string UserId, string RootId, string ConversationId, string? ReadUpTo);
+
 /// <summary>A link of a message and what its page says about itself; all but the URL optional.</summary>
 public sealed record LinkPreviewRecord(string Url, string? Title, string? Description, string? SiteName);
 

@@ -114,6 +114,20 @@ public interface IPinStore
     Task<IReadOnlyList<PinRecord>> FindAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
 }
 
+/// <summary>
+/// Who takes part in which thread: <see cref="IMessageStore.InsertAsync"/> of a reply adds the root's sender, the
+/// reply's sender and those it mentions (each once, however many replies race), with no thread read marker.
+/// </summary>
+public interface IThreadStore
+{
+    /// <summary>The user's threads, at most <paramref name="limit"/>, in no particular order.</summary>
+    Task<IReadOnlyList<ThreadMemberRecord>> ListForUserAsync(string userId, int limit, CancellationToken ct);
+    /// <summary>Moves the user's marker in the thread forward to <paramref name="upTo"/> (never back); the marker after, null when the user takes no part in the thread.</summary>
+    Task<string?> AdvanceReadAsync(string userId, string rootId, string upTo, CancellationToken ct);
+    /// <summary>Undeleted replies of the thread after <paramref name="afterId"/> (all when null) not sent by the user.</summary>
+    Task<long> CountUnreadAsync(string conversationId, string rootId, string userId, string? afterId, CancellationToken ct);
+}
+
 /// <summary>Link previews: those of a message, and the previews of pages kept by URL for a while.</summary>
 public interface ILinkPreviewStore
 {

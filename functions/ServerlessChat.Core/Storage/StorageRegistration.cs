@@ -70,6 +70,7 @@ public static class StorageRegistration
         services.AddSingleton<IReactionStore, SqliteReactionStore>();
         services.AddSingleton<IPinStore, SqlitePinStore>();
         services.AddSingleton<ILinkPreviewStore, SqliteLinkPreviewStore>();
+        services.AddSingleton<IThreadStore, SqliteThreadStore>();
         services.AddSingleton<IGroupInviteStore, SqliteGroupInviteStore>();
         services.AddSingleton<IBlockStore, SqliteBlockStore>();
         services.AddSingleton<IPushStore, SqlitePushStore>();
@@ -100,6 +101,7 @@ public static class StorageRegistration
         AddThrottled<IReactionStore, MongoReactionStore>(services);
         AddThrottled<IPinStore, MongoPinStore>(services);
         AddThrottled<ILinkPreviewStore, MongoLinkPreviewStore>(services);
+        AddThrottled<IThreadStore, MongoThreadStore>(services);
         AddThrottled<IGroupInviteStore, MongoGroupInviteStore>(services);
         AddThrottled<IBlockStore, MongoBlockStore>(services);
         AddThrottled<IPushStore, MongoPushStore>(services);

@@ -85,4 +85,55 @@ public abstract partial class StorageContractTests
             Assert.Equal(9, (await Stores.Messages.GetPageAsync(root.ConversationId, null, 100, default)).Count);
         }
     }
+
+    private IThreadStore Threads => (IThreadStore)Stores.Services.GetService(typeof(IThreadStore))!;
+
+    [SkippableFact]
+    public async Task ARootsSenderItsRepliersAndThoseMentionedTakePartWithTheirOwnReadMarkers()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        var (group, alice, bob, carol, dave) = (NewId(), NewId(), NewId(), NewId(), NewId());
+        var (root, _, _) = await Stores.Messages.InsertAsync(InGroup(group, alice, "root"), default);
+        Assert.Empty(await Threads.ListForUserAsync(alice, 10, default));
+
+        var (first, _, _) = await Stores.Messages.InsertAsync(ThreadReply(root, bob, "hi @carol", mentions: [carol]), default);
+        var (second, _, _) = await Stores.Messages.InsertAsync(ThreadReply(root, alice, "answer"), default);
+
+        foreach (var member in new[] { alice, bob, carol })
+        {
+            Assert.Equal([new ThreadMemberRecord(member, root.Id, root.ConversationId, null)], await Threads.ListForUserAsync(member, 10, default));
+        }
+        Assert.Empty(await Threads.ListForUserAsync(dave, 10, default));
+
+        Assert.Equal(2, await Threads.CountUnreadAsync(root.ConversationId, root.Id, carol, null, default));
+        Assert.Equal(1, await Threads.CountUnreadAsync(root.ConversationId, root.Id, bob, null, default));
+        Assert.Equal(first.Id, await Threads.AdvanceReadAsync(carol, root.Id, first.Id, default));
+        Assert.Equal(1, await Threads.CountUnreadAsync(root.ConversationId, root.Id, carol, first.Id, default));
+        Assert.Equal(second.Id, await Threads.AdvanceReadAsync(carol, root.Id, second.Id, default));
+        // Never backwards.
+        Assert.Equal(second.Id, await Threads.AdvanceReadAsync(carol, root.Id, first.Id, default));
+        Assert.Equal(second.Id, (await Threads.ListForUserAsync(carol, 10, default)).Single().ReadUpTo);
+        Assert.Null(await Threads.AdvanceReadAsync(dave, root.Id, second.Id, default));
+
+        await Stores.Messages.MarkDeletedAsync(second.Id, Now(), default);
+        Assert.Equal(1, await Threads.CountUnreadAsync(root.ConversationId, root.Id, carol, null, default));
+    }
+
+    [SkippableFact]
+    public async Task RacingRepliesMakeEachParticipantAMemberOnce()
+    {
+        Skip.If(Skipped, MongoStorageFixture.SkipReason);
+        for (var round = 0; round < 3; round++)
+        {
+            var group = NewId();
+            var senders = Enumerable.Range(0, 4).Select(_ => NewId()).ToList();
+            var (root, _, _) = await Stores.Messages.InsertAsync(InGroup(group, senders[0], "root"), default);
+            await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+                Task.Run(() => Stores.Messages.InsertAsync(ThreadReply(root, senders[i % senders.Count], $"r{i}"), default))));
+            foreach (var sender in senders)
+            {
+                Assert.Equal([root.Id], (await Threads.ListForUserAsync(sender, 10, default)).Select(m => m.RootId));
+            }
+        }
+    }
 }

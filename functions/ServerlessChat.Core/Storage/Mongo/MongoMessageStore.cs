@@ -52,7 +52,11 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             {
                 if (threadId is { } root)
                 {
-                    await policy.ExecuteAsync(() => AddReplyAsync(message.ConversationId, root, sender, message.CreatedAt, ct), ct).ConfigureAwait(false);
+                    var rootSender = await policy.ExecuteAsync(() => AddReplyAsync(message.ConversationId, root, sender, message.CreatedAt, ct), ct).ConfigureAwait(false);
+                    foreach (var member in message.Mentions.Prepend(message.SenderId).Append(rootSender).OfType<string>().Distinct(StringComparer.Ordinal))
+                    {
+                        await policy.ExecuteAsync(() => MongoThreadStore.JoinAsync(db, member, root.ToString(), message.ConversationId, ct), ct).ConfigureAwait(false);
+                    }
                 }
                 return ((Message: Map(document), Created: true), true);
             }
@@ -79,9 +83,9 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
     /// <summary>
     /// Adds a reply to its root in one pipeline update of the root (atomic on the one document, so racing replies
     /// all count): one more, the latest time, the sender appended once. Only $set, clear of DocumentDB's
-    /// duplicated arrays (see MongoConversationStore).
+    /// duplicated arrays (see MongoConversationStore). Returns the root's sender, null when there is no such root.
     /// </summary>
-    private async Task<bool> AddReplyAsync(string conversationId, ObjectId root, ObjectId sender, DateTimeOffset at, CancellationToken ct)
+    private async Task<string?> AddReplyAsync(string conversationId, ObjectId root, ObjectId sender, DateTimeOffset at, CancellationToken ct)
     {
         var participants = new BsonDocument("$ifNull", new BsonArray { "$threadParticipants", new BsonArray() });
         var stage = new BsonDocument("$set", new BsonDocument
@@ -97,8 +101,9 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         });
         var update = new PipelineUpdateDefinition<BsonDocument>(PipelineDefinition<BsonDocument, BsonDocument>.Create(stage));
         var filter = new BsonDocument { { "conversationId", conversationId }, { "_id", root }, { "threadId", BsonNull.Value } };
-        var result = await db.Messages.UpdateOneAsync(filter, update, cancellationToken: ct).ConfigureAwait(false);
-        return result.ModifiedCount == 1;
+        var options = new FindOneAndUpdateOptions<BsonDocument> { Projection = new BsonDocument("sender", 1) };
+        var before = await db.Messages.FindOneAndUpdateAsync(filter, update, options, ct).ConfigureAwait(false);
+        return before?.GetIdOrNull("sender");
     }
 
     public async Task<IReadOnlyList<MessageRecord>> GetThreadPageAsync(string conversationId, string rootId, string? afterId, int limit, CancellationToken ct)

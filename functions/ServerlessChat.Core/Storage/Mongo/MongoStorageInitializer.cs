@@ -69,6 +69,8 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("open").Descending("_id"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Suspensions, ct,
             (keys.Ascending("until"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.ThreadMembers, ct,
+            (keys.Ascending("userId"), null)).ConfigureAwait(false);
         await EnsureAsync(db.LinkPreviews, ct,
             (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.Changes, ct,

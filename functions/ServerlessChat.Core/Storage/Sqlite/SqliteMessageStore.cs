@@ -50,6 +50,13 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         WHERE id = @threadId AND conversation_id = @conversationId AND thread_id IS NULL
         """;
 
+    // The root's sender, the reply's sender and those it mentions take part in the thread from now on.
+    private const string AddThreadMembersSql = """
+        INSERT OR IGNORE INTO thread_members (user_id, root_id, conversation_id)
+        SELECT value, @threadId, @conversationId FROM json_each(@members)
+        UNION SELECT sender_id, id, conversation_id FROM messages WHERE id = @threadId AND conversation_id = @conversationId
+        """;
+
     /// <summary>Thread pages: a range on ix_messages_thread_id, oldest first.</summary>
     private const string ThreadPageSql = $"""
         SELECT {Columns} FROM messages
@@ -132,6 +139,10 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                         .Bind("@conversationId", stored.ConversationId)
                         .Bind("@senderId", stored.SenderId)
                         .BindTime("@at", stored.CreatedAt));
+                    w.Execute(AddThreadMembersSql, p => p
+                        .Bind("@threadId", stored.ThreadId)
+                        .Bind("@conversationId", stored.ConversationId)
+                        .Bind("@members", JsonSerializer.Serialize(stored.Mentions.Prepend(stored.SenderId).ToList(), SqliteJsonContext.Default.ListString)));
                 }
                 w.Execute(SpeakerInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@senderId", stored.SenderId));
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);

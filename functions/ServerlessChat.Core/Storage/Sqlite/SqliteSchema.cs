@@ -347,6 +347,16 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             expires_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        """
+        -- Who takes part in which thread (the root's sender, repliers, those mentioned), and where each has read it to.
+        CREATE TABLE thread_members (
+            user_id TEXT NOT NULL,
+            root_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            read_up_to TEXT,
+            PRIMARY KEY (user_id, root_id)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
