@@ -10,4 +10,8 @@ public sealed class ThreadsFunctions(ChatEndpointInvoker invoker)
     [Function(nameof(ThreadsApi.GetThread))]
     public Task GetThread([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.MessageThread)] HttpRequest request, string id) =>
         invoker.InvokeAsync(nameof(ThreadsApi.GetThread), request.HttpContext, [new("id", id)]);
+
+    [Function(nameof(ThreadsApi.ListThreads))]
+    public Task ListThreads([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ChatRoutes.Threads)] HttpRequest request) =>
+        invoker.InvokeAsync(nameof(ThreadsApi.ListThreads), request.HttpContext);
 }

@@ -134,11 +134,19 @@ public sealed record EditMessageRequest([property: Required] string? Content);
 /// <summary>One earlier version of a message: its text and when that text was written (sent or edited).</summary>
 public sealed record MessageEditDto(string Content, DateTimeOffset EditedAt);
 
-public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo);
+public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo)
+{
+    /// <summary>Marks this thread read (up to one of its replies or its root) instead of the conversation.</summary>
+    public string? ThreadId { get; init; }
+}
 
 public sealed record MessagePageDto(IReadOnlyList<MessageDto> Items, string? NextBefore);
 
-public sealed record ReadStateDto(string ConversationId, string UpTo, long Unread);
+public sealed record ReadStateDto(string ConversationId, string UpTo, long Unread)
+{
+    /// <summary>The thread marked read; null for the conversation.</summary>
+    public string? ThreadId { get; init; }
+}
 
 /// <summary><see cref="Cursor"/>: the change's sync cursor (see <see cref="Sync.SyncCursor"/>), also on the other stored-state events.</summary>
 public sealed record MessageDeletedDto(string Id, string ConversationId, string? Cursor = null);
@@ -146,7 +154,11 @@ public sealed record MessageDeletedDto(string Id, string ConversationId, string?
 /// <summary>"Seen by": a participant's read marker; <see cref="ReadAt"/> is null for a marker older than this field.</summary>
 public sealed record ReadMarkerDto(string UserId, string UpTo, DateTimeOffset? ReadAt);
 
-public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null);
+public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null)
+{
+    /// <summary>The thread read; null for the conversation.</summary>
+    public string? ThreadId { get; init; }
+}
 
 public sealed record ConversationDto(
     string ConversationId,

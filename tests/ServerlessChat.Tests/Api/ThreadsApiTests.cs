@@ -121,4 +121,42 @@ public sealed class ThreadsApiTests(SharedHostFixture fixture)
             Assert.Equal(replies, last.GetProperty("thread").GetProperty("replyCount").GetInt64());
         }
     }
+
+    [Fact]
+    public async Task TheCallersThreadsComeLatestReplyFirstWithUnreadCountsThatAThreadReadMarkerClears()
+    {
+        var (alice, bob, carol) = (await ChatApiClient.RegisterAsync(Http, "thr"), await ChatApiClient.RegisterAsync(Http, "thr"), await ChatApiClient.RegisterAsync(Http, "thr"));
+        var groupId = (string)(await alice.CreateGroupAsync("list", bob.UserId, carol.UserId))["id"]!;
+        var older = (string)(await alice.SendMessageAsync(new { groupId, content = "older root" }))["id"]!;
+        var newer = (string)(await bob.SendMessageAsync(new { groupId, content = "newer root" }))["id"]!;
+        await bob.SendMessageAsync(new { groupId, content = "re older", threadId = older });
+        var mention = (string)(await bob.SendMessageAsync(new { groupId, content = $"@{carol.Username} look", threadId = newer }))["id"]!;
+        var last = (string)(await carol.SendMessageAsync(new { groupId, content = "re older again", threadId = older }))["id"]!;
+
+        // Alice started one; the latest reply was in it.
+        var aliceThreads = await ChatApiClient.ReadAsync(await alice.GetAsync("api/threads"), HttpStatusCode.OK);
+        var item = Assert.Single(aliceThreads["items"]!.AsArray())!;
+        Assert.Equal(older, (string)item["root"]!["id"]!);
+        Assert.Equal(2, (long)item["unread"]!);
+
+        // Carol was mentioned in one and replied to the other; pages of one.
+        var page = await ChatApiClient.ReadAsync(await carol.GetAsync("api/threads?limit=1"), HttpStatusCode.OK);
+        Assert.Equal(older, (string)page["items"]![0]!["root"]!["id"]!);
+        Assert.Equal(1, (long)page["items"]![0]!["unread"]!);
+        var next = await ChatApiClient.ReadAsync(await carol.GetAsync($"api/threads?limit=1&before={page["nextBefore"]}"), HttpStatusCode.OK);
+        Assert.Equal(newer, (string)next["items"]![0]!["root"]!["id"]!);
+        Assert.Equal(1, (long)next["items"]![0]!["unread"]!);
+        Assert.Null(next["nextBefore"]);
+
+        await using var aliceOnline = await RealtimeClient.ConnectAsync(fixture.Host.BaseAddress, alice.UserId, alice.AccessToken);
+        var read = await ChatApiClient.ReadAsync(await alice.PostAsync("api/messages/read", new { groupId, threadId = older, upTo = last }), HttpStatusCode.OK);
+        Assert.Equal((0L, older), ((long)read["unread"]!, (string?)read["threadId"]));
+        var heard = await aliceOnline.WaitForAsync(ChatHub.MessagesRead, m => m.Str("threadId") == older);
+        Assert.Equal(last, heard.Str("upTo"));
+        Assert.Equal(0, (long)(await ChatApiClient.ReadAsync(await alice.GetAsync("api/threads"), HttpStatusCode.OK))["items"]![0]!["unread"]!);
+
+        // A message outside the thread is no marker for it.
+        await ChatApiClient.ReadProblemAsync(await alice.PostAsync("api/messages/read", new { groupId, threadId = older, upTo = mention }), HttpStatusCode.NotFound);
+        await ChatApiClient.ReadProblemAsync(await alice.GetAsync("api/threads?limit=0"), HttpStatusCode.BadRequest);
+    }
 }

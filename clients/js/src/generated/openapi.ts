@@ -614,7 +614,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a conversation read up to a message */
+        /** Mark a conversation, or with threadId one of its threads, read up to a message */
         post: operations["MarkRead"];
         delete?: never;
         options?: never;
@@ -871,6 +871,23 @@ export interface paths {
         };
         /** Every change the caller may see after a cursor, paged */
         get: operations["Sync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's threads with their unread replies, latest reply first */
+        get: operations["ListThreads"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1147,6 +1164,7 @@ export interface components {
         };
         MarkReadRequest: {
             groupId?: null | string;
+            threadId?: null | string;
             upTo: string;
             with?: null | string;
         };
@@ -1270,6 +1288,7 @@ export interface components {
         };
         ReadStateDto: {
             conversationId: string;
+            threadId?: null | string;
             /** Format: int64 */
             unread: number;
             upTo: string;
@@ -1400,6 +1419,17 @@ export interface components {
             participantIds: string[];
             /** Format: int64 */
             replyCount: number;
+        };
+        ThreadItemDto: {
+            /** Format: date-time */
+            lastReplyAt: string;
+            root: components["schemas"]["MessageDto"];
+            /** Format: int64 */
+            unread: number;
+        };
+        ThreadListDto: {
+            items: components["schemas"]["ThreadItemDto"][];
+            nextBefore?: null | string;
         };
         ThreadPageDto: {
             items: components["schemas"]["MessageDto"][];
@@ -6478,6 +6508,78 @@ export interface operations {
             };
             /** @description A problem. */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListThreads: {
+        parameters: {
+            query?: {
+                before?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadListDto"];
+                };
+            };
+            /** @description Malformed JSON or failed validation; errors names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
