@@ -25,6 +25,10 @@ public sealed class LinkOptions
     [Range(0, 10)]
     public int MaxRedirects { get; set; } = 3;
 
+    /// <summary>Pages fetched for one sender's messages per minute (kept previews do not count); beyond it links stay without previews.</summary>
+    [Range(1, 100_000)]
+    public int PerUserPagesPerMinute { get; set; } = 30;
+
     /// <summary>How long a page's preview (or the finding that it has none) is kept by URL.</summary>
     [Range(1, 10_080)]
     public int CacheMinutes { get; set; } = 360;

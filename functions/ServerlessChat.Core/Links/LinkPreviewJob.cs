@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Messaging;
+using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 
@@ -16,6 +17,7 @@ public sealed class LinkPreviewJob(
     LinkPreviewFetcher fetcher,
     MessageService messageService,
     IRealtimePublisher realtime,
+    IRateLimitCounterStore counters,
     IOptions<LinkOptions> options,
     TimeProvider time)
 {
@@ -31,7 +33,7 @@ public sealed class LinkPreviewJob(
             return;
         }
 
-        var found = await Task.WhenAll(urls.Select(url => PreviewAsync(url, ct)));
+        var found = await Task.WhenAll(urls.Select(url => PreviewAsync(message.SenderId, url, ct)));
         var links = found.Where(p => p is { Title: not null } or { Description: not null }).Select(p => p!).ToList();
         if (links.Count == 0 || await previews.SetMessageLinksAsync(message.Id, links, ct) is null)
         {
@@ -43,13 +45,20 @@ public sealed class LinkPreviewJob(
         }
     }
 
-    /// <summary>The kept preview of the page, else a fresh one, kept (a page with nothing to show is kept as such, so it is not fetched again for a while).</summary>
-    private async Task<LinkPreviewRecord> PreviewAsync(Uri url, CancellationToken ct)
+    /// <summary>
+    /// The kept preview of the page, else a fresh one, kept (a page with nothing to show is kept as such, so it is
+    /// not fetched again for a while); null when the sender has had its pages for this minute.
+    /// </summary>
+    private async Task<LinkPreviewRecord?> PreviewAsync(string senderId, Uri url, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         if (await previews.FindAsync(url.AbsoluteUri, now, ct) is { } kept)
         {
             return kept;
+        }
+        if (await counters.IncrementAsync($"links:{senderId}", RequestRateLimiter.WindowEnd(now), ct) > options.Value.PerUserPagesPerMinute)
+        {
+            return null;
         }
         var preview = await fetcher.FetchAsync(url, ct) ?? new LinkPreviewRecord(url.AbsoluteUri, null, null, null);
         await previews.PutAsync(preview, now.AddMinutes(options.Value.CacheMinutes), ct);

@@ -85,4 +85,31 @@ public sealed class LinkPreviewsApiTests(SharedHostFixture fixture) : IAsyncLife
         var history = (await ChatApiClient.ReadAsync(await bob.GetAsync($"api/messages?with={alice.UserId}"), HttpStatusCode.OK))["items"]!.AsArray();
         Assert.Empty(history.Single(m => (string)m!["id"]! == quiet)!["links"]!.AsArray());
     }
+
+    [Fact]
+    public async Task ASendersPagesPerMinuteAreCappedAndKeptPreviewsDoNotCount()
+    {
+        var (alice, bob) = (await ChatApiClient.RegisterAsync(Http, "lnk"), await ChatApiClient.RegisterAsync(Http, "lnk"));
+        await using var bobOnline = await RealtimeClient.ConnectAsync(fixture.Host.BaseAddress, bob.UserId, bob.AccessToken);
+        var tag = Guid.NewGuid().ToString("N");
+        var first = "";
+        // 30 pages (Links:PerUserPagesPerMinute), three to a message, each message previewed before the next is sent.
+        for (var i = 0; i < 10; i++)
+        {
+            var urls = Enumerable.Range(0, 3).Select(j => _pages.Url($"/article/{tag}-{i}-{j}")).ToList();
+            first = i == 0 ? urls[0] : first;
+            var id = (string)(await alice.SendMessageAsync(new { receiverId = bob.UserId, content = string.Join(' ', urls) }))["id"]!;
+            await bobOnline.WaitForAsync(ChatHub.MessageUpdated, m => m.Str("id") == id);
+        }
+
+        // A kept page costs nothing; a new one is beyond the cap.
+        var kept = (string)(await alice.SendMessageAsync(new { receiverId = bob.UserId, content = first }))["id"]!;
+        await bobOnline.WaitForAsync(ChatHub.MessageUpdated, m => m.Str("id") == kept);
+        var over = (string)(await alice.SendMessageAsync(new { receiverId = bob.UserId, content = _pages.Url($"/article/{tag}-over") }))["id"]!;
+        var sentinel = (string)(await bob.SendMessageAsync(new { receiverId = alice.UserId, content = _pages.Url($"/article/{tag}-bob") }))["id"]!;
+        await bobOnline.WaitForAsync(ChatHub.MessageUpdated, m => m.Str("id") == sentinel);
+
+        Assert.Empty(bobOnline.Received(ChatHub.MessageUpdated, m => m.Str("id") == over));
+        Assert.False(_pages.HasHad($"/article/{tag}-over"));
+    }
 }

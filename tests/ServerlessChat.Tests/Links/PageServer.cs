@@ -125,6 +125,15 @@ public sealed class PageServer : IAsyncDisposable
 
     public string Url(string path) => BaseUrl + path;
 
+    /// <summary>Whether the server has had a request for the path and query.</summary>
+    public bool HasHad(string pathAndQuery)
+    {
+        lock (_seen)
+        {
+            return _seen.Contains(pathAndQuery);
+        }
+    }
+
     /// <summary>Completes once the server has had a request for the path and query.</summary>
     public Task WaitForRequestAsync(string pathAndQuery)
     {
