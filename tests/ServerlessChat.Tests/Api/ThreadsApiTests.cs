@@ -48,6 +48,10 @@ public sealed class ThreadsApiTests(SharedHostFixture fixture)
         Assert.Equal(["see you"], rest["items"]!.AsArray().Select(m => (string)m!["content"]!));
         Assert.Null(rest["nextAfter"]);
 
+        // Search finds a reply kept in its thread.
+        var found = await ChatApiClient.ReadAsync(await alice.GetAsync($"api/search/messages?q=works&groupId={groupId}"), HttpStatusCode.OK);
+        Assert.Equal([(string)inThread["id"]!], found["items"]!.AsArray().Select(i => (string)i!["message"]!["id"]!));
+
         // Alice's unread: only the reply also in the conversation, which is also its latest.
         var conversation = (await ChatApiClient.ReadAsync(await alice.GetAsync("api/conversations"), HttpStatusCode.OK))["items"]!.AsArray()
             .Single(c => (string?)c!["group"]?["id"] == groupId)!;
