@@ -18,6 +18,7 @@ using ServerlessChat.Core.Events;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Invites;
+using ServerlessChat.Core.Links;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Pins;
 using ServerlessChat.Core.Moderation;
@@ -32,6 +33,7 @@ using ServerlessChat.Core.ServerApi;
 using ServerlessChat.Core.Sessions;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.Threads;
 using StackExchange.Redis;
 
 namespace ServerlessChat.Core;
@@ -78,6 +80,8 @@ public static class ChatCoreRegistration
         services.AddSingleton<ISyncChangeResolver, ReactionsSyncResolver>();
         services.AddSingleton<MessageEdits>();
         services.AddSingleton<PinService>();
+        services.AddSingleton<ThreadRoots>();
+        services.AddSingleton<ThreadService>();
         services.AddSingleton<ReadMarkersService>();
         services.AddSingleton<IMessageEnrichment, PinEnrichment>();
         services.AddSingleton<SearchService>();
@@ -96,6 +100,7 @@ public static class ChatCoreRegistration
         builder.AddChatAccount();
         services.AddSingleton<ProfileService>();
         builder.AddChatEvents();
+        builder.AddChatLinks();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Configure(options.SerializerOptions));
         return builder;

@@ -125,6 +125,18 @@ var plainCollections = [
     indexKeys: []
     ttlSeconds: rateLimitTtlSeconds
   }
+  // Who takes part in which thread, one document per (user, root), listed by user.
+  {
+    name: 'threadMembers'
+    indexKeys: [['userId']]
+    ttlSeconds: 0
+  }
+  // Link previews kept by URL (_id); the app reads expiresAt, _ts drops them a day after their last write.
+  {
+    name: 'linkPreviews'
+    indexKeys: []
+    ttlSeconds: 86400
+  }
   // A user's blocks in the order they were made.
   {
     name: 'blocks'
@@ -311,6 +323,12 @@ resource messagesCollection 'Microsoft.DocumentDB/databaseAccounts/mongodbDataba
         {
           key: {
             keys: ['mentions']
+          }
+        }
+        // A thread's replies oldest first: filter on the root, a range on _id.
+        {
+          key: {
+            keys: ['conversationId', 'threadId', '_id']
           }
         }
       ]

@@ -20,6 +20,7 @@ public static class ChatApi
         .. EditsApi.Endpoints,
         .. ReactionsApi.Endpoints,
         .. PinsApi.Endpoints,
+        .. ThreadsApi.Endpoints,
         .. ReadMarkersApi.Endpoints,
         .. SearchApi.Endpoints,
         .. BlockingApi.Endpoints,

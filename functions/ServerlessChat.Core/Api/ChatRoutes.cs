@@ -37,6 +37,8 @@ public static class ChatRoutes
     public const string MessageReaction = "messages/{id}/reactions/{emoji}";
     public const string MessagePin = "messages/{id}/pin";
     public const string MessageEdits = "messages/{id}/edits";
+    public const string MessageThread = "messages/{id}/thread";
+    public const string Threads = "threads";
     public const string ConversationPins = "conversations/{conversationId}/pins";
 
     public const string SearchMessages = "search/messages";

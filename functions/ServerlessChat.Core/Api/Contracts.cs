@@ -105,13 +105,47 @@ public sealed record MessageDto(
     /// <summary><c>moderation</c> for a message removed by moderation; null otherwise.</summary>
     public string? DeletedBy { get; init; }
 
+    /// <summary>The root of the thread this message replies in; null for a top-level message.</summary>
+    public string? ThreadId { get; init; }
+
+    /// <summary>On a thread reply: whether it is in the conversation's history too; null on a top-level message.</summary>
+    public bool? AlsoInConversation { get; init; }
+
+    /// <summary>On a root with replies: their count, the latest's time and the first who replied; null otherwise.</summary>
+    public ThreadDto? Thread { get; init; }
+
+    /// <summary>Previews of the first links in the text, filled after the send (then <c>messageUpdated</c>); empty until then and once deleted.</summary>
+    public IReadOnlyList<LinkPreviewDto> Links { get; init; } = [];
+
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
         new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
             message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions)
         {
             DeletedBy = message.DeletedBy,
+            ThreadId = message.ThreadId,
+            AlsoInConversation = message.ThreadId is null ? null : message.InConversation,
+            Thread = ThreadDto.From(message.Thread),
+            Links = message.Deleted ? [] : message.Links.Select(LinkPreviewDto.From).ToList(),
         };
+}
+
+/// <summary>A thread root's summary: <see cref="ParticipantIds"/> are the first <see cref="MaxParticipants"/> who replied, in that order.</summary>
+public sealed record ThreadDto(long ReplyCount, DateTimeOffset LastReplyAt, IReadOnlyList<string> ParticipantIds)
+{
+    public const int MaxParticipants = 10;
+
+    public static ThreadDto? From(ThreadSummary? summary) =>
+        summary is null ? null : new(summary.ReplyCount, summary.LastReplyAt, summary.Participants.Take(MaxParticipants).ToList());
+}
+
+/// <summary>
+/// What a linked page says about itself, as text only. <see cref="ImageUrl"/> would be a signed URL of a thumbnail the
+/// server made, never the page's own image URL; this server makes none yet, so it is always null.
+/// </summary>
+public sealed record LinkPreviewDto(string Url, string? Title, string? Description, string? SiteName, string? ImageUrl)
+{
+    public static LinkPreviewDto From(LinkPreviewRecord link) => new(link.Url, link.Title, link.Description, link.SiteName, null);
 }
 
 /// <summary>The message a reply answers; <see cref="Preview"/> is empty once that message is deleted.</summary>
@@ -123,7 +157,14 @@ public sealed record ReactRequest([property: Required] string? Emoji);
 
 public sealed record ReactionsUpdatedDto(string MessageId, string ConversationId, IReadOnlyList<ReactionDto> Reactions, string? Cursor = null);
 
-public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds = null, string? ReplyToId = null);
+public sealed record SendMessageRequest(string? ReceiverId, string? GroupId, string? Content, string? ClientMessageId, IReadOnlyList<string>? AttachmentIds = null, string? ReplyToId = null)
+{
+    /// <summary>A top-level message of the same conversation: the message is a reply in its thread.</summary>
+    public string? ThreadId { get; init; }
+
+    /// <summary>With <see cref="ThreadId"/>: the reply is in the conversation's history too.</summary>
+    public bool? AlsoInConversation { get; init; }
+}
 
 public sealed record AttachmentDto(
     string Id,
@@ -145,11 +186,19 @@ public sealed record EditMessageRequest([property: Required] string? Content);
 /// <summary>One earlier version of a message: its text and when that text was written (sent or edited).</summary>
 public sealed record MessageEditDto(string Content, DateTimeOffset EditedAt);
 
-public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo);
+public sealed record MarkReadRequest(string? With, string? GroupId, [property: Required] string? UpTo)
+{
+    /// <summary>Marks this thread read (up to one of its replies or its root) instead of the conversation.</summary>
+    public string? ThreadId { get; init; }
+}
 
 public sealed record MessagePageDto(IReadOnlyList<MessageDto> Items, string? NextBefore);
 
-public sealed record ReadStateDto(string ConversationId, string UpTo, long Unread);
+public sealed record ReadStateDto(string ConversationId, string UpTo, long Unread)
+{
+    /// <summary>The thread marked read; null for the conversation.</summary>
+    public string? ThreadId { get; init; }
+}
 
 /// <summary><see cref="Cursor"/>: the change's sync cursor (see <see cref="Sync.SyncCursor"/>), also on the other stored-state events.</summary>
 public sealed record MessageDeletedDto(string Id, string ConversationId, string? Cursor = null);
@@ -157,7 +206,11 @@ public sealed record MessageDeletedDto(string Id, string ConversationId, string?
 /// <summary>"Seen by": a participant's read marker; <see cref="ReadAt"/> is null for a marker older than this field.</summary>
 public sealed record ReadMarkerDto(string UserId, string UpTo, DateTimeOffset? ReadAt);
 
-public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null);
+public sealed record MessagesReadDto(string ConversationId, string ReaderId, string UpTo, string? Cursor = null)
+{
+    /// <summary>The thread read; null for the conversation.</summary>
+    public string? ThreadId { get; init; }
+}
 
 public sealed record ConversationDto(
     string ConversationId,

@@ -6,6 +6,7 @@ using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
+using ServerlessChat.Core.Threads;
 
 namespace ServerlessChat.Core.Api;
 
@@ -16,7 +17,7 @@ public static class MessagesApi
         new(nameof(SendMessage), HttpMethods.Post, ChatRoutes.Messages, SendMessage, RateLimitPolicy.PerUser, "Send a direct or group message") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound] },
         new(nameof(GetMessages), HttpMethods.Get, ChatRoutes.Messages, GetMessages, RateLimitPolicy.PerUser, "A page of a conversation's history, newest first") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(DeleteMessage), HttpMethods.Delete, ChatRoutes.MessageById, DeleteMessage, RateLimitPolicy.PerUser, "Delete one's own message, as a group admin any message of the group, or as a moderator anyone's (deletedBy: moderation)") { Problems = [StatusCodes.Status403Forbidden] },
-        new(nameof(MarkRead), HttpMethods.Post, ChatRoutes.MessagesRead, MarkRead, RateLimitPolicy.PerUser, "Mark a conversation read up to a message") { Problems = [StatusCodes.Status404NotFound] },
+        new(nameof(MarkRead), HttpMethods.Post, ChatRoutes.MessagesRead, MarkRead, RateLimitPolicy.PerUser, "Mark a conversation, or with threadId one of its threads, read up to a message") { Problems = [StatusCodes.Status404NotFound] },
         new(nameof(GetConversations), HttpMethods.Get, ChatRoutes.Conversations, GetConversations, RateLimitPolicy.PerUser, "The caller's conversations, latest activity first"),
     ];
 
@@ -44,9 +45,11 @@ public static class MessagesApi
     }
 
     public static async Task<Ok<ReadStateDto>> MarkRead(
-        Caller caller, JsonBody<MarkReadRequest> body, MessageService messages, IRealtimePublisher realtime, CancellationToken ct)
+        Caller caller, JsonBody<MarkReadRequest> body, MessageService messages, ThreadService threads, IRealtimePublisher realtime, CancellationToken ct)
     {
-        var outcome = await messages.MarkReadAsync(caller.UserId, body.Value, ct);
+        var outcome = body.Value.ThreadId is null
+            ? await messages.MarkReadAsync(caller.UserId, body.Value, ct)
+            : await threads.MarkReadAsync(caller.UserId, body.Value, ct);
         await realtime.PublishAsync(outcome.Actions, ct);
         return TypedResults.Ok(outcome.Value);
     }

@@ -73,15 +73,50 @@ public sealed record MessageRecord(
     /// <summary>Who deleted a deleted message when it was not its sender: <c>moderation</c>; null otherwise.</summary>
     public string? DeletedBy { get; init; }
 
+    /// <summary>The root of the thread this message replies in; null for a top-level message.</summary>
+    public string? ThreadId { get; init; }
+
+    /// <summary>
+    /// Whether the message is in its conversation's history: every top-level message, and a thread reply sent
+    /// with <c>alsoInConversation</c>. A reply kept only in its thread counts neither as unread nor as the latest.
+    /// </summary>
+    public bool InConversation { get; init; } = true;
+
+    /// <summary>The previews of the links in the text, filled after the send (<c>Links:Enabled</c>); empty until then.</summary>
+    public IReadOnlyList<LinkPreviewRecord> Links { get; init; } = [];
+
+    /// <summary>What a root's replies add up to (kept on the root by the reply's own write); null before the first reply.</summary>
+    public ThreadSummary? Thread { get; init; }
+
     // By value, lists included, so a record read back equals the one stored.
     public bool Equals(MessageRecord? other) =>
         other is not null && Id == other.Id && ConversationId == other.ConversationId && SenderId == other.SenderId
         && ReceiverId == other.ReceiverId && GroupId == other.GroupId && Content == other.Content && CreatedAt == other.CreatedAt
         && EditedAt == other.EditedAt && Deleted == other.Deleted && ClientMessageId == other.ClientMessageId
-        && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal) && DeletedBy == other.DeletedBy;
+        && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal) && DeletedBy == other.DeletedBy
+        && ThreadId == other.ThreadId && InConversation == other.InConversation && Equals(Thread, other.Thread)
+        && Links.SequenceEqual(other.Links);
 
     public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
 }
+
+/// <summary>
+/// A thread root's replies: how many, when the latest was sent, and who replied (each once, in the order of their
+/// first reply).
+/// </summary>
+public sealed record ThreadSummary(long ReplyCount, DateTimeOffset LastReplyAt, IReadOnlyList<string> Participants)
+{
+    public bool Equals(ThreadSummary? other) =>
+        other is not null && ReplyCount == other.ReplyCount && LastReplyAt == other.LastReplyAt && Participants.SequenceEqual(other.Participants, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(ReplyCount, LastReplyAt);
+}
+
+/// <summary>A user's part in a thread (it started it, replied or was mentioned in a reply) and where it has read the thread to.</summary>
+public sealed record ThreadMemberRecord(string UserId, string RootId, string ConversationId, string? ReadUpTo);
+
+/// <summary>A link of a message and what its page says about itself; all but the URL optional.</summary>
+public sealed record LinkPreviewRecord(string Url, string? Title, string? Description, string? SiteName);
 
 /// <summary>One earlier version of an edited message: its text and when that text was written (sent or edited).</summary>
 public sealed record MessageEditRecord(string Content, DateTimeOffset EditedAt)

@@ -12,6 +12,7 @@ using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Telemetry;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.Threads;
 
 namespace ServerlessChat.Core.Messaging;
 
@@ -34,6 +35,7 @@ public sealed class MessageService(
     MessagePolicies policies,
     IEnumerable<IMessageStoredListener> listeners,
     IEnumerable<IMessageEnrichment> enrichments,
+    ThreadRoots threads,
     TimeProvider time)
 {
     public const int MaxConversations = 100;
@@ -51,6 +53,11 @@ public sealed class MessageService(
         var content = filter.Apply(rules, "content", rules.Content("content", request.Content, allowEmpty: request.AttachmentIds is { Count: > 0 }));
         var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
         var replyToId = rules.Id("replyToId", request.ReplyToId, required: false);
+        var threadId = rules.Id("threadId", request.ThreadId, required: false);
+        if (request.AlsoInConversation is not null && threadId is null)
+        {
+            rules.Add("alsoInConversation", "Only a thread reply (threadId) may also be in the conversation.");
+        }
         if (receiverId == callerId)
         {
             rules.Add("receiverId", "A user cannot message itself.");
@@ -88,7 +95,8 @@ public sealed class MessageService(
             }
         }
 
-        content = await policies.ApplyAsync(new MessageDraft(callerId, conversation.Id, content!, attachmentIds, null), ct);
+        var threadRoot = await threads.ResolveAsync(rules, threadId, conversation.Id, ct);
+        content = await policies.ApplyAsync(new MessageDraft(callerId, conversation.Id, content!, attachmentIds, threadRoot?.Id), ct);
         IReadOnlyList<string> mentions = groupId is null ? [] : await FindMentionsAsync(content, conversation.Participants, callerId, ct);
 
         var check = attachmentIds.Count > 0 ? await attachments.CheckAsync(callerId, attachmentIds, clientMessageId, ct) : null;
@@ -111,7 +119,7 @@ public sealed class MessageService(
         {
             (stored, created, change) = await ChatTelemetry.StoreAsync("messages.insert", () => messages.InsertAsync(
                 new MessageRecord(messageId, conversation.Id, callerId, receiverId, groupId, content!, time.GetStoredNow(), null, false, clientMessageId,
-                    replyToId, mentions),
+                    replyToId, mentions) { ThreadId = threadRoot?.Id, InConversation = threadRoot is null || request.AlsoInConversation == true },
                 ct));
         }
         catch when (claims.Count > 0)
@@ -143,7 +151,9 @@ public sealed class MessageService(
             await listener.OnMessageStoredAsync(stored, ct);
         }
 
-        return new((dto, true), ToAudience(stored, ChatHub.NewMessage, dto));
+        // A reply's root has new counts: the conversation hears them as the root's messageUpdated, after the reply.
+        var rootUpdated = stored.ThreadId is null ? null : await AnnounceUpdatedAsync(stored.ThreadId, ct);
+        return new((dto, true), [.. ToAudience(stored, ChatHub.NewMessage, dto), .. rootUpdated ?? []]);
     }
 
     public async Task<MessagePageDto> GetHistoryAsync(string callerId, string? with, string? groupId, string? before, string? limitText, CancellationToken ct)
@@ -312,6 +322,9 @@ public sealed class MessageService(
             return null;
         }
         var change = await ChatTelemetry.StoreAsync("changes.append", () => changes.AppendAsync(message.ConversationId, ChatHub.MessageUpdated, message.Id, ct));
+        // Read again after the change is recorded: of two racing updates (thread replies), the later cursor never
+        // carries the older state.
+        message = await messages.FindByIdAsync(messageId, ct) ?? message;
         var dto = await ToDtoAsync(message, ct) with { Cursor = SyncCursor.ForChange(change) };
         return ToAudience(message, ChatHub.MessageUpdated, dto);
     }

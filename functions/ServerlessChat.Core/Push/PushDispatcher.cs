@@ -5,6 +5,7 @@ using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Storage;
+using ServerlessChat.Core.Threads;
 
 namespace ServerlessChat.Core.Push;
 
@@ -42,6 +43,11 @@ public sealed class PushDispatcher(
         IReadOnlyList<string> audience = message.GroupId is { } groupId
             ? (await directory.GetGroupAsync(groupId, ct))?.Members ?? []
             : [message.ReceiverId!];
+        // A thread reply is pushed to the thread's participants only.
+        if (message.ThreadId is { } rootId)
+        {
+            audience = await messages.FindByIdAsync(rootId, ct) is { } root ? ThreadRoots.Participants(root, message, audience) : [];
+        }
         var candidates = audience.Where(id => id != message.SenderId).Distinct(StringComparer.Ordinal).ToList();
         if (candidates.Count == 0)
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Egress;
 
@@ -29,24 +28,10 @@ public sealed class PushEndpointGuard(IOptions<PushOptions> options)
         return secure || (options.Value.AllowInsecureEndpoints && uri.Scheme == Uri.UriSchemeHttp) ? uri : null;
     }
 
+    private readonly OutboundAddressGuard _guard = options.Value.AllowInsecureEndpoints ? OutboundAddressGuard.Anywhere : OutboundAddressGuard.PublicOnly;
+
     /// <summary>The addresses to connect to for the host; empty when it does not resolve or any address is not public.</summary>
-    public async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken ct)
-    {
-        IPAddress[] addresses;
-        try
-        {
-            addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
-        }
-        catch (SocketException)
-        {
-            return [];
-        }
-        if (!options.Value.AllowInsecureEndpoints && !addresses.All(NetworkAddresses.IsPublic))
-        {
-            return [];
-        }
-        return addresses;
-    }
+    public Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken ct) => _guard.ResolveAsync(host, ct);
 
     /// <summary>Whether a URL resolves to addresses push may call (the subscribe-time check).</summary>
     public async Task<bool> IsAllowedAsync(Uri endpoint, CancellationToken ct) => (await ResolveAsync(endpoint.IdnHost, ct)).Count > 0;
@@ -55,23 +40,5 @@ public sealed class PushEndpointGuard(IOptions<PushOptions> options)
     /// Opens the TCP connection of an HTTP request to a push service: to the checked addresses only
     /// (SocketsHttpHandler.ConnectCallback), never to a name resolved again elsewhere.
     /// </summary>
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var addresses = await ResolveAsync(context.DnsEndPoint.Host, ct);
-        if (addresses.Count == 0)
-        {
-            throw new HttpRequestException($"The push endpoint's host does not resolve to a public address.");
-        }
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses.ToArray(), context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct) => _guard.ConnectAsync(context, ct);
 }

@@ -69,11 +69,20 @@ public interface IMessageStore
     /// repeat the first attempt's (committed by the repeat if that attempt stopped before committing it), so that the
     /// repeat can publish the message under the cursor it has (null when that entry is no longer kept).
     /// </summary>
+    /// <remarks>
+    /// A thread reply (<see cref="MessageRecord.ThreadId"/>, naming a top-level message of the same conversation)
+    /// adds itself to its root's <see cref="MessageRecord.Thread"/> in the same write (count, latest time, its sender
+    /// among the participants), so the count is exact however many replies race. A reply not
+    /// <see cref="MessageRecord.InConversation"/> stays out of the history page, the unread and unread-mention
+    /// counts and the conversation's latest.
+    /// </remarks>
     Task<(MessageRecord Message, bool Created, ChangeRecord? Change)> InsertAsync(MessageRecord message, CancellationToken ct);
+    /// <summary>A thread's replies, oldest first, ids strictly above <paramref name="afterId"/> when given (an index range, no scan).</summary>
+    Task<IReadOnlyList<MessageRecord>> GetThreadPageAsync(string conversationId, string rootId, string? afterId, int limit, CancellationToken ct);
     /// <summary>The messages of one conversation with these ids (one partition, no scan).</summary>
     Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct);
     Task<MessageRecord?> FindByIdAsync(string id, CancellationToken ct);
-    /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given.</summary>
+    /// <summary>Newest first, ids strictly below <paramref name="beforeId"/> when given; only messages <see cref="MessageRecord.InConversation"/>.</summary>
     Task<IReadOnlyList<MessageRecord>> GetPageAsync(string conversationId, string? beforeId, int limit, CancellationToken ct);
     /// <summary>
     /// Replaces the text and the mentions of an undeleted message (the unread-mention counts follow), keeping the
@@ -139,6 +148,31 @@ public interface IPinStore
     Task<IReadOnlyList<PinRecord>> ListAsync(string conversationId, CancellationToken ct);
     /// <summary>The pins of any of the messages in the conversations, in one query (a page's enrichment).</summary>
     Task<IReadOnlyList<PinRecord>> FindAsync(IReadOnlyCollection<string> conversationIds, IReadOnlyCollection<string> messageIds, CancellationToken ct);
+}
+
+/// <summary>
+/// Who takes part in which thread: <see cref="IMessageStore.InsertAsync"/> of a reply adds the root's sender, the
+/// reply's sender and those it mentions (each once, however many replies race), with no thread read marker.
+/// </summary>
+public interface IThreadStore
+{
+    /// <summary>The user's threads, at most <paramref name="limit"/>, in no particular order.</summary>
+    Task<IReadOnlyList<ThreadMemberRecord>> ListForUserAsync(string userId, int limit, CancellationToken ct);
+    /// <summary>Moves the user's marker in the thread forward to <paramref name="upTo"/> (never back); the marker after, null when the user takes no part in the thread.</summary>
+    Task<string?> AdvanceReadAsync(string userId, string rootId, string upTo, CancellationToken ct);
+    /// <summary>Undeleted replies of the thread after <paramref name="afterId"/> (all when null) not sent by the user.</summary>
+    Task<long> CountUnreadAsync(string conversationId, string rootId, string userId, string? afterId, CancellationToken ct);
+}
+
+/// <summary>Link previews: those of a message, and the previews of pages kept by URL for a while.</summary>
+public interface ILinkPreviewStore
+{
+    /// <summary>Sets the message's <see cref="MessageRecord.Links"/>; the message as it now is, null when there is no such undeleted message.</summary>
+    Task<MessageRecord?> SetMessageLinksAsync(string messageId, IReadOnlyList<LinkPreviewRecord> links, CancellationToken ct);
+    /// <summary>The kept preview of the page, null when there is none or it expired before <paramref name="now"/>.</summary>
+    Task<LinkPreviewRecord?> FindAsync(string url, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Keeps the preview until <paramref name="expiresAt"/>, replacing one kept for the same URL (the last writer wins).</summary>
+    Task PutAsync(LinkPreviewRecord preview, DateTimeOffset expiresAt, CancellationToken ct);
 }
 
 public sealed record MessageSearchResult(IReadOnlyList<MessageRecord> Messages, bool Complete);

@@ -69,6 +69,8 @@ public static class StorageRegistration
         services.AddSingleton<IChangeLog>(sp => sp.GetRequiredService<SqliteChangeLog>());
         services.AddSingleton<IReactionStore, SqliteReactionStore>();
         services.AddSingleton<IPinStore, SqlitePinStore>();
+        services.AddSingleton<ILinkPreviewStore, SqliteLinkPreviewStore>();
+        services.AddSingleton<IThreadStore, SqliteThreadStore>();
         services.AddSingleton<IGroupInviteStore, SqliteGroupInviteStore>();
         services.AddSingleton<IBlockStore, SqliteBlockStore>();
         services.AddSingleton<IPushStore, SqlitePushStore>();
@@ -98,6 +100,8 @@ public static class StorageRegistration
         AddThrottled<IChangeLog, MongoChangeLog>(services);
         AddThrottled<IReactionStore, MongoReactionStore>(services);
         AddThrottled<IPinStore, MongoPinStore>(services);
+        AddThrottled<ILinkPreviewStore, MongoLinkPreviewStore>(services);
+        AddThrottled<IThreadStore, MongoThreadStore>(services);
         AddThrottled<IGroupInviteStore, MongoGroupInviteStore>(services);
         AddThrottled<IBlockStore, MongoBlockStore>(services);
         AddThrottled<IPushStore, MongoPushStore>(services);

@@ -9,6 +9,7 @@ using ServerlessChat.Core.Account;
 using ServerlessChat.Core;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.AzureSignalR;
+using ServerlessChat.Core.Links;
 using ServerlessChat.Core.Push;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Tests.Infrastructure;
@@ -88,6 +89,7 @@ public sealed class FunctionsAppServices : IAsyncDisposable
         builder.AddStoragePushQueue();
         builder.AddStoragePasswordResetQueue();
         builder.AddStorageAccountJobQueue();
+        builder.AddStorageLinkPreviewQueue();
         wireMore?.Invoke(builder);
         var host = builder.Build();
         try

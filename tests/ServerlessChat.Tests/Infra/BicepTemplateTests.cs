@@ -232,7 +232,7 @@ public sealed class BicepTemplateTests(BicepBuildFixture fixture) : IClassFixtur
     private const string KeyVaultReference = "@Microsoft.KeyVault(SecretUri=";
 
     private static readonly string[] ExpectedCollections =
-        ["attachments", "auditLog", "blocks", "changeConsumers", "changeCounters", "changes", "conversations", "groups", "inviteSlots", "invites", "messages", "mutes", "pins", "presence", "pushSubscriptions", "rateLimits", "reactions", "readMarkers", "refreshTokens", "reports", "resetTokens", "roles", "sessions", "suspensions", "users"];
+        ["attachments", "auditLog", "blocks", "changeConsumers", "changeCounters", "changes", "conversations", "groups", "inviteSlots", "invites", "linkPreviews", "messages", "mutes", "pins", "presence", "pushSubscriptions", "rateLimits", "reactions", "readMarkers", "refreshTokens", "reports", "resetTokens", "roles", "sessions", "suspensions", "threadMembers", "users"];
 
     [Fact]
     public void MainTemplateBuildsWithoutWarningsOrErrors()

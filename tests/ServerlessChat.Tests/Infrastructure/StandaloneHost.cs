@@ -72,6 +72,8 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             // Tests of other features make groups of fresh users who never wrote to each other; the privacy tests
             // (GroupPrivacyTests) run with the shipped default, contacts.
             ["Privacy__DefaultGroupAdds"] = "Everyone",
+            // The link preview tests serve their pages on loopback.
+            ["Links__AllowPrivateAddresses"] = "true",
         };
         foreach (var (key, value) in TestStorage.HostSettings(dataDirectory, TestStorage.MongoConnectionString).Concat(settings ?? new Dictionary<string, string?>()))
         {

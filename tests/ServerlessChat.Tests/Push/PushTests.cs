@@ -123,6 +123,27 @@ public sealed class PushTests(PushHostFixture fixture) : IClassFixture<PushHostF
     }
 
     [Fact]
+    public async Task AThreadReplyIsPushedOnlyToTheThreadsParticipants()
+    {
+        var (alice, alicesPhone) = await SubscribedAsync("alice");
+        var (bob, _) = await SubscribedAsync("bob");
+        var (carol, carolsPhone) = await SubscribedAsync("carol");
+        var (dave, davesPhone) = await SubscribedAsync("dave");
+        var groupId = (string)(await alice.CreateGroupAsync("thread", bob.UserId, carol.UserId, dave.UserId))["id"]!;
+        var root = (string)(await alice.SendMessageAsync(new { groupId, content = "root" }))["id"]!;
+        Assert.Equal(root, (string)(await davesPhone.NextAsync()).Payload!["messageId"]!);
+        Assert.Equal(root, (string)(await carolsPhone.NextAsync()).Payload!["messageId"]!);
+
+        var reply = (string)(await bob.SendMessageAsync(new { groupId, content = $"@{carol.Username} see", threadId = root }))["id"]!;
+        Assert.Equal(reply, (string)(await alicesPhone.NextAsync()).Payload!["messageId"]!);
+        Assert.Equal(reply, (string)(await carolsPhone.NextAsync()).Payload!["messageId"]!);
+
+        // Pushes leave one at a time in the order they were queued: Dave's next one is the later top-level message.
+        var later = (string)(await bob.SendMessageAsync(new { groupId, content = "top level again" }))["id"]!;
+        Assert.Equal(later, (string)(await davesPhone.NextAsync()).Payload!["messageId"]!);
+    }
+
+    [Fact]
     public async Task AMutedConversationAndTheSenderGetNoPush()
     {
         var (alice, alicesPhone) = await SubscribedAsync("alice");

@@ -588,6 +588,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/messages/{id}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a message's thread, oldest first */
+        get: operations["GetThread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/messages/read": {
         parameters: {
             query?: never;
@@ -597,7 +614,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a conversation read up to a message */
+        /** Mark a conversation, or with threadId one of its threads, read up to a message */
         post: operations["MarkRead"];
         delete?: never;
         options?: never;
@@ -907,7 +924,8 @@ export interface paths {
         /** Create or update the user with this external id */
         put: operations["UpsertServerUser"];
         post?: never;
-        delete?: never;
+        /** Erase the user with this external id, as its own account deletion does */
+        delete: operations["EraseServerUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -964,6 +982,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's threads with their unread replies, latest reply first */
+        get: operations["ListThreads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/typing": {
         parameters: {
             query?: never;
@@ -990,6 +1025,23 @@ export interface paths {
         };
         /** Users whose username or display name starts with a prefix */
         get: operations["SearchUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user the caller shares a conversation with (any user for moderators); no email but the caller's own */
+        get: operations["GetUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1042,6 +1094,42 @@ export interface paths {
         };
         /** The caller's own user */
         get: operations["GetMe"];
+        put?: never;
+        post?: never;
+        /** Erase the caller's account (confirmed with its password); the erasure is done in the background */
+        delete: operations["DeleteAccount"];
+        options?: never;
+        head?: never;
+        /** Change the caller's display name and status (null clears it); its contacts get userUpdated */
+        patch: operations["UpdateMe"];
+        trace?: never;
+    };
+    "/api/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an export of the caller's data (at most one a day) */
+        post: operations["RequestExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/export/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An export's state; once ready, a freshly signed link to its ZIP */
+        get: operations["GetExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1150,8 +1238,18 @@ export interface components {
             memberIds: string[];
             name: string;
         };
+        DeleteAccountRequest: {
+            password: string;
+        };
         EditMessageRequest: {
             content: string;
+        };
+        ExportDto: {
+            /** Format: date-time */
+            expiresAt?: null | string;
+            id: string;
+            status: string;
+            url?: null | string;
         };
         GroupDto: {
             admins: string[];
@@ -1223,6 +1321,13 @@ export interface components {
             items: components["schemas"]["UserDto"][];
         };
         JsonElement: unknown;
+        LinkPreviewDto: {
+            description?: null | string;
+            imageUrl?: null | string;
+            siteName?: null | string;
+            title?: null | string;
+            url: string;
+        };
         LoginRequest: {
             email?: null | string;
             password: string;
@@ -1230,10 +1335,12 @@ export interface components {
         };
         MarkReadRequest: {
             groupId?: null | string;
+            threadId?: null | string;
             upTo: string;
             with?: null | string;
         };
         MessageDto: {
+            alsoInConversation?: null | boolean;
             attachments: components["schemas"]["AttachmentDto"][];
             clientMessageId?: null | string;
             content: string;
@@ -1248,6 +1355,7 @@ export interface components {
             groupId?: null | string;
             id: string;
             isRead: boolean;
+            links: components["schemas"]["LinkPreviewDto"][];
             mentions: string[];
             /** Format: date-time */
             pinnedAt?: null | string;
@@ -1256,6 +1364,8 @@ export interface components {
             receiverId?: null | string;
             replyTo?: null | components["schemas"]["ReplyToDto"];
             senderId: string;
+            thread?: null | components["schemas"]["ThreadDto"];
+            threadId?: null | string;
         };
         MessageEditDto: {
             content: string;
@@ -1349,6 +1459,7 @@ export interface components {
         };
         ReadStateDto: {
             conversationId: string;
+            threadId?: null | string;
             /** Format: int64 */
             unread: number;
             upTo: string;
@@ -1424,12 +1535,14 @@ export interface components {
             nextBefore?: null | string;
         };
         SendMessageRequest: {
+            alsoInConversation?: null | boolean;
             attachmentIds?: null | string[];
             clientMessageId?: null | string;
             content?: null | string;
             groupId?: null | string;
             receiverId?: null | string;
             replyToId?: null | string;
+            threadId?: null | string;
         };
         ServerMessageRequest: {
             clientMessageId?: null | string;
@@ -1478,6 +1591,28 @@ export interface components {
             data: unknown;
             type: string;
         };
+        ThreadDto: {
+            /** Format: date-time */
+            lastReplyAt: string;
+            participantIds: string[];
+            /** Format: int64 */
+            replyCount: number;
+        };
+        ThreadItemDto: {
+            /** Format: date-time */
+            lastReplyAt: string;
+            root: components["schemas"]["MessageDto"];
+            /** Format: int64 */
+            unread: number;
+        };
+        ThreadListDto: {
+            items: components["schemas"]["ThreadItemDto"][];
+            nextBefore?: null | string;
+        };
+        ThreadPageDto: {
+            items: components["schemas"]["MessageDto"][];
+            nextAfter?: null | string;
+        };
         TypingRequest: {
             groupId?: null | string;
             receiverId?: null | string;
@@ -1491,6 +1626,11 @@ export interface components {
         UpdateMembersRequest: {
             add?: null | string[];
             remove?: null | string[];
+        };
+        UpdateProfileRequest: {
+            avatarAttachmentId?: null | string;
+            displayName?: null | string;
+            status?: null | components["schemas"]["UserStatusRequest"];
         };
         UpdateServerGroupMembersRequest: {
             add?: null | string[];
@@ -1514,13 +1654,27 @@ export interface components {
         UserDto: {
             /** Format: date-time */
             createdAt: string;
+            deleted: boolean;
             displayName: string;
             email?: null | string;
             id: string;
             role?: null | string;
+            status?: null | components["schemas"]["UserStatusDto"];
             /** Format: date-time */
             updatedAt: string;
             username: string;
+        };
+        UserStatusDto: {
+            emoji?: null | string;
+            /** Format: date-time */
+            expiresAt?: null | string;
+            text: string;
+        };
+        UserStatusRequest: {
+            emoji?: null | string;
+            /** Format: date-time */
+            expiresAt?: null | string;
+            text: string;
         };
         VapidPublicKeyDto: {
             publicKey: string;
@@ -5078,6 +5232,89 @@ export interface operations {
             };
         };
     };
+    GetThread: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPageDto"];
+                };
+            };
+            /** @description Malformed JSON or failed validation; errors names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     MarkRead: {
         parameters: {
             query?: never;
@@ -6876,6 +7113,66 @@ export interface operations {
             };
         };
     };
+    EraseServerUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                externalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     SetServerUserRole: {
         parameters: {
             query?: never;
@@ -7121,6 +7418,78 @@ export interface operations {
             };
         };
     };
+    ListThreads: {
+        parameters: {
+            query?: {
+                before?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadListDto"];
+                };
+            };
+            /** @description Malformed JSON or failed validation; errors names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     Typing: {
         parameters: {
             query?: never;
@@ -7260,6 +7629,77 @@ export interface operations {
             };
             /** @description Authenticated but not allowed to do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7518,6 +7958,317 @@ export interface operations {
             };
             /** @description Authenticated but not allowed to do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DeleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON or failed validation; errors names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than allowed. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    UpdateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProfileRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description Malformed JSON or failed validation; errors names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than allowed. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RequestExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportDto"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Storage is unavailable or busy; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportDto"];
+                };
+            };
+            /** @description Missing, malformed, forged or expired token, or wrong credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Authenticated but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,6 +36,8 @@ internal sealed class MongoChatDatabase
     public const string SuspensionsName = "suspensions";
     public const string RolesName = "roles";
     public const string AuditLogName = "auditLog";
+    public const string LinkPreviewsName = "linkPreviews";
+    public const string ThreadMembersName = "threadMembers";
 
     public MongoChatDatabase(IMongoClient client, IOptions<StorageOptions> options)
     {
@@ -65,6 +67,8 @@ internal sealed class MongoChatDatabase
         Suspensions = Database.GetCollection<BsonDocument>(SuspensionsName);
         Roles = Database.GetCollection<BsonDocument>(RolesName);
         AuditLog = Database.GetCollection<BsonDocument>(AuditLogName);
+        LinkPreviews = Database.GetCollection<BsonDocument>(LinkPreviewsName);
+        ThreadMembers = Database.GetCollection<BsonDocument>(ThreadMembersName);
     }
 
     public IMongoDatabase Database { get; }
@@ -93,4 +97,6 @@ internal sealed class MongoChatDatabase
     public IMongoCollection<BsonDocument> Suspensions { get; }
     public IMongoCollection<BsonDocument> Roles { get; }
     public IMongoCollection<BsonDocument> AuditLog { get; }
+    public IMongoCollection<BsonDocument> LinkPreviews { get; }
+    public IMongoCollection<BsonDocument> ThreadMembers { get; }
 }

@@ -22,6 +22,8 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         // Cosmos DB indexes a missing field as null, so without a key of its own every message lacking a client id
         // would collide in the unique index; the message's own id never collides.
         var dedupeKey = message.ClientMessageId ?? id.ToString();
+        var threadId = message.ThreadId is null ? (ObjectId?)null : StorageIds.RequireObjectId(message.ThreadId, nameof(message));
+        var inConversation = threadId is null || message.InConversation;
         var document = new BsonDocument
         {
             { "_id", id },
@@ -38,6 +40,9 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             { "dedupeKey", dedupeKey },
             { "replyTo", MongoBson.Oid(message.ReplyToId) },
             { "mentions", MongoBson.Oids(message.Mentions) },
+            { "threadId", threadId is { } root ? root : BsonNull.Value },
+            // Only on a reply kept in its thread, so that the history's filter ($ne) needs no migration of older messages.
+            { "threadOnly", !inConversation, !inConversation },
             // The normalized words, for search: a multikey index serves prefix ranges per conversation.
             { "searchWords", new BsonArray(message.Deleted ? [] : SearchText.IndexWords(message.Content)) },
         };
@@ -45,6 +50,14 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         {
             if (await policy.ExecuteAsync(() => MongoBson.InsertIfMissingAsync(db.Messages, document, ct), ct).ConfigureAwait(false))
             {
+                if (threadId is { } root)
+                {
+                    var rootSender = await policy.ExecuteAsync(() => AddReplyAsync(message.ConversationId, root, sender, message.CreatedAt, ct), ct).ConfigureAwait(false);
+                    foreach (var member in message.Mentions.Prepend(message.SenderId).Append(rootSender).OfType<string>().Distinct(StringComparer.Ordinal))
+                    {
+                        await policy.ExecuteAsync(() => MongoThreadStore.JoinAsync(db, member, root.ToString(), message.ConversationId, ct), ct).ConfigureAwait(false);
+                    }
+                }
                 return ((Message: Map(document), Created: true), true);
             }
             // The same sender's clientMessageId is taken (or this very message was stored by an attempt that
@@ -57,12 +70,58 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         // Either way the conversation's latest is touched: a repeat completes a first attempt that stopped before it.
         alongside: r => policy.ExecuteAsync(async () =>
         {
-            await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
+            // A reply kept in its thread is never the conversation's latest.
+            if (r.Message.InConversation)
+            {
+                await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
+            }
             return true;
         }, ct)).ConfigureAwait(false);
         // A repeat answers with the change that stored the message, committing it if the attempt that wrote the
         // message stopped before it did (the write is there, so the entry is true).
         return created ? (stored, true, change) : (stored, false, await changes.FindCreationAsync(stored, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Adds a reply to its root in one pipeline update of the root (atomic on the one document, so racing replies
+    /// all count): one more, the latest time, the sender appended once. Only $set, clear of DocumentDB's
+    /// duplicated arrays (see MongoConversationStore). Returns the root's sender, null when there is no such root.
+    /// </summary>
+    private async Task<string?> AddReplyAsync(string conversationId, ObjectId root, ObjectId sender, DateTimeOffset at, CancellationToken ct)
+    {
+        var participants = new BsonDocument("$ifNull", new BsonArray { "$threadParticipants", new BsonArray() });
+        var stage = new BsonDocument("$set", new BsonDocument
+        {
+            { "threadReplies", new BsonDocument("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$threadReplies", 0L }), 1L }) },
+            { "threadLastReplyAt", new BsonDocument("$max", new BsonArray { "$threadLastReplyAt", MongoBson.Time(at) }) },
+            { "threadParticipants", new BsonDocument("$cond", new BsonArray
+                {
+                    new BsonDocument("$in", new BsonArray { sender, participants }),
+                    participants,
+                    new BsonDocument("$concatArrays", new BsonArray { participants, new BsonArray { sender } }),
+                }) },
+        });
+        var update = new PipelineUpdateDefinition<BsonDocument>(PipelineDefinition<BsonDocument, BsonDocument>.Create(stage));
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "_id", root }, { "threadId", BsonNull.Value } };
+        var options = new FindOneAndUpdateOptions<BsonDocument> { Projection = new BsonDocument("sender", 1) };
+        var before = await db.Messages.FindOneAndUpdateAsync(filter, update, options, ct).ConfigureAwait(false);
+        return before?.GetIdOrNull("sender");
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> GetThreadPageAsync(string conversationId, string rootId, string? afterId, int limit, CancellationToken ct)
+    {
+        ObjectId after = default;
+        if (limit <= 0 || !StorageIds.TryParse(rootId, out var root) || (afterId is not null && !StorageIds.TryParse(afterId, out after)))
+        {
+            return [];
+        }
+        var filter = new BsonDocument { { "conversationId", conversationId }, { "threadId", root } };
+        if (afterId is not null)
+        {
+            filter.Add("_id", new BsonDocument("$gt", after));
+        }
+        var documents = await db.Messages.Find(filter).Sort(new BsonDocument("_id", 1)).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
+        return documents.ConvertAll(Map);
     }
 
     public async Task<IReadOnlyList<MessageRecord>> FindByIdsAsync(string conversationId, IReadOnlyCollection<string> ids, CancellationToken ct)
@@ -122,6 +181,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             return [];
         }
         var (filter, sort) = PageQuery(conversationId, beforeId is null ? null : before);
+        filter.Add("threadOnly", new BsonDocument("$ne", true));
         var documents = await db.Messages.Find(filter).Sort(sort).Limit(limit).ToListAsync(ct).ConfigureAwait(false);
         return documents.ConvertAll(Map);
     }
@@ -232,6 +292,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             filter.Add("_id", new BsonDocument("$gt", after));
         }
         filter.Add("deleted", new BsonDocument("$ne", true));
+        filter.Add("threadOnly", new BsonDocument("$ne", true));
         return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
 
@@ -249,6 +310,7 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         }
         filter.Add("sender", new BsonDocument("$ne", StorageIds.TryParse(userId, out var user) ? user : (BsonValue)userId));
         filter.Add("deleted", new BsonDocument("$ne", true));
+        filter.Add("threadOnly", new BsonDocument("$ne", true));
         return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
 
@@ -267,5 +329,11 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         d.GetIds("mentions"))
     {
         DeletedBy = d.GetStringOrNull("deletedBy"),
+        ThreadId = d.GetIdOrNull("threadId"),
+        InConversation = !(d.TryGetValue("threadOnly", out var threadOnly) && threadOnly.IsBoolean && threadOnly.AsBoolean),
+        Thread = d.TryGetValue("threadReplies", out var replies) && replies.IsNumeric && replies.ToInt64() > 0
+            ? new ThreadSummary(replies.ToInt64(), d.GetTime("threadLastReplyAt"), d.GetIds("threadParticipants"))
+            : null,
+        Links = d.TryGetValue("links", out var links) && links.IsBsonArray ? links.AsBsonArray.Select(l => MongoLinkPreviewStore.Map(l.AsBsonDocument)).ToList() : [],
     };
 }

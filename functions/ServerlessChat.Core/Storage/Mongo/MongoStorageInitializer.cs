@@ -30,6 +30,7 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("conversationId").Ascending("_id"), null),
             (keys.Ascending("conversationId").Ascending("sender").Ascending("dedupeKey"), unique),
             (keys.Ascending("conversationId").Ascending("mentions").Ascending("_id"), null),
+            (keys.Ascending("conversationId").Ascending("threadId").Ascending("_id"), null),
             (keys.Ascending("conversationId").Ascending("searchWords"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Reactions, ct,
             (keys.Ascending("conversationId").Ascending("messageId").Ascending("emoji").Ascending("userId"), unique)).ConfigureAwait(false);
@@ -72,6 +73,10 @@ internal sealed partial class MongoStorageInitializer(MongoChatDatabase db, ILog
             (keys.Ascending("open").Descending("_id"), null)).ConfigureAwait(false);
         await EnsureAsync(db.Suspensions, ct,
             (keys.Ascending("until"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.ThreadMembers, ct,
+            (keys.Ascending("userId"), null)).ConfigureAwait(false);
+        await EnsureAsync(db.LinkPreviews, ct,
+            (keys.Ascending("expiresAt"), expireAtTheDate)).ConfigureAwait(false);
         await EnsureAsync(db.Changes, ct,
             (keys.Ascending("conversationId").Ascending("at"), null),
             // The events dispatcher's read of the whole log by time.

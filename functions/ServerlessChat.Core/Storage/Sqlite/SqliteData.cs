@@ -80,4 +80,5 @@ internal static class SqliteData
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IEnumerable<string>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<ServerlessChat.Core.Domain.LinkPreviewRecord>))]
 internal sealed partial class SqliteJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -8,15 +8,19 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IMessageStore
 {
-    private const string Columns =
-        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions, deleted_by";
+    internal const string Columns =
+        "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions, deleted_by, " +
+        "thread_id, in_conversation, thread_replies, thread_last_reply_at, thread_participants, links";
 
     internal const string PrefixedColumns =
-        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions, m.deleted_by";
+        "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions, m.deleted_by, " +
+        "m.thread_id, m.in_conversation, m.thread_replies, m.thread_last_reply_at, m.thread_participants, m.links";
 
     private const string InsertSql = """
-        INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions)
-        VALUES (@id, @conversationId, @senderId, @receiverId, @groupId, @content, @createdAt, @editedAt, @deleted, @clientMessageId, @replyToId, @mentions)
+        INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions,
+            thread_id, in_conversation)
+        VALUES (@id, @conversationId, @senderId, @receiverId, @groupId, @content, @createdAt, @editedAt, @deleted, @clientMessageId, @replyToId, @mentions,
+            @threadId, @inConversation)
         ON CONFLICT (conversation_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
         """;
 
@@ -35,6 +39,32 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         WHERE conversation_id = @conversationId AND user_id = @userId AND message_id > @after
         """;
 
+    // The reply's write adds it to its root: one more, the latest time, and its sender once among the repliers.
+    private const string AddReplySql = """
+        UPDATE messages SET
+            thread_replies = thread_replies + 1,
+            thread_last_reply_at = MAX(COALESCE(thread_last_reply_at, 0), @at),
+            thread_participants = CASE
+                WHEN EXISTS (SELECT 1 FROM json_each(COALESCE(thread_participants, '[]')) WHERE value = @senderId) THEN thread_participants
+                ELSE json_insert(COALESCE(thread_participants, '[]'), '$[#]', @senderId) END
+        WHERE id = @threadId AND conversation_id = @conversationId AND thread_id IS NULL
+        """;
+
+    // The root's sender, the reply's sender and those it mentions take part in the thread from now on.
+    private const string AddThreadMembersSql = """
+        INSERT OR IGNORE INTO thread_members (user_id, root_id, conversation_id)
+        SELECT value, @threadId, @conversationId FROM json_each(@members)
+        UNION SELECT sender_id, id, conversation_id FROM messages WHERE id = @threadId AND conversation_id = @conversationId
+        """;
+
+    /// <summary>Thread pages: a range on ix_messages_thread_id, oldest first.</summary>
+    private const string ThreadPageSql = $"""
+        SELECT {Columns} FROM messages
+        WHERE thread_id = @threadId AND id > @after AND conversation_id = @conversationId
+        ORDER BY thread_id, id
+        LIMIT @limit
+        """;
+
     private const string FindByClientIdSql = $"""
         SELECT {Columns} FROM messages
         WHERE conversation_id = @conversationId AND sender_id = @senderId AND client_message_id = @clientMessageId
@@ -43,14 +73,14 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
     /// <summary>History pages: a range on ix_messages_conversation_id read backwards, no sort step.</summary>
     internal const string PageSql = $"""
         SELECT {Columns} FROM messages
-        WHERE conversation_id = @conversationId AND id < @before
+        WHERE conversation_id = @conversationId AND id < @before AND in_conversation = 1
         ORDER BY id DESC
         LIMIT @limit
         """;
 
     internal const string CountUnreadSql = """
         SELECT COUNT(*) FROM messages
-        WHERE conversation_id = @conversationId AND id > @after AND sender_id <> @userId AND deleted = 0
+        WHERE conversation_id = @conversationId AND id > @after AND sender_id <> @userId AND deleted = 0 AND in_conversation = 1
         """;
 
     // Above every ObjectId in hex, so one statement serves the first page and later ones.
@@ -65,6 +95,10 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             ReceiverId = StorageIds.RequireOptional(message.ReceiverId, nameof(message)),
             GroupId = StorageIds.RequireOptional(message.GroupId, nameof(message)),
             ReplyToId = StorageIds.RequireOptional(message.ReplyToId, nameof(message)),
+            ThreadId = StorageIds.RequireOptional(message.ThreadId, nameof(message)),
+            InConversation = message.ThreadId is null || message.InConversation,
+            Thread = null,
+            Links = [],
             Mentions = message.Mentions.Select(m => StorageIds.Require(m, nameof(message))).ToList(),
         };
         var mentions = MentionsJson(stored.Mentions);
@@ -84,20 +118,38 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                 .Bind("@deleted", stored.Deleted)
                 .Bind("@clientMessageId", stored.ClientMessageId)
                 .Bind("@replyToId", stored.ReplyToId)
-                .Bind("@mentions", mentions));
+                .Bind("@mentions", mentions)
+                .Bind("@threadId", stored.ThreadId)
+                .Bind("@inConversation", stored.InConversation));
             if (inserted == 1)
             {
                 if (words is not null)
                 {
                     w.Execute(IndexInsertSql, p => p.Bind("@words", words));
                 }
-                if (mentions is not null)
+                // A reply kept in its thread counts for no one's unread mentions of the conversation.
+                if (mentions is not null && stored.InConversation)
                 {
                     w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@id", stored.Id).Bind("@mentions", mentions));
                 }
+                if (stored.ThreadId is not null)
+                {
+                    w.Execute(AddReplySql, p => p
+                        .Bind("@threadId", stored.ThreadId)
+                        .Bind("@conversationId", stored.ConversationId)
+                        .Bind("@senderId", stored.SenderId)
+                        .BindTime("@at", stored.CreatedAt));
+                    w.Execute(AddThreadMembersSql, p => p
+                        .Bind("@threadId", stored.ThreadId)
+                        .Bind("@conversationId", stored.ConversationId)
+                        .Bind("@members", JsonSerializer.Serialize(stored.Mentions.Prepend(stored.SenderId).ToList(), SqliteJsonContext.Default.ListString)));
+                }
                 w.Execute(SpeakerInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@senderId", stored.SenderId));
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
-                SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(stored));
+                if (stored.InConversation)
+                {
+                    SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(stored));
+                }
                 return (stored with { CreatedAt = Truncate(stored.CreatedAt), EditedAt = stored.EditedAt is { } e ? Truncate(e) : null }, true, change);
             }
             var existing = w.QuerySingle(FindByClientIdSql, p => p
@@ -108,7 +160,10 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             {
                 throw new InvalidOperationException("A conflicting message vanished inside its transaction.");
             }
-            SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(existing));
+            if (existing.InConversation)
+            {
+                SqliteConversationStore.Touch(w, ConversationRecord.LatestOf(existing));
+            }
             return (existing, false, changes.FindCreation(w, existing));
         }, ct);
     }
@@ -128,6 +183,21 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         return await factory.QueryAsync(PageSql, p => p
             .Bind("@conversationId", conversationId)
             .Bind("@before", before)
+            .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> GetThreadPageAsync(string conversationId, string rootId, string? afterId, int limit, CancellationToken ct)
+    {
+        // Below every ObjectId in hex: the first page.
+        var after = "";
+        if (limit <= 0 || !StorageIds.TryNormalize(rootId, out var root) || (afterId is not null && !StorageIds.TryNormalize(afterId, out after)))
+        {
+            return [];
+        }
+        return await factory.QueryAsync(ThreadPageSql, p => p
+            .Bind("@threadId", root)
+            .Bind("@conversationId", conversationId)
+            .Bind("@after", after)
             .Bind("@limit", limit), Map, ct).ConfigureAwait(false);
     }
 
@@ -185,7 +255,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             {
                 w.Execute(DeleteMentionsSql, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", old));
             }
-            if (mentionsJson is not null)
+            if (mentionsJson is not null && updated.InConversation)
             {
                 w.Execute(MentionsInsertSql, p => p.Bind("@conversationId", updated.ConversationId).Bind("@id", normalized).Bind("@mentions", mentionsJson));
             }
@@ -286,5 +356,12 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
         r.IsDBNull(11) ? null : JsonSerializer.Deserialize(r.GetString(11), SqliteJsonContext.Default.ListString))
     {
         DeletedBy = r.GetStringOrNull(12),
+        ThreadId = r.GetStringOrNull(13),
+        InConversation = r.GetBoolean(14),
+        Thread = r.GetInt64(15) == 0 ? null : new ThreadSummary(
+            r.GetInt64(15),
+            r.GetTime(16),
+            r.IsDBNull(17) ? [] : JsonSerializer.Deserialize(r.GetString(17), SqliteJsonContext.Default.ListString) ?? []),
+        Links = r.IsDBNull(18) ? [] : JsonSerializer.Deserialize(r.GetString(18), SqliteJsonContext.Default.ListLinkPreviewRecord) ?? [],
     };
 }

@@ -352,6 +352,38 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        """
+        -- Threads: a reply names its root, and one kept only in its thread is out of the history (in_conversation = 0).
+        -- A root keeps its replies' count, latest time and repliers (a JSON array), written by each reply's own write.
+        ALTER TABLE messages ADD COLUMN thread_id TEXT;
+        ALTER TABLE messages ADD COLUMN in_conversation INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE messages ADD COLUMN thread_replies INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN thread_last_reply_at INTEGER;
+        ALTER TABLE messages ADD COLUMN thread_participants TEXT;
+        -- Only replies are in it: top-level messages cost it nothing.
+        CREATE INDEX ix_messages_thread_id ON messages (thread_id, id) WHERE thread_id IS NOT NULL;
+        """,
+        """
+        -- Link previews: a message's (a JSON array, set after the send) and the pages' kept by URL until expires_at.
+        ALTER TABLE messages ADD COLUMN links TEXT;
+        CREATE TABLE link_previews (
+            url TEXT NOT NULL PRIMARY KEY,
+            title TEXT,
+            description TEXT,
+            site_name TEXT,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+        """
+        -- Who takes part in which thread (the root's sender, repliers, those mentioned), and where each has read it to.
+        CREATE TABLE thread_members (
+            user_id TEXT NOT NULL,
+            root_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            read_up_to TEXT,
+            PRIMARY KEY (user_id, root_id)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
