@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using NSwag.CodeGeneration.CSharp;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Api.OpenApi;
 using ServerlessChat.Tests.Infrastructure;
 
 namespace ServerlessChat.Tests.ClientGen;
@@ -88,6 +89,12 @@ public sealed class GeneratedClientTests(SharedHostFixture fixture)
             if (AnonymousRoutes.Contains(endpoint.Route))
             {
                 Assert.True(schemes.Count == 0, $"{endpoint.Name} needs no token but declares {string.Join(", ", schemes)}");
+            }
+            else if (ChatEndpointTraits.RequiresApiKey(endpoint))
+            {
+                // The server API: the integrator's key, never a user's bearer token.
+                Assert.True(schemes.SequenceEqual([ChatDocumentTransformer.ApiKeyScheme]), $"{endpoint.Name} does not require the API key scheme");
+                Assert.NotNull(operation["responses"]!["401"]);
             }
             else
             {
