@@ -36,6 +36,8 @@ public sealed class ChatClient : IAsyncDisposable
     private CancellationTokenSource? _run;
     private Task _loop = Task.CompletedTask;
     private HubConnection? _hub;
+    private (Task Closed, CancellationToken Token) _hubLife;
+    private int _settleWaits;
     private bool _flushing;
     private bool _flushAgain;
     private bool _disposed;
@@ -408,6 +410,7 @@ public sealed class ChatClient : IAsyncDisposable
         {
             _feed.ConnectionStarted();
             _hub = hub;
+            _hubLife = (closed.Task, ct);
         }
 
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -660,6 +663,7 @@ public sealed class ChatClient : IAsyncDisposable
                 changes += answer.Changes.Count;
                 if (!answer.HasMore)
                 {
+                    SyncWhenSettled(answer.SettlesInMs);
                     break;
                 }
             }
@@ -677,6 +681,45 @@ public sealed class ChatClient : IAsyncDisposable
         {
             _syncGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The answer stopped before changes still being written: while this connection lasts, sync again once they
+    /// have settled. A connected client usually has them live already; this fetches one whose write was cut off
+    /// before it was published (a crashed request that a retry completed, say). Only the latest wait runs.
+    /// </summary>
+    private void SyncWhenSettled(long? settlesInMs)
+    {
+        var wait = Interlocked.Increment(ref _settleWaits);
+        HubConnection? hub;
+        (Task Closed, CancellationToken Token) life;
+        lock (_gate)
+        {
+            hub = _hub;
+            life = _hubLife;
+        }
+
+        if (settlesInMs is not { } ms || hub is null)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, ms)), life.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (Volatile.Read(ref _settleWaits) == wait && IsCurrent(hub))
+            {
+                await SyncUntilDoneAsync(hub, life.Closed, life.Token).ConfigureAwait(false);
+            }
+        });
     }
 
     private static JsonElement ToElement(object? data) => data switch

@@ -66,6 +66,7 @@ export class ChatClient {
   private wake: (() => void) | null = null;
   private syncing: Promise<void> | null = null;
   private outboxRetry: ReturnType<typeof setTimeout> | null = null;
+  private settleRetry: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private connectedWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
@@ -211,6 +212,7 @@ export class ChatClient {
     this.wake?.();
     if (this.outboxRetry) clearTimeout(this.outboxRetry);
     this.outboxRetry = null;
+    this.syncWhenSettled(null);
     this.stopHeartbeat();
     await this.hub?.stop().catch(() => undefined);
     await this.loop;
@@ -389,9 +391,28 @@ export class ChatClient {
       }
       if (!data) throw failure(response, error);
       this.feed.applyPage(data);
-      if (!data.hasMore) break;
+      if (!data.hasMore) {
+        this.syncWhenSettled(data.settlesInMs ?? null);
+        break;
+      }
     }
     this.feed.syncCompleted();
+  }
+
+  /**
+   * The answer stopped before changes still being written: while this connection lasts, sync again once they
+   * have settled. A connected client usually has them live already; this fetches one whose write was cut off
+   * before it was published (a crashed request that a retry completed, say).
+   */
+  private syncWhenSettled(ms: number | null): void {
+    if (this.settleRetry) clearTimeout(this.settleRetry);
+    this.settleRetry = null;
+    const hub = this.hub;
+    if (ms === null || !hub) return;
+    this.settleRetry = setTimeout(() => {
+      this.settleRetry = null;
+      if (hub === this.hub && this.wanted) void this.syncUntilDone(hub);
+    }, Math.max(0, ms));
   }
 
   private sleep(ms: number): Promise<void> {

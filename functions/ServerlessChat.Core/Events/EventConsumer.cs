@@ -90,7 +90,7 @@ internal sealed partial class EventConsumer(
         var open = state.Followed
             .Where(f => !state.Failing.TryGetValue(f.Key, out var failing) || failing.NextAttemptAt <= nowMs)
             .ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-        var (page, hasMore) = open.Count == 0 ? ([], false) : await SettledChanges.ReadAsync(changes, open, settled, PageSize, ct).ConfigureAwait(false);
+        var (page, hasMore, _) = open.Count == 0 ? ([], false, null) : await SettledChanges.ReadAsync(changes, open, settled, PageSize, ct).ConfigureAwait(false);
         var events = await resolver.ResolveAsync(page.Where(c => ChatEventTypes.Of(c) is { } type && sink.Accepts(type)).ToList(), ct).ConfigureAwait(false);
 
         var outcomes = new ConcurrentDictionary<string, (long Position, ChangeRecord? Refused)>(StringComparer.Ordinal);

@@ -23,13 +23,19 @@ internal static class SettledChanges
     /// all that can be delivered up to its end. Only when a window is full but holds too few deliverable entries
     /// (conversations stopped within the settle window) is the log read again without the stopped conversations,
     /// whose delivered entries are kept: each such round removes at least one conversation.
+    /// <para>
+    /// <c>HeldAt</c> is the stamp of the oldest entry a conversation stopped before (pending, or after a missing
+    /// number): once the settle window has passed it, a read from the page's end delivers it or whatever is
+    /// still missing is given up. Null when no conversation stopped.
+    /// </para>
     /// </remarks>
-    public static async Task<(List<ChangeRecord> Page, bool HasMore)> ReadAsync(
+    public static async Task<(List<ChangeRecord> Page, bool HasMore, long? HeldAt)> ReadAsync(
         IChangeLog changes, IReadOnlyDictionary<string, long> positions, long settled, int limit, CancellationToken ct)
     {
         var open = new Dictionary<string, long>(positions, StringComparer.Ordinal);
         var kept = new List<ChangeRecord>();
         var known = new Dictionary<(string, long), ChangeRecord?>();
+        long? heldAt = null;
         while (true)
         {
             var read = open.Count == 0 ? [] : await changes.ReadAfterAsync(open, limit + 1, ct).ConfigureAwait(false);
@@ -42,6 +48,10 @@ internal static class SettledChanges
             {
                 var conversationId = entries[0].ConversationId;
                 var deliverable = Deliverable(entries, open[conversationId], settled, known);
+                if (deliverable.Count < entries.Count && (heldAt is null || entries[deliverable.Count].At < heldAt))
+                {
+                    heldAt = entries[deliverable.Count].At;
+                }
                 (deliverable.Count < entries.Count ? kept : fresh).AddRange(deliverable);
                 if (deliverable.Count < entries.Count)
                 {
@@ -53,7 +63,7 @@ internal static class SettledChanges
             if (all.Count > limit || read.Count <= limit || stopped.Count == 0)
             {
                 all.Sort(static (x, y) => x.At != y.At ? x.At.CompareTo(y.At) : string.CompareOrdinal(x.ConversationId, y.ConversationId));
-                return all.Count > limit ? (all.GetRange(0, limit), true) : (all, false);
+                return all.Count > limit ? (all.GetRange(0, limit), true, heldAt) : (all, false, heldAt);
             }
             foreach (var conversationId in stopped)
             {

@@ -27,6 +27,8 @@ public sealed class SyncService(
     /// <summary>Direct conversations read per sync; a user with more loses sync of the least recent ones.</summary>
     public const int MaxDirectConversations = 2000;
 
+    private const long SettleMarginMs = 250;
+
     private readonly Dictionary<string, ISyncChangeResolver> _resolvers = resolvers.ToDictionary(r => r.Type, StringComparer.Ordinal);
 
     /// <summary>Where a client without a cursor starts: what is settled now is in the state it loads next.</summary>
@@ -58,7 +60,7 @@ public sealed class SyncService(
         }
 
         var current = await CurrentConversationsAsync(callerId, ct);
-        var (page, hasMore) = await SettledChanges.ReadAsync(
+        var (page, hasMore, heldAt) = await SettledChanges.ReadAsync(
             changes, current.Keys.ToDictionary(id => id, cursor.PositionOf, StringComparer.Ordinal), settled, limit, ct);
 
         // Every change stamped at or before the new watermark is delivered: the page is a prefix in time order,
@@ -76,7 +78,9 @@ public sealed class SyncService(
         }
 
         var items = await ResolveAsync(callerId, page, current, ct);
-        return new(items, new SyncCursor(watermark, positions).Encode(), hasMore);
+        // A held entry is passed once "settled" reaches its stamp; a little later, so that one more sync does it.
+        long? settlesIn = heldAt is { } held ? held - settled + SettleMarginMs : null;
+        return new(items, new SyncCursor(watermark, positions).Encode(), hasMore, settlesIn);
     }
 
     private sealed record Conversation(string Id, IReadOnlyList<string> Participants, GroupRecord? Group);

@@ -43,7 +43,7 @@ public sealed class SettledChangesTests
         var old = new FakeLog(Entry(1, 800), Entry(2, 900, pending: true), Entry(3, 2_002));
 
         Assert.Equal(new long[] { 1 }, await ReadAsync(young, position: 0));
-        var (passed, _) = await SettledChanges.ReadAsync(old, new Dictionary<string, long> { [Conversation] = 0 }, Settled, 10, default);
+        var (passed, _, _) = await SettledChanges.ReadAsync(old, new Dictionary<string, long> { [Conversation] = 0 }, Settled, 10, default);
         Assert.Equal(new long[] { 1, 2, 3 }, passed.Select(c => c.Seq));
         Assert.All(passed, c => Assert.False(c.Pending));
     }
@@ -83,10 +83,10 @@ public sealed class SettledChangesTests
         log.Add(Entry(6, 900, "c"));
         var positions = new Dictionary<string, long> { ["a"] = 0, ["b"] = 0, ["c"] = 900 };
 
-        var (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 4, default);
+        var (page, hasMore, _) = await SettledChanges.ReadAsync(log, positions, Settled, 4, default);
         Assert.Equal(["a1", "b1", "a2", "b2"], page.Select(c => c.ConversationId + c.Seq));
         Assert.True(hasMore);
-        (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
+        (page, hasMore, _) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
         Assert.Equal(["a1", "b1", "a2", "b2", "a3", "c7"], page.Select(c => c.ConversationId + c.Seq));
         Assert.False(hasMore);
         Assert.Equal(1, log.Finds);
@@ -103,14 +103,36 @@ public sealed class SettledChangesTests
         var log = new FakeLog([.. entries]);
         var positions = new Dictionary<string, long> { ["a"] = 0, ["b"] = 0 };
 
-        var (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 4, default);
+        var (page, hasMore, _) = await SettledChanges.ReadAsync(log, positions, Settled, 4, default);
         Assert.Equal(["a1", "b1", "b2", "b3"], page.Select(c => c.ConversationId + c.Seq));
         Assert.True(hasMore);
-        (page, hasMore) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
+        (page, hasMore, _) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
         Assert.Equal(["a1", "b1", "b2", "b3", "b4", "b5"], page.Select(c => c.ConversationId + c.Seq));
         Assert.False(hasMore);
         // Each page: the read that found "a" stopped, and one without it.
         Assert.Equal(4, log.Reads);
+    }
+
+    [Fact]
+    public async Task AReadThatStopsInTheSettleWindowSaysTheStampOfTheOldestEntryItStoppedBefore()
+    {
+        // "a" stops at a pending entry, "b" before a missing number, "c" is whole: the client syncs again once
+        // the oldest of the held entries has settled.
+        var log = new FakeLog(
+            Entry(1, 2_000, "a"), Entry(2, 2_010, "a", pending: true),
+            Entry(1, 2_001, "b"), Entry(3, 2_005, "b"),
+            Entry(1, 2_002, "c"));
+        var positions = new Dictionary<string, long> { ["a"] = 0, ["b"] = 0, ["c"] = 0 };
+
+        var (page, _, heldAt) = await SettledChanges.ReadAsync(log, positions, Settled, 10, default);
+        Assert.Equal(["a1", "b1", "c1"], page.Select(c => c.ConversationId + c.Seq));
+        Assert.Equal(2_005, heldAt);
+
+        var whole = new FakeLog(Entry(1, 2_000), Entry(2, 2_001));
+        Assert.Null((await SettledChanges.ReadAsync(whole, new Dictionary<string, long> { [Conversation] = 0 }, Settled, 10, default)).HeldAt);
+        // Settled entries hold nothing back.
+        var old = new FakeLog(Entry(1, 800), Entry(2, 900, pending: true), Entry(4, 950));
+        Assert.Null((await SettledChanges.ReadAsync(old, new Dictionary<string, long> { [Conversation] = 0 }, Settled, 10, default)).HeldAt);
     }
 
     private static async Task<long[]> ReadAsync(FakeLog log, long position, int limit = 10) =>

@@ -13075,6 +13075,9 @@ namespace ServerlessChat.Client
         [System.Text.Json.Serialization.JsonPropertyName("hasMore")]
         public bool HasMore { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("settlesInMs")]
+        public long? SettlesInMs { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]

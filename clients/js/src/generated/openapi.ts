@@ -1585,6 +1585,8 @@ export interface components {
             changes: components["schemas"]["SyncChangeDto"][];
             cursor: string;
             hasMore: boolean;
+            /** Format: int64 */
+            settlesInMs?: null | number;
         };
         SyncChangeDto: {
             cursor: string;
