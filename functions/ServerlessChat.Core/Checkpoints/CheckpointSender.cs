@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Jobs;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Sync;
 
@@ -11,34 +11,17 @@ namespace ServerlessChat.Core.Checkpoints;
 /// events since the last round: the waits run from the end of one round to the start of the next, so checkpoints
 /// to one audience are never closer together than that.
 /// </summary>
-internal sealed partial class CheckpointSender(CheckpointLedger ledger, IRealtimePublisher publisher, IOptions<SyncOptions> options, TimeProvider time, ILogger<CheckpointSender> logger)
-    : BackgroundService
+internal sealed class CheckpointSender(CheckpointLedger ledger, IRealtimePublisher publisher, IOptions<SyncOptions> options, TimeProvider time, ILogger<CheckpointSender> logger)
+    : PeriodicWork(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.CheckpointSeconds);
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        var period = TimeSpan.FromSeconds(options.Value.CheckpointSeconds);
-        while (!stoppingToken.IsCancellationRequested)
+        var due = ledger.TakeDue();
+        if (due.Count > 0)
         {
-            try
-            {
-                await Task.Delay(period, time, stoppingToken);
-                var due = ledger.TakeDue();
-                if (due.Count > 0)
-                {
-                    await publisher.PublishAsync(due, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception error)
-            {
-                LogRoundFailed(error);
-            }
+            await publisher.PublishAsync(due, ct);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending checkpoints failed; the next round sends them again")]
-    private partial void LogRoundFailed(Exception exception);
 }

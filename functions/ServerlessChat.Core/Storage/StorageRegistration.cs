@@ -39,6 +39,7 @@ public static class StorageRegistration
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<DataPaths>();
         builder.Services.AddHostedService<StorageStartup>();
+        builder.Services.AddHostedService<ExpiredTokenPurge>();
         return builder;
     }
 

@@ -6,7 +6,7 @@ namespace ServerlessChat.Standalone.Assistant;
 /// Answers queued jobs, a few at a time so that one slow model call does not hold up every other user.
 /// </summary>
 public sealed partial class AssistantWorker(InProcessAssistantQueue queue, AssistantResponder responder, ILogger<AssistantWorker> logger)
-    : ChannelWorker<AssistantJob>(queue.Reader, concurrency: 4)
+    : ChannelWorker<AssistantJob>(queue.Jobs.Reader, concurrency: 4)
 {
     protected override Task HandleAsync(AssistantJob job, CancellationToken ct) => responder.HandleAsync(job, ct);
 

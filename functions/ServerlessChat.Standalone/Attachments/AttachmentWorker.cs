@@ -11,7 +11,7 @@ namespace ServerlessChat.Standalone.Attachments;
 /// </summary>
 public sealed partial class AttachmentWorker(
     InProcessAttachmentQueue queue, AttachmentService attachments, AttachmentProcessingJob job, IOptions<AttachmentOptions> options, ILogger<AttachmentWorker> logger)
-    : ChannelWorker<string>(queue.Reader, 2 * options.Value.EffectiveProcessingConcurrency)
+    : ChannelWorker<string>(queue.Jobs.Reader, 2 * options.Value.EffectiveProcessingConcurrency)
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

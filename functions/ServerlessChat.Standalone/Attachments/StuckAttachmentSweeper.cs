@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ServerlessChat.Core.Attachments;
+using ServerlessChat.Core.Jobs;
 
 namespace ServerlessChat.Standalone.Attachments;
 
@@ -8,37 +9,19 @@ namespace ServerlessChat.Standalone.Attachments;
 /// processing), every half of <c>Attachments:RequeueProcessingAfterSeconds</c> (the Functions app: a TimerTrigger).
 /// </summary>
 public sealed partial class StuckAttachmentSweeper(
-    AttachmentProcessingJob job, IOptions<AttachmentOptions> options, TimeProvider time, ILogger<StuckAttachmentSweeper> logger) : BackgroundService
+    AttachmentProcessingJob job, IOptions<AttachmentOptions> options, TimeProvider time, ILogger<StuckAttachmentSweeper> logger)
+    : PeriodicWork(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.RequeueProcessingAfterSeconds / 2.0);
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.RequeueProcessingAfterSeconds / 2.0), time);
-        try
+        if (await job.SweepStuckAsync(ct) is > 0 and var requeued)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    if (await job.SweepStuckAsync(stoppingToken) is > 0 and var requeued)
-                    {
-                        LogRequeued(logger, requeued);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The next tick tries again.
-                    LogSweepFailed(logger, e);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            LogRequeued(Logger, requeued);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued {Count} images again whose processing was lost")]
     private static partial void LogRequeued(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queuing stuck images again failed")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ServerlessChat.Core.Push;
 
 namespace ServerlessChat.Standalone.Push;
@@ -16,27 +15,21 @@ public static class StandalonePush
 }
 
 /// <summary>
-/// Bounded, so a flood of messages cannot grow memory without limit: when it is full a message is pushed to
-/// nobody (the listener logs it) and the send is not held up. Jobs still queued at shutdown are lost.
+/// When it is full a message is pushed to nobody (the listener logs it) and the send is not held up. Jobs still
+/// queued at shutdown are lost.
 /// </summary>
 public sealed class InProcessPushQueue : IPushQueue
 {
     public const int Capacity = 10_000;
 
-    private readonly Channel<PushJob> _channel = Channel.CreateBounded<PushJob>(new BoundedChannelOptions(Capacity)
-    {
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    public InProcessJobQueue<PushJob> Jobs { get; } = new(Capacity);
 
-    public ChannelReader<PushJob> Reader => _channel.Reader;
-
-    // TryWrite never waits: with FullMode.Wait it fails instead of blocking the sender's request.
-    public ValueTask<bool> EnqueueAsync(PushJob job, CancellationToken ct) => ValueTask.FromResult(_channel.Writer.TryWrite(job));
+    public ValueTask<bool> EnqueueAsync(PushJob job, CancellationToken ct) => ValueTask.FromResult(Jobs.TryEnqueue(job));
 }
 
 /// <summary>Pushes queued messages, several at a time so that one slow push service does not hold up the rest.</summary>
 public sealed partial class PushWorker(InProcessPushQueue queue, PushDispatcher dispatcher, ILogger<PushWorker> logger)
-    : ChannelWorker<PushJob>(queue.Reader, concurrency: 8)
+    : ChannelWorker<PushJob>(queue.Jobs.Reader, concurrency: 8)
 {
     protected override Task HandleAsync(PushJob job, CancellationToken ct) => dispatcher.HandleAsync(job, ct);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Jobs;
 using ServerlessChat.Core.Sessions;
 
 namespace ServerlessChat.Standalone.Realtime;
@@ -11,34 +12,19 @@ namespace ServerlessChat.Standalone.Realtime;
 /// </summary>
 public sealed partial class HubSessionSweeper(
     HubSessions connections, SessionRevocations revocations, IOptions<SessionsOptions> options, TimeProvider time, ILogger<HubSessionSweeper> logger)
-    : BackgroundService
+    : PeriodicWork(time, logger)
 {
-    public TimeSpan Interval => options.Value.RevocationCacheLifetime / 2;
+    protected override TimeSpan Interval => options.Value.RevocationCacheLifetime / 2;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        await revocations.RefreshAsync(ct);
+        if (connections.Sweep(revocations.Snapshot()) is > 0 and var closed)
         {
-            try
-            {
-                await revocations.RefreshAsync(stoppingToken);
-                var closed = connections.Sweep(revocations.Snapshot());
-                if (closed > 0)
-                {
-                    LogClosed(logger, closed);
-                }
-            }
-            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogSweepFailed(logger, error);
-            }
+            LogClosed(Logger, closed);
         }
     }
 
     [LoggerMessage(LogLevel.Information, "Closed {Count} hub connection(s) whose session ended or whose token expired")]
     private static partial void LogClosed(ILogger logger, int count);
-
-    [LoggerMessage(LogLevel.Warning, "Hub session sweep failed; retrying next period")]
-    private static partial void LogSweepFailed(ILogger logger, Exception error);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ServerlessChat.Core.Jobs;
 using ServerlessChat.Core.Realtime;
 
 namespace ServerlessChat.Standalone.Realtime;
@@ -8,29 +9,15 @@ namespace ServerlessChat.Standalone.Realtime;
 /// keep-alive already proves them alive, so clients of this host need not heartbeat), then turns offline the
 /// users nobody vouched for within the timeout, such as those of an instance that died.
 /// </summary>
-public sealed partial class PresenceSweeper(
+public sealed class PresenceSweeper(
     IConnectionRegistry registry, PresenceService presence, IRealtimePublisher publisher, IOptions<PresenceOptions> options, TimeProvider time,
-    ILogger<PresenceSweeper> logger) : BackgroundService
+    ILogger<PresenceSweeper> logger) : PeriodicWork(time, logger)
 {
     private const int SweepChunk = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogSweepFailed(logger, error);
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SweepInterval;
 
-    private async Task SweepAsync(CancellationToken ct)
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
         await registry.RefreshAsync(ct);
         // In chunks: one read and one write each, and no single write long enough to hold up a burst of sends.
@@ -41,7 +28,4 @@ public sealed partial class PresenceSweeper(
 
         await publisher.PublishAsync(await presence.ExpireStaleAsync(ct), ct);
     }
-
-    [LoggerMessage(LogLevel.Warning, "Presence sweep failed; retrying next period")]
-    private static partial void LogSweepFailed(ILogger logger, Exception error);
 }
