@@ -90,4 +90,79 @@ public sealed class DotnetClientSdkTests
             Assert.Equal(2, Volatile.Read(ref asked));
         }
     }
+
+    [Fact]
+    public async Task ACursorOlderThanTheKeptHistoryRaisesResyncedAndTheClientGoesOnFromTheServersCursor()
+    {
+        await using var host = await StandaloneHost.StartAsync();
+        var alice = await ChatApiClient.RegisterAsync(host.Client, "resync");
+        var bob = await ChatApiClient.RegisterAsync(host.Client, "resync");
+        // A device that comes back after more than the kept history (30 days) still holds its old cursor.
+        var stale = new ServerlessChat.Core.Sync.SyncCursor(DateTimeOffset.UtcNow.AddDays(-40).ToUnixTimeMilliseconds(), new Dictionary<ulong, long>()).Encode();
+        await using var client = new ChatClient(new ChatClientOptions
+        {
+            BaseUrl = host.BaseAddress,
+            TokenProvider = _ => ValueTask.FromResult(alice.AccessToken),
+            Cursor = stale,
+        });
+        var resynced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Resynced += (_, cursor) => resynced.TrySetResult(cursor);
+        var arrived = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.NewMessage += (_, change) => arrived.TrySetResult(change.Data.Content);
+
+        await client.ConnectAsync().WaitAsync(RealtimeClient.Timeout * 2);
+        var fresh = await resynced.Task.WaitAsync(RealtimeClient.Timeout);
+
+        Assert.NotEqual(stale, fresh);
+        Assert.NotEqual(stale, client.Cursor);
+        await bob.SendMessageAsync(new { receiverId = alice.UserId, content = "after the resync" });
+        Assert.Equal("after the resync", await arrived.Task.WaitAsync(RealtimeClient.Timeout));
+    }
+
+    [Fact]
+    public async Task ASessionEndedFromAnotherDeviceRaisesSessionEndedOnceAndTheClientStopsReconnecting()
+    {
+        await using var host = await StandaloneHost.StartAsync(new Dictionary<string, string?> { ["Sessions__RevocationCacheSeconds"] = "2" });
+        var name = $"ended{Guid.NewGuid():N}"[..20];
+        await using var client = new ChatClient(new ChatClientOptions { BaseUrl = host.BaseAddress });
+        var ended = new List<string>();
+        var endedOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.SessionEnded += (_, reason) =>
+        {
+            lock (ended)
+            {
+                ended.Add(reason);
+            }
+
+            endedOnce.TrySetResult();
+        };
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await client.RegisterAsync(new RegisterRequest { Username = name, Email = $"{name}@sdk.test", Password = "correct horse battery" });
+        await client.ConnectAsync().WaitAsync(RealtimeClient.Timeout * 2);
+        client.ConnectionStateChanged += (_, state) =>
+        {
+            if (state == ConnectionState.Disconnected)
+            {
+                disconnected.TrySetResult();
+            }
+        };
+
+        // The same user on another device ends the client's session (the one that is not its own).
+        var other = await ChatApiClient.LoginAsync(host.Client, new { username = name, password = "correct horse battery" });
+        var phone = new ChatApiClient(host.Client, (string)other["user"]!["id"]!, name, $"{name}@sdk.test", "correct horse battery",
+            (string)other["accessToken"]!, (string)other["refreshToken"]!);
+        var sessions = await ChatApiClient.ReadAsync(await phone.GetAsync("api/auth/sessions"), HttpStatusCode.OK);
+        var clients = sessions["items"]!.AsArray().Where(s => !(bool)s!["current"]!).Select(s => (string)s!["id"]!).ToList();
+        Assert.Equal(HttpStatusCode.NoContent, (await phone.DeleteAsync($"api/auth/sessions/{Assert.Single(clients)}")).StatusCode);
+
+        // Its connection is closed within the revocation period; the reconnect's negotiate and refresh are refused.
+        await endedOnce.Task.WaitAsync(RealtimeClient.Timeout * 2);
+        await disconnected.Task.WaitAsync(RealtimeClient.Timeout);
+        Assert.Equal(ConnectionState.Disconnected, client.ConnectionState);
+        Assert.Null(client.Session);
+        lock (ended)
+        {
+            Assert.Single(ended);
+        }
+    }
 }
