@@ -1,0 +1,175 @@
+using System.Net;
+using Microsoft.Playwright;
+using ServerlessChat.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace ServerlessChat.Tests.Browser;
+
+/// <summary>
+/// The web client's conversation features in Chromium over the real standalone host: the thread panel and the
+/// threads list, pins, edit history, group settings and invites, "seen by", link preview cards and voice messages.
+/// </summary>
+public sealed partial class WebClientInChromium
+{
+    [Fact]
+    public async Task AThreadOpensFromItsReplyCountTakesRepliesLiveAndKeepsThemOutOfTheConversation()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        await ben.SendMessageAsync(new { receiverId = ann.UserId, content = "Release plan for Friday" });
+        await ann.SendMessageAsync(new { receiverId = ben.UserId, content = "Sounds good" });
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, ben.Username);
+        await OpenConversationAsync(benPage, ann.Username);
+        var annMessages = annPage.Locator("#messages").GetByTestId("message");
+        var benMessages = benPage.Locator("#messages").GetByTestId("message");
+        await Expect(annMessages).ToHaveCountAsync(2);
+
+        // Ann answers Ben's message in its thread: the panel opens with the root, the box takes the focus.
+        var annRoot = annMessages.Filter(new() { HasText = "Release plan for Friday" });
+        await annRoot.GetByRole(AriaRole.Button, new() { Name = "Reply in thread" }).ClickAsync();
+        var annPanel = annPage.Locator("#thread-panel");
+        await Expect(annPanel).ToBeVisibleAsync();
+        await Expect(annPanel.GetByTestId("thread-root")).ToContainTextAsync("Release plan for Friday");
+        await Expect(annPanel.GetByLabel("Reply in thread")).ToBeFocusedAsync();
+        await annPanel.GetByLabel("Reply in thread").FillAsync("Shipping at noon works");
+        await annPanel.GetByLabel("Reply in thread").PressAsync("Enter");
+        await Expect(annPanel.GetByTestId("thread-replies").GetByTestId("thread-message")).ToHaveTextAsync([new System.Text.RegularExpressions.Regex("Shipping at noon works")]);
+        await Expect(annPanel.GetByTestId("thread-count")).ToHaveTextAsync("1 reply");
+
+        // Ben, who started it, sees the count under his message live and one unread reply, in the message and on
+        // the Threads button; the reply is not in the conversation.
+        var benRoot = benMessages.Filter(new() { HasText = "Release plan for Friday" });
+        var benThreadButton = benRoot.GetByTestId("thread-button");
+        await Expect(benThreadButton).ToContainTextAsync("1 reply");
+        await Expect(benThreadButton.GetByTestId("thread-unread")).ToHaveTextAsync("1");
+        await Expect(benPage.GetByTestId("threads-unread")).ToHaveTextAsync("1");
+        await Expect(benMessages).ToHaveCountAsync(2);
+        await Expect(annMessages).ToHaveCountAsync(2);
+
+        // Ben opens the thread from the count: the page of replies loads and the thread is read.
+        await benThreadButton.ClickAsync();
+        var benPanel = benPage.Locator("#thread-panel");
+        await Expect(benPanel.GetByTestId("thread-replies").GetByTestId("thread-message")).ToHaveCountAsync(1);
+        await Expect(benPanel.GetByTestId("thread-replies").GetByTestId("thread-message")).ToContainTextAsync("Shipping at noon works");
+        await Expect(benPage.GetByTestId("threads-unread")).ToBeHiddenAsync();
+        await Expect(benRoot.GetByTestId("thread-unread")).ToHaveCountAsync(0);
+
+        // Ben answers and also sends it to the conversation: Ann's panel and both conversations get it.
+        await benPanel.GetByLabel("Reply in thread").FillAsync("Then I book the room");
+        await benPanel.GetByLabel("Also send to the conversation").CheckAsync();
+        await benPanel.GetByRole(AriaRole.Button, new() { Name = "Reply", Exact = true }).ClickAsync();
+        await Expect(annPanel.GetByTestId("thread-replies").GetByTestId("thread-message")).ToHaveCountAsync(2);
+        await Expect(annPanel.GetByTestId("thread-count")).ToHaveTextAsync("2 replies");
+        await Expect(annMessages).ToHaveCountAsync(3);
+        await Expect(annMessages.Last).ToContainTextAsync("Then I book the room");
+        await Expect(annMessages.Last.GetByTestId("in-thread")).ToBeVisibleAsync();
+        await Expect(benMessages).ToHaveCountAsync(3);
+        await SaveScreenshotAsync(annPage, "desktop-thread-panel.png");
+
+        // Esc closes the panel and the focus goes back to the count that opened it.
+        await benPanel.GetByLabel("Reply in thread").FocusAsync();
+        await benPage.Keyboard.PressAsync("Escape");
+        await Expect(benPanel).ToBeHiddenAsync();
+        await Expect(benThreadButton).ToBeFocusedAsync();
+
+        // The Threads list (GET /api/threads) leads back to it, from a fresh page too.
+        var annAgain = await SignInAsync(ann);
+        await annAgain.Locator("#threads-button").ClickAsync();
+        var item = annAgain.Locator("#threads-dialog").GetByTestId("thread-item");
+        await Expect(item).ToHaveCountAsync(1);
+        await Expect(item).ToContainTextAsync("Release plan for Friday");
+        await Expect(item).ToContainTextAsync("2 replies");
+        await item.ClickAsync();
+        await Expect(annAgain.Locator("#conversation-title")).ToHaveTextAsync(ben.Username);
+        await Expect(annAgain.Locator("#thread-panel").GetByTestId("thread-replies").GetByTestId("thread-message")).ToHaveCountAsync(2);
+
+        // On a phone the panel takes the screen.
+        var narrow = await SignInAsync(ben, width: 375, height: 740);
+        await OpenConversationAsync(narrow, ann.Username);
+        await narrow.Locator("#messages").GetByTestId("thread-button").ClickAsync();
+        await Expect(narrow.Locator("#thread-panel").GetByTestId("thread-replies").GetByTestId("thread-message")).ToHaveCountAsync(2);
+        var box = await narrow.Locator("#thread-panel").BoundingBoxAsync();
+        Assert.NotNull(box);
+        Assert.InRange(box.Width, 370, 376);
+        await SaveScreenshotAsync(narrow, "narrow-thread-panel.png");
+    }
+
+    [Fact]
+    public async Task AnAdminPinsAMessageEveryoneSeesItInThePinnedListAndTheEditedMarkShowsItsHistory()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        var groupName = "Pins " + ann.Username[^6..];
+        var group = await ann.CreateGroupAsync(groupName, ben.UserId);
+        var groupId = (string)group["id"]!;
+        var agenda = await ben.SendMessageAsync(new { groupId, content = "Agenda v1" });
+        var agendaId = (string)agenda["id"]!;
+        Assert.Equal(HttpStatusCode.OK, (await ben.PatchAsync($"api/messages/{agendaId}", new { content = "Agenda v2" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ben.PatchAsync($"api/messages/{agendaId}", new { content = "Agenda v3, final" })).StatusCode);
+        for (var i = 1; i <= 3; i++)
+        {
+            await ann.SendMessageAsync(new { groupId, content = $"Later note {i}" });
+        }
+
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, groupName);
+        await OpenConversationAsync(benPage, groupName);
+        var annAgenda = annPage.Locator($"#messages [data-message-id=\"{agendaId}\"]");
+        var benAgenda = benPage.Locator($"#messages [data-message-id=\"{agendaId}\"]");
+
+        // Only admins pin in a group: Ben, a member, has no Pin button; Ann pins, and Ben sees the mark live.
+        await Expect(benPage.Locator("#messages").GetByRole(AriaRole.Button, new() { Name = "Pin message" })).ToHaveCountAsync(0);
+        await annAgenda.GetByRole(AriaRole.Button, new() { Name = "Pin message" }).ClickAsync();
+        await Expect(annAgenda.GetByTestId("pinned-mark")).ToBeVisibleAsync();
+        await Expect(benAgenda.GetByTestId("pinned-mark")).ToBeVisibleAsync();
+        await Expect(benAgenda.GetByTestId("pinned-mark")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^Pinned by "));
+
+        // The Pinned list jumps to the message.
+        await benPage.Locator("#pins-button").ClickAsync();
+        var benPins = benPage.Locator("#pins-dialog");
+        await Expect(benPins.GetByTestId("pin-item")).ToHaveCountAsync(1);
+        await Expect(benPins.GetByTestId("pin-item")).ToContainTextAsync("Agenda v3, final");
+        await Expect(benPins.GetByRole(AriaRole.Button, new() { Name = "Unpin message" })).ToHaveCountAsync(0);
+        await SaveScreenshotAsync(benPage, "desktop-pins.png");
+        await benPins.GetByRole(AriaRole.Button, new() { Name = "Jump to the message" }).ClickAsync();
+        await Expect(benPins).Not.ToBeVisibleAsync();
+        await Expect(benAgenda).ToHaveAttributeAsync("data-highlighted", "true");
+        await Expect(benAgenda).ToBeFocusedAsync();
+
+        // "edited" opens the earlier versions, oldest first, above the text it has now; Esc closes it.
+        await benAgenda.GetByTestId("edited").ClickAsync();
+        var history = benPage.Locator("#history-dialog");
+        await Expect(history.GetByTestId("history-version").Locator(".history-text")).ToHaveTextAsync(["Agenda v1", "Agenda v2", "Agenda v3, final"]);
+        await Expect(history.GetByTestId("history-version").First).ToContainTextAsync("Original");
+        await benPage.Keyboard.PressAsync("Escape");
+        await Expect(history).Not.ToBeVisibleAsync();
+        await Expect(benAgenda.GetByTestId("edited")).ToBeFocusedAsync();
+
+        // Ann unpins from her list: the list empties and Ben's mark goes.
+        await annPage.Locator("#pins-button").ClickAsync();
+        var annPins = annPage.Locator("#pins-dialog");
+        await annPins.GetByRole(AriaRole.Button, new() { Name = "Unpin message" }).ClickAsync();
+        await Expect(annPins.GetByTestId("pin-item")).ToHaveCountAsync(0);
+        await Expect(benAgenda.GetByTestId("pinned-mark")).ToHaveCountAsync(0);
+
+        var narrow = await SignInAsync(ann, width: 375, height: 740);
+        await OpenConversationAsync(narrow, groupName);
+        await narrow.Locator($"#messages [data-message-id=\"{agendaId}\"]").GetByRole(AriaRole.Button, new() { Name = "Pin message" }).ClickAsync();
+        await narrow.Locator("#pins-button").ClickAsync();
+        await Expect(narrow.Locator("#pins-dialog").GetByTestId("pin-item")).ToHaveCountAsync(1);
+        await SaveScreenshotAsync(narrow, "narrow-pins.png");
+    }
+}
