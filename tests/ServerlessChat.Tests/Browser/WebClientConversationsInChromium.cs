@@ -172,4 +172,160 @@ public sealed partial class WebClientInChromium
         await Expect(narrow.Locator("#pins-dialog").GetByTestId("pin-item")).ToHaveCountAsync(1);
         await SaveScreenshotAsync(narrow, "narrow-pins.png");
     }
+
+    [Fact]
+    public async Task AnAdminRenamesFreezesMutesAndInvitesAndSomeoneJoinsByTheLink()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        var dan = await ChatApiClient.RegisterAsync(Host.Client, "dan");
+        var groupName = "Crew " + ann.Username[^6..];
+        var group = await ann.CreateGroupAsync(groupName, ben.UserId);
+        await ann.SendMessageAsync(new { groupId = (string)group["id"]!, content = "Welcome aboard" });
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, groupName);
+        await OpenConversationAsync(benPage, groupName);
+
+        // Ann renames and describes the group: Ben's header follows live.
+        await annPage.Locator("#group-settings-button").ClickAsync();
+        var settings = annPage.Locator("#group-settings-dialog");
+        var newName = "Launch crew " + ann.Username[^6..];
+        await settings.GetByLabel("Name").FillAsync(newName);
+        await settings.GetByLabel("Description").FillAsync("Everything about Friday's launch");
+        await settings.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(settings.GetByRole(AriaRole.Status).Filter(new() { HasText = "Saved." })).ToBeVisibleAsync();
+        await Expect(benPage.Locator("#conversation-title")).ToHaveTextAsync(newName);
+
+        // Ben, a member, sees the settings but cannot change them.
+        await benPage.Locator("#group-settings-button").ClickAsync();
+        var benSettings = benPage.Locator("#group-settings-dialog");
+        await Expect(benSettings.GetByLabel("Name")).ToBeDisabledAsync();
+        await Expect(benSettings.GetByLabel("Description")).ToHaveValueAsync("Everything about Friday's launch");
+        await Expect(benSettings.GetByRole(AriaRole.Button, new() { Name = "Create invite link" })).ToHaveCountAsync(0);
+        await benPage.Keyboard.PressAsync("Escape");
+        await Expect(benPage.Locator("#group-settings-button")).ToBeFocusedAsync();
+
+        // Frozen: Ben's message box says why it is off, until Ann unfreezes.
+        var benInput = benPage.GetByLabel("Message", Exact);
+        await settings.GetByLabel("Frozen: only admins can send").CheckAsync();
+        await Expect(benPage.GetByTestId("composer-note")).ToHaveTextAsync("The group is frozen: only admins can send.");
+        await Expect(benInput).ToBeDisabledAsync();
+        await settings.GetByLabel("Frozen: only admins can send").UncheckAsync();
+        await Expect(benInput).ToBeEnabledAsync();
+        await Expect(benPage.GetByTestId("composer-note")).ToBeHiddenAsync();
+
+        // Muted for an hour, then unmuted.
+        var benRow = settings.Locator($"[data-testid=settings-member][data-user-id=\"{ben.UserId}\"]");
+        await benRow.Locator("select").SelectOptionAsync("1");
+        await benRow.GetByRole(AriaRole.Button, new() { Name = "Mute", Exact = false }).Filter(new() { HasText = "Mute" }).First.ClickAsync();
+        await Expect(benRow).ToContainTextAsync("muted until");
+        await Expect(benPage.GetByTestId("composer-note")).ToContainTextAsync("An admin muted you until");
+        await Expect(benInput).ToBeDisabledAsync();
+        await benRow.GetByRole(AriaRole.Button, new() { Name = "Unmute", Exact = false }).ClickAsync();
+        await Expect(benInput).ToBeEnabledAsync();
+
+        // Ben made admin, then not.
+        await benRow.GetByRole(AriaRole.Button, new() { Name = "Make admin", Exact = false }).ClickAsync();
+        await Expect(benRow.Locator(".role")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("admin"));
+        await Expect(benRow.GetByRole(AriaRole.Button, new() { Name = "Remove admin", Exact = false })).ToBeVisibleAsync();
+        await benRow.GetByRole(AriaRole.Button, new() { Name = "Remove admin", Exact = false }).ClickAsync();
+        await Expect(benRow.GetByRole(AriaRole.Button, new() { Name = "Make admin", Exact = false })).ToBeVisibleAsync();
+
+        // An invite link for five uses, copied.
+        await annPage.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = Host.BaseAddress.GetLeftPart(UriPartial.Authority) });
+        await settings.GetByLabel("Uses").FillAsync("5");
+        await settings.GetByRole(AriaRole.Button, new() { Name = "Create invite link" }).ClickAsync();
+        var invite = settings.GetByTestId("invite");
+        await Expect(invite).ToHaveCountAsync(1);
+        await Expect(invite).ToContainTextAsync("0 of 5 uses");
+        await invite.GetByRole(AriaRole.Button, new() { Name = "Copy link" }).ClickAsync();
+        await Expect(settings.Locator(".invite-status")).ToHaveTextAsync("Link copied.");
+        var link = await invite.GetByLabel("Invite link").InputValueAsync();
+        Assert.Equal(link, await annPage.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        Assert.StartsWith(Host.BaseAddress.GetLeftPart(UriPartial.Authority) + "/?invite=", link);
+        await SaveScreenshotAsync(annPage, "desktop-group-settings.png");
+
+        // Dan opens the link, signs in, sees the group's name and size, and joins.
+        var danContext = await fixture.Browser!.NewContextAsync(new() { ViewportSize = new() { Width = 1100, Height = 680 } });
+        var danPage = await danContext.NewPageAsync();
+        await danPage.GotoAsync(link);
+        await Expect(danPage.Locator(".invite-note")).ToContainTextAsync("join the group you were invited to");
+        var form = danPage.Locator("#signin-form");
+        await form.GetByLabel("Username or email").FillAsync(dan.Username);
+        await form.GetByLabel("Password").FillAsync(dan.Password);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var join = danPage.Locator("#join-dialog");
+        await Expect(join.Locator("h2")).ToHaveTextAsync($"Join {newName}?");
+        await Expect(join.GetByTestId("join-detail")).ToContainTextAsync("2 members");
+        Assert.DoesNotContain("invite=", danPage.Url);
+        await join.GetByRole(AriaRole.Button, new() { Name = "Join group" }).ClickAsync();
+        await Expect(danPage.Locator("#conversation-title")).ToHaveTextAsync(newName);
+        await Expect(danPage.Locator("#messages").GetByTestId("message").Filter(new() { HasText = "Welcome aboard" })).ToHaveCountAsync(1);
+        await Expect(benPage.Locator("#members-button")).ToContainTextAsync("3 members");
+
+        // Ann revokes it: the link no longer leads anywhere.
+        await annPage.Keyboard.PressAsync("Escape");
+        await annPage.Locator("#group-settings-button").ClickAsync();
+        await Expect(invite).ToContainTextAsync("1 of 5 uses");
+        await invite.GetByRole(AriaRole.Button, new() { Name = "Revoke this invite" }).ClickAsync();
+        await Expect(invite).ToHaveCountAsync(0);
+        await danPage.GotoAsync(link);
+        await Expect(join.Locator("h2")).ToHaveTextAsync("This invite link does not work");
+        await Expect(join.GetByRole(AriaRole.Button, new() { Name = "Join group" })).ToBeHiddenAsync();
+
+        var narrow = await SignInAsync(ann, width: 375, height: 740);
+        await OpenConversationAsync(narrow, newName);
+        await narrow.Locator("#group-settings-button").ClickAsync();
+        await Expect(narrow.Locator("#group-settings-dialog").GetByLabel("Name")).ToHaveValueAsync(newName);
+        await SaveScreenshotAsync(narrow, "narrow-group-settings.png");
+    }
+
+    [Fact]
+    public async Task TheLastMessageOfAGroupSaysWhoHasSeenItAsTheyReadIt()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        var cat = await ChatApiClient.RegisterAsync(Host.Client, "cat");
+        var groupName = "Seen " + ann.Username[^6..];
+        var groupId = (string)(await ann.CreateGroupAsync(groupName, ben.UserId, cat.UserId))["id"]!;
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, groupName);
+        await OpenConversationAsync(benPage, groupName);
+
+        await annPage.GetByLabel("Message", Exact).FillAsync("Standup moved to 10");
+        await annPage.GetByLabel("Message", Exact).PressAsync("Enter");
+        // Ben has the group open, so he reads it at once: Ann sees him under it, live.
+        var seen = annPage.GetByTestId("seen-by");
+        await Expect(seen).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Seen by [^,]+$"));
+        var lastId = await annPage.Locator("#messages").GetByTestId("message").Last.GetAttributeAsync("data-message-id");
+        await Expect(seen).ToHaveAttributeAsync("data-message-id", lastId!);
+
+        // Cat reads through the API: everyone has seen it.
+        Assert.Equal(HttpStatusCode.OK, (await cat.PostAsync("api/messages/read", new { groupId, upTo = lastId })).StatusCode);
+        await Expect(seen).ToHaveTextAsync("Seen by everyone");
+
+        // A fresh page has it from the read markers.
+        var annAgain = await SignInAsync(ann);
+        await OpenConversationAsync(annAgain, groupName);
+        await Expect(annAgain.GetByTestId("seen-by")).ToHaveTextAsync("Seen by everyone");
+
+        // A new message: Ben, who has the group open, has seen it; Cat has not yet.
+        await ann.SendMessageAsync(new { groupId, content = "And bring the numbers" });
+        await Expect(annAgain.Locator("#messages").GetByTestId("message")).ToHaveCountAsync(2);
+        await Expect(benPage.Locator("#messages").GetByTestId("message")).ToHaveCountAsync(2);
+        await Expect(annAgain.GetByTestId("seen-by")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Seen by [^,]+$"));
+    }
+
 }

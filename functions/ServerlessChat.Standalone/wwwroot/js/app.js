@@ -25,6 +25,9 @@ import { mountTitle } from "./views/title.js";
 import { clearAddress, closeInAddress, conversationInAddress, mountAddress } from "./address.js";
 import { loadMyThreads, mountThreads } from "./views/threads.js";
 import { mountPins } from "./views/pins.js";
+import { mountGroupSettings } from "./views/groupSettings.js";
+import { mountInvites, showPendingInvite } from "./views/invites.js";
+import { mountSeenBy } from "./views/seenBy.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -54,6 +57,7 @@ async function enterChat() {
     openConversation(openedConversation);
     openedConversation = null;
   }
+  showPendingInvite({ onJoined: openConversation });
   await realtime.start({
     onConnected: () => {
       // Events missed while disconnected: sync replays them where the API has it; the reload covers the rest.
@@ -139,6 +143,9 @@ async function main() {
   mountReplies();
   mountThreads({ onOpenConversation: openConversation });
   mountPins();
+  mountGroupSettings();
+  mountInvites();
+  mountSeenBy();
   mountBlocking();
   mountMessageSearch({ onOpen: openConversation });
   openedConversation = takeOpenedConversation() || conversationInAddress();
