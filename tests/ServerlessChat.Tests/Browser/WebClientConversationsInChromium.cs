@@ -328,4 +328,81 @@ public sealed partial class WebClientInChromium
         await Expect(annAgain.GetByTestId("seen-by")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Seen by [^,]+$"));
     }
 
+    [Fact]
+    public async Task ALinkInAMessageGetsAPreviewCardWithThePagesTextOnly()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        await using var pages = await Links.PageServer.StartAsync();
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        await ben.SendMessageAsync(new { receiverId = ann.UserId, content = "Send me the article" });
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, ben.Username);
+        await OpenConversationAsync(benPage, ann.Username);
+
+        var article = pages.Url("/article/launch");
+        var scripted = pages.Url("/scripted");
+        await annPage.GetByLabel("Message", Exact).FillAsync($"Here: {article} and {scripted}");
+        await annPage.GetByLabel("Message", Exact).PressAsync("Enter");
+
+        // The cards arrive after the send (messageUpdated), for both sides.
+        var cards = benPage.Locator("#messages").GetByTestId("message").Last.GetByTestId("link-card");
+        await Expect(cards).ToHaveCountAsync(2);
+        await Expect(cards.First.Locator(".link-title")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"The\s+launch\s+story"));
+        await Expect(cards.First.Locator(".link-site")).ToHaveTextAsync("Example News");
+        await Expect(cards.First.Locator(".link-description")).ToHaveTextAsync("All about launch.");
+        await Expect(cards.First).ToHaveAttributeAsync("href", article);
+        await Expect(cards.First).ToHaveAttributeAsync("rel", "noopener noreferrer nofollow");
+        // The page's script never ran: the title is the one in its markup.
+        await Expect(cards.Nth(1).Locator(".link-title")).ToHaveTextAsync("Real title");
+        await Expect(cards.Locator("img")).ToHaveCountAsync(0);
+        await Expect(annPage.Locator("#messages").GetByTestId("message").Last.GetByTestId("link-card")).ToHaveCountAsync(2);
+
+        // Images only from this API's signed URLs, never an address a page named.
+        var origin = Host.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var verdicts = await benPage.EvaluateAsync<bool[]>(
+            "async (origin) => { const m = await import('/js/views/previews.js'); return [m.isOurImage(origin + '/api/files/x?sig=1'), m.isOurImage('https://evil.example/a.png'), m.isOurImage('javascript:alert(1)'), m.isOurImage(null)]; }",
+            origin);
+        Assert.Equal([true, false, false, false], verdicts);
+        await SaveScreenshotAsync(benPage, "desktop-link-preview.png");
+    }
+
+    [Fact]
+    public async Task AVoiceMessageIsRecordedSentAsAnAudioAttachmentAndPlaysInline()
+    {
+        if (!Chromium.Available(output))
+        {
+            return;
+        }
+
+        var ann = await ChatApiClient.RegisterAsync(Host.Client, "ann");
+        var ben = await ChatApiClient.RegisterAsync(Host.Client, "ben");
+        await ben.SendMessageAsync(new { receiverId = ann.UserId, content = "Tell me by voice" });
+        var annPage = await SignInAsync(ann);
+        var benPage = await SignInAsync(ben);
+        await OpenConversationAsync(annPage, ben.Username);
+        await OpenConversationAsync(benPage, ann.Username);
+
+        // The fake microphone records until Stop; the recording goes to the files to send.
+        await annPage.GetByRole(AriaRole.Button, new() { Name = "Record a voice message" }).ClickAsync();
+        await Expect(annPage.GetByTestId("record-status")).ToHaveTextAsync("Recording 0:01");
+        await annPage.GetByRole(AriaRole.Button, new() { Name = "Stop recording and add the voice message" }).ClickAsync();
+        await Expect(annPage.GetByTestId("record-status")).ToBeHiddenAsync();
+        var upload = annPage.GetByTestId("upload");
+        await Expect(upload).ToContainTextAsync("voice-message-");
+        await Expect(upload.Locator("progress")).ToHaveJSPropertyAsync("value", 1);
+        await annPage.GetByLabel("Message", Exact).PressAsync("Enter");
+
+        // Ben gets a player that has loaded the recording's metadata from its signed URL.
+        var player = benPage.Locator("#messages").GetByTestId("message").Last.GetByTestId("voice-player");
+        await Expect(player).ToHaveCountAsync(1);
+        await player.EvaluateAsync("a => a.readyState >= 1 ? null : new Promise((ok, fail) => { a.addEventListener('loadedmetadata', ok, { once: true }); a.addEventListener('error', () => fail(new Error('audio error ' + (a.error && a.error.code))), { once: true }); })");
+        Assert.True(await player.EvaluateAsync<bool>("a => !a.error && a.readyState >= 1"));
+        await Expect(annPage.Locator("#messages").GetByTestId("message").Last.GetByTestId("voice-player")).ToHaveCountAsync(1);
+    }
 }

@@ -28,6 +28,8 @@ import { mountPins } from "./views/pins.js";
 import { mountGroupSettings } from "./views/groupSettings.js";
 import { mountInvites, showPendingInvite } from "./views/invites.js";
 import { mountSeenBy } from "./views/seenBy.js";
+import { mountPreviews } from "./views/previews.js";
+import { mountVoice } from "./views/voice.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -146,6 +148,8 @@ async function main() {
   mountGroupSettings();
   mountInvites();
   mountSeenBy();
+  mountPreviews();
+  mountVoice();
   mountBlocking();
   mountMessageSearch({ onOpen: openConversation });
   openedConversation = takeOpenedConversation() || conversationInAddress();
