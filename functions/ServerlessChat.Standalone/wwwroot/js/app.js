@@ -23,6 +23,13 @@ import * as push from "./push.js";
 import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
 import { mountTitle } from "./views/title.js";
 import { clearAddress, closeInAddress, conversationInAddress, mountAddress } from "./address.js";
+import { loadMyThreads, mountThreads } from "./views/threads.js";
+import { mountPins } from "./views/pins.js";
+import { mountGroupSettings } from "./views/groupSettings.js";
+import { mountInvites, showPendingInvite } from "./views/invites.js";
+import { mountSeenBy } from "./views/seenBy.js";
+import { mountPreviews } from "./views/previews.js";
+import { mountVoice } from "./views/voice.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -46,16 +53,18 @@ async function enterChat() {
   // The API calls first: a session restored with an expired access token is refreshed there, before the hub
   // negotiates with it. The sync cursor is taken before the conversations are loaded, so nothing in between is lost.
   await realtime.primeSync();
-  await Promise.all([actions.loadConversations(), loadBlocked(), push.load().then(renderSetting)]);
+  await Promise.all([actions.loadConversations(), loadBlocked(), push.load().then(renderSetting), loadMyThreads()]);
   if (signIn !== signIns || !currentUser()) return;
   if (openedConversation) {
     openConversation(openedConversation);
     openedConversation = null;
   }
+  showPendingInvite({ onJoined: openConversation });
   await realtime.start({
     onConnected: () => {
       // Events missed while disconnected: sync replays them where the API has it; the reload covers the rest.
       actions.loadConversations();
+      loadMyThreads();
       const id = store.activeId();
       if (id) actions.loadHistory(id);
     },
@@ -134,6 +143,13 @@ async function main() {
   });
   mountAttachments();
   mountReplies();
+  mountThreads({ onOpenConversation: openConversation });
+  mountPins();
+  mountGroupSettings();
+  mountInvites();
+  mountSeenBy();
+  mountPreviews();
+  mountVoice();
   mountBlocking();
   mountMessageSearch({ onOpen: openConversation });
   openedConversation = takeOpenedConversation() || conversationInAddress();

@@ -402,6 +402,18 @@ function appliedSet(scope) {
   return state.applied.get(scope);
 }
 
+// Feature modules that see an event or sync change before the store (threads, "seen by", pins): see tap().
+const taps = new Map();
+
+/**
+ * `fn(data)` runs for every applied event of `type`, before the store's own handler; it returns true to take
+ * the event for itself (a thread reply kept out of the conversation), anything else to let the store apply it.
+ */
+export function tap(type, fn) {
+  if (!taps.has(type)) taps.set(type, new Set());
+  taps.get(type).add(fn);
+}
+
 /**
  * A live event or a sync change. Returns false when it was skipped: already applied (same cursor), of a type
  * this client does not know, or arriving with nobody signed in.
@@ -417,7 +429,9 @@ export function apply(type, data) {
     if (applied.size > APPLIED_KEPT) applied.delete(applied.values().next().value);
     saveApplied();
   }
-  handler(data);
+  let taken = false;
+  for (const fn of taps.get(type) || []) taken = fn(data) === true || taken;
+  if (!taken) handler(data);
   return true;
 }
 

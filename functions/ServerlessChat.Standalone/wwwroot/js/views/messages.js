@@ -8,8 +8,19 @@ import { messageReactionButton, messageReactions, messageReplyQuote } from "./re
 import { messageAttachments } from "./attachments.js";
 import { contentNodes } from "./mentions.js";
 import { messageReplyButton } from "./replies.js";
+import { editedMark } from "./history.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
+
+// What feature modules add to every message (threads, pins, link previews, voice): `render(message, c, options)`
+// returns a node or null. Slots: "after" (below the body), "meta" (beside the time), "actions" (the action row).
+const parts = { after: [], meta: [], actions: [] };
+
+export function addMessagePart(slot, render) {
+  parts[slot].push(render);
+}
+
+const partsOf = (slot, message, c, options) => parts[slot].map((render) => render(message, c, options));
 
 export function messageSender(message, c) {
   if (c.type !== "group" || message.senderId === store.me().id) return null;
@@ -37,32 +48,43 @@ export function messageStatus(message, c) {
   return el("span", { className: `status ${read ? "read" : "sent"}`, text: label, attrs: { "data-testid": "message-status", title } });
 }
 
-export function messageMeta(message, c) {
+export function messageMeta(message, c, options = {}) {
   return el("div", { className: "meta" }, [
+    ...partsOf("meta", message, c, options),
     el("time", { text: time(message.createdAt), attrs: { datetime: message.createdAt } }),
-    message.editedAt && !message.deleted ? el("span", { className: "edited", text: "edited", attrs: { "data-testid": "edited" } }) : null,
+    message.editedAt && !message.deleted ? editedMark(message) : null,
     messageStatus(message, c),
   ]);
 }
 
-/** React and reply on any stored message; edit and delete for one's own. Shown on hover, focus or a tap. */
-export function messageActions(message) {
+/**
+ * React and reply on any stored message; edit and delete for one's own. Shown on hover, focus or a tap.
+ * `inThread`: in the thread panel, where a quoted reply has no composer to go to.
+ */
+export function messageActions(message, c, options = {}) {
   if (!message.id || message.deleted) return null;
-  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), messageReplyButton(message)]);
+  const reply = options.inThread ? null : messageReplyButton(message);
+  const extra = c ? partsOf("actions", message, c, options) : [];
+  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), reply, ...extra]);
   return el("div", { className: "message-actions" }, [
     messageReactionButton(message),
-    messageReplyButton(message),
+    reply,
+    ...extra,
     el("button", { className: "link", text: "Edit", attrs: { type: "button", "aria-label": "Edit message" }, on: { click: () => handlers.onEdit(message) } }),
     el("button", { className: "link", text: "Delete", attrs: { type: "button", "aria-label": "Delete message" }, on: { click: () => handlers.onDelete(message) } }),
   ]);
 }
 
-export function renderMessage(message, c) {
+/** `options.inThread`: a message of the thread panel (its own test id, no quoted reply). */
+export function renderMessage(message, c, options = {}) {
   const mine = message.senderId === store.me().id;
   return el("li", {
     className: `message ${mine ? "mine" : "theirs"}${message.deleted ? " deleted" : ""}`,
-    attrs: { "data-message-id": message.id || false, "data-testid": "message", tabindex: "-1" },
-  }, [messageSender(message, c), messageReplyQuote(message), messageBody(message, c), messageAttachments(message), messageMeta(message, c), messageReactions(message), messageActions(message, c)]);
+    attrs: { "data-message-id": message.id || false, "data-testid": options.inThread ? "thread-message" : "message", tabindex: "-1" },
+  }, [
+    messageSender(message, c), messageReplyQuote(message), messageBody(message, c), messageAttachments(message),
+    ...partsOf("after", message, c, options), messageMeta(message, c, options), messageReactions(message), messageActions(message, c, options),
+  ]);
 }
 
 function renderHeader() {
@@ -98,6 +120,11 @@ function renderMessages({ older = false } = {}) {
   $("older-button").hidden = !(t && t.nextBefore);
   if (older) list.scrollTop = list.scrollHeight - fromBottom;
   else if (atBottom || (items.length && items[items.length - 1].senderId === store.me().id)) list.scrollTop = list.scrollHeight;
+}
+
+/** Renders the open conversation's messages again (a feature's own state changed, e.g. a thread's unread count). */
+export function refreshMessages() {
+  if (store.activeId()) renderMessages();
 }
 
 function showActive(id) {
