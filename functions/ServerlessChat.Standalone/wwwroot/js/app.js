@@ -1,5 +1,5 @@
 // Wiring: configuration, session, store, realtime and views. No logic of its own beyond the order of things.
-import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, restoreSession } from "./api.js";
+import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, onSignedOutElsewhere, restoreSession } from "./api.js";
 import * as actions from "./actions.js";
 import * as realtime from "./realtime.js";
 import * as store from "./state.js";
@@ -41,24 +41,28 @@ function select(conversationId) {
 async function enterChat() {
   const signIn = ++signIns;
   store.signedIn(currentUser());
-  store.restoreApplied();
   hideAuth();
   // The API calls first: a session restored with an expired access token is refreshed there, before the hub
   // negotiates with it. The sync cursor is taken before the conversations are loaded, so nothing in between is lost.
   await realtime.primeSync();
   await Promise.all([actions.loadConversations(), loadBlocked(), push.load().then(renderSetting)]);
   if (signIn !== signIns || !currentUser()) return;
+  // Messages written before a reload that the SDK's outbox still holds: shown as pending until it sends them.
+  await actions.showQueuedMessages();
   if (openedConversation) {
     openConversation(openedConversation);
     openedConversation = null;
   }
-  await realtime.start({
-    onConnected: () => {
-      // Events missed while disconnected: sync replays them where the API has it; the reload covers the rest.
-      actions.loadConversations();
-      const id = store.activeId();
-      if (id) actions.loadHistory(id);
-    },
+  const reload = () => {
+    actions.loadConversations();
+    const id = store.activeId();
+    if (id) actions.loadHistory(id);
+  };
+  realtime.start({
+    // Stored changes came through the SDK's sync; presence, which passes without being stored, did not.
+    onReconnected: () => actions.loadPresence().catch(() => {}),
+    // The cursor was older than the kept history: what changed is read again.
+    onResync: reload,
     onSignal: (signal) => calls.handleSignal(signal).catch((error) => console.warn("Call signal failed", error)),
   });
 }
@@ -68,13 +72,14 @@ async function openConversation(conversationId) {
   if (store.conversation(conversationId)) select(conversationId);
 }
 
-function signOut({ logout, message } = {}) {
+function signOut({ logout, message, elsewhere = false } = {}) {
   signIns += 1;
   calls.hangUp();
   calls.dismiss();
   realtime.stop();
-  // Before the session goes: the server forgets this browser's subscription for this user.
-  push.forget();
+  // Before the session goes: the server forgets this browser's subscription for this user (the tab that signed
+  // out did that for the whole browser).
+  if (!elsewhere) push.forget();
   renderSetting();
   endSession({ logout });
   clearAddress();
@@ -150,6 +155,7 @@ async function main() {
   store.subscribe("unknownConversation", scheduleConversationReload);
   document.addEventListener("visibilitychange", () => store.activeId() && actions.markRead(store.activeId()));
   onSessionEnded((message) => signOut({ message }));
+  onSignedOutElsewhere(() => signOut({ logout: true, elsewhere: true, message: "You signed out in another tab." }));
 
   if (restoreSession()) enterChat();
   else showAuth();
