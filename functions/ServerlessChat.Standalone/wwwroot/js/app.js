@@ -22,6 +22,8 @@ import { mountMessageSearch } from "./views/search.js";
 import * as push from "./push.js";
 import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
 import { mountTitle } from "./views/title.js";
+import { mountOfflineBanner } from "./views/offline.js";
+import { mountUsers } from "./users.js";
 import { clearAddress, closeInAddress, conversationInAddress, mountAddress } from "./address.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
@@ -92,6 +94,8 @@ function signOut({ logout, message, elsewhere = false } = {}) {
 async function main() {
   await loadConfig();
   mountTopbar({ onSignOut: () => signOut({ logout: true }) });
+  mountOfflineBanner();
+  mountUsers();
   mountTitle();
   mountAddress({ onNavigate: (id) => (id ? currentUser() && openConversation(id) : store.setActive(null)) });
   mountAuth({ onSignedIn: () => enterChat() });
