@@ -5,14 +5,20 @@
 // One session for every tab of this browser, kept across restarts: the SDK keeps it in localStorage, and a
 // refresh runs under a Web Lock shared by the tabs. Each refresh token works once (a second use revokes the whole
 // login chain), so the tab that rotates it leaves the answer for the tabs still holding the old one: a tab that
-// presents a token already rotated gets the newest session instead of a second refresh. Signing out removes the
+// presents a token already rotated gets the newest session instead of a second refresh. Those answers are kept
+// in IndexedDB, not localStorage: a localStorage write reaches other tabs' copies only some time later, while an
+// IndexedDB transaction committed under the lock is what the next holder reads. Signing out removes the
 // session from localStorage, which every other tab hears (the storage event) and signs out too.
 import { ChatApiError, ChatClient } from "../sdk/serverlesschat-client.js";
 
-// The SDK's key for the session in its storage, and ours for the rotations made by any tab.
+// The SDK's key for the session in its storage; where the rotations made by any tab are kept.
 const SESSION_KEY = "serverlesschat.session";
-const ROTATIONS_KEY = "serverlesschat.rotations";
-const ROTATIONS_KEPT = 20;
+// When a tab of this browser last signed out: the other tabs, whose session the server ends with it, say why.
+const SIGNED_OUT_KEY = "serverlesschat.signedOutAt";
+const SIGNED_OUT_RECENT_MS = 30000;
+const ROTATIONS_DB = "serverlesschat-session";
+// As long as a refresh token lives (Auth:RefreshTokenDays' default): a tab asleep that long still finds its way.
+const ROTATIONS_KEPT_MS = 30 * 24 * 60 * 60 * 1000;
 const REFRESH_LOCK = "serverlesschat.refresh";
 
 let base = new URL("/api", location.href).href;
@@ -46,11 +52,14 @@ export async function loadConfig() {
     else if (session && !sameUser(session)) location.reload();
   });
   client.on("sessionEnded", () => {
-    for (const listener of endedListeners) listener("Your session has ended. Sign in again.");
+    const signedOutAt = Number(localStorage.getItem(SIGNED_OUT_KEY));
+    const elsewhere = signedOutAt && Date.now() - signedOutAt < SIGNED_OUT_RECENT_MS;
+    for (const listener of endedListeners) listener(elsewhere ? SIGNED_OUT_ELSEWHERE : "Your session has ended. Sign in again.");
   });
 }
 
 const signedOutElsewhere = new Set();
+export const SIGNED_OUT_ELSEWHERE = "You signed out in another tab.";
 
 /** Another tab signed out (or its session was refused): this one signs out too, without asking the server again. */
 export const onSignedOutElsewhere = (listener) => signedOutElsewhere.add(listener);
@@ -63,18 +72,33 @@ function sameUser(kept) {
   }
 }
 
-function readRotations() {
-  try {
-    return JSON.parse(localStorage.getItem(ROTATIONS_KEY) || "[]");
-  } catch {
-    return [];
-  }
+let rotationsDb = null;
+
+function openRotations() {
+  rotationsDb ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(ROTATIONS_DB, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("rotations", { keyPath: "from" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return rotationsDb;
+}
+
+/** One IndexedDB transaction on the rotations; resolves with `work`'s request result once it has committed. */
+async function rotations(mode, work) {
+  const db = await openRotations();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction("rotations", mode);
+    const request = work(tx.objectStore("rotations"));
+    tx.oncomplete = () => resolve(request ? request.result : undefined);
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
 }
 
 /**
  * The SDK's fetch. POST auth/refresh runs under a Web Lock held across tabs: inside it, a refresh token that
- * another tab already rotated is answered with the newest session that rotation led to (following the chain),
- * and a real rotation is recorded before the lock is let go. Everything else is plain fetch.
+ * some tab already rotated is answered with the newest session of that login, and a real rotation is recorded
+ * (committed) before the lock is let go. Everything else is plain fetch.
  */
 function sharedRefreshFetch(input, init) {
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -86,14 +110,10 @@ function sharedRefreshFetch(input, init) {
     } catch {
       return fetch(input, init);
     }
-    const rotations = readRotations();
-    let newest = null;
-    for (let token = presented, step = 0; step < ROTATIONS_KEPT; step += 1) {
-      const next = rotations.find((r) => r.from === token);
-      if (!next) break;
-      newest = next;
-      token = next.answer.refreshToken;
-    }
+    // Rotated before (by any tab): the newest session of that login, whatever rotations came after.
+    const rotated = await rotations("readonly", (store) => store.get(presented));
+    const latest = rotated && (await rotations("readonly", (store) => store.get("latest")));
+    const newest = rotated && latest && latest.answer.user.id === rotated.answer.user.id && latest.at >= rotated.at ? latest : rotated;
     if (newest) {
       const expiresIn = Math.max(1, Math.floor(newest.answer.expiresIn - (Date.now() - newest.at) / 1000));
       return new Response(JSON.stringify({ ...newest.answer, expiresIn }), { status: 200, headers: { "Content-Type": "application/json" } });
@@ -101,8 +121,18 @@ function sharedRefreshFetch(input, init) {
     const response = await fetch(input, init);
     if (response.ok) {
       const answer = await response.clone().json();
-      const kept = [...rotations, { from: presented, answer, at: Date.now() }].slice(-ROTATIONS_KEPT);
-      localStorage.setItem(ROTATIONS_KEY, JSON.stringify(kept));
+      const at = Date.now();
+      await rotations("readwrite", (store) => {
+        store.put({ from: presented, answer, at });
+        store.put({ from: "latest", answer, at });
+        store.openCursor().onsuccess = (event) => {
+          const cursor = event.target.result;
+          if (!cursor) return;
+          if (cursor.value.at < at - ROTATIONS_KEPT_MS) cursor.delete();
+          cursor.continue();
+        };
+        return null;
+      });
     }
     return response;
   });
@@ -186,10 +216,16 @@ export const currentUser = () => (client && client.session ? client.session.user
 export function endSession({ logout = false } = {}) {
   if (!client) return Promise.resolve();
   const current = client;
+  if (logout) {
+    // The other tabs hear this first (the storage event), before the server's end of the session reaches them.
+    localStorage.setItem(SIGNED_OUT_KEY, String(Date.now()));
+    localStorage.removeItem(SESSION_KEY);
+  }
   ending = ending
     .then(() => (logout ? current.logout() : current.disconnect()))
     .catch(() => {})
-    .then(() => localStorage.removeItem(ROTATIONS_KEY));
+    .then(() => rotations("readwrite", (store) => store.clear()))
+    .catch(() => {});
   return ending;
 }
 

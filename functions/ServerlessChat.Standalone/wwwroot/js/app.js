@@ -1,5 +1,5 @@
 // Wiring: configuration, session, store, realtime and views. No logic of its own beyond the order of things.
-import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, onSignedOutElsewhere, restoreSession } from "./api.js";
+import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, onSignedOutElsewhere, restoreSession, SIGNED_OUT_ELSEWHERE } from "./api.js";
 import * as actions from "./actions.js";
 import * as realtime from "./realtime.js";
 import * as store from "./state.js";
@@ -61,8 +61,9 @@ async function enterChat() {
     if (id) actions.loadHistory(id);
   };
   realtime.start({
-    // Stored changes came through the SDK's sync; presence, which passes without being stored, did not.
-    onReconnected: () => actions.loadPresence().catch(() => {}),
+    // Each (re)connect reads the list, the open history and presence again: the SDK's sync brought every stored
+    // change, but the counts are the server's, and presence passes without being stored.
+    onConnected: reload,
     // The cursor was older than the kept history: what changed is read again.
     onResync: reload,
     onSignal: (signal) => calls.handleSignal(signal).catch((error) => console.warn("Call signal failed", error)),
@@ -159,7 +160,7 @@ async function main() {
   store.subscribe("unknownConversation", scheduleConversationReload);
   document.addEventListener("visibilitychange", () => store.activeId() && actions.markRead(store.activeId()));
   onSessionEnded((message) => signOut({ message }));
-  onSignedOutElsewhere(() => signOut({ logout: true, elsewhere: true, message: "You signed out in another tab." }));
+  onSignedOutElsewhere(() => signOut({ logout: true, elsewhere: true, message: SIGNED_OUT_ELSEWHERE }));
 
   if (restoreSession()) enterChat();
   else showAuth();

@@ -7,7 +7,7 @@ import * as store from "./state.js";
 const STORED_EVENTS = ["newMessage", "messageUpdated", "messageDeleted", "messagesRead", "reactionsUpdated", "groupUpdated", "userUpdated"];
 const PASSING_EVENTS = ["typing", "presence"];
 
-let hooks = { onReconnected: () => {}, onResync: () => {}, onSignal: () => {} };
+let hooks = { onConnected: () => {}, onResync: () => {}, onSignal: () => {} };
 let unsubscribe = [];
 
 /**
@@ -26,9 +26,8 @@ export async function primeSync() {
 }
 
 /**
- * Connects through the SDK and stays connected until stop(). `onReconnected` runs after every reconnect (what
- * passes without being stored, such as presence, was missed), `onResync` when the cursor was too old to sync
- * from, `onSignal` gets every callSignal.
+ * Connects through the SDK and stays connected until stop(). `onConnected` runs after every (re)connect, once
+ * the SDK has synced, `onResync` when the cursor was too old to sync from, `onSignal` gets every callSignal.
  */
 export function start(options) {
   hooks = { ...hooks, ...options };
@@ -37,13 +36,19 @@ export function start(options) {
   for (const name of [...STORED_EVENTS, ...PASSING_EVENTS]) unsubscribe.push(client.on(name, (data) => store.apply(name, data)));
   unsubscribe.push(client.on("callSignal", (signal) => hooks.onSignal(signal)));
   unsubscribe.push(client.on("resync", () => hooks.onResync()));
-  let everConnected = false;
+  // A queued message the server refused for good (also one queued before a reload): Retry offers it again.
+  unsubscribe.push(
+    client.on("outboxFailed", ({ clientMessageId, request, error }) => {
+      const me = store.me();
+      if (!me) return;
+      const conversationId = request.groupId ? store.groupConversationId(request.groupId) : store.directConversationId(me.id, request.receiverId);
+      store.updatePending(conversationId, clientMessageId, { status: "failed", error: error && error.message ? error.message : "refused." });
+    }),
+  );
   unsubscribe.push(
     client.on("connectionState", (state) => {
       store.setConnectionState(state);
-      if (state !== "connected") return;
-      if (everConnected) hooks.onReconnected();
-      everConnected = true;
+      if (state === "connected") hooks.onConnected();
     }),
   );
   store.setConnectionState(client.connectionState);
