@@ -20,7 +20,7 @@ if [[ -z "$account" || -z "$api_uri" ]]; then
 fi
 api_uri=${api_uri%/}
 
-for tool in az npm; do
+for tool in az; do
   command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
 done
 
@@ -30,12 +30,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "==> web client files"
-# The SignalR browser client comes from npm, as in the Standalone build (see its csproj).
-(cd "$client" && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
+# The JS SDK (SignalR client inside) is the checked-in bundle in wwwroot/sdk (clients/js `npm run bundle`).
 cp -R "$client/wwwroot" "$work/site"
-rm -rf "$work/site/lib"
-mkdir -p "$work/site/lib/signalr"
-cp "$client/node_modules/@microsoft/signalr/dist/browser/signalr.min.js" "$work/site/lib/signalr/"
 printf '{ "apiBase": "%s/api" }\n' "$api_uri" > "$work/site/config.json"
 
 echo "==> static website of $account"

@@ -105,6 +105,15 @@ export class ChatClient {
     return this.feed.cursor;
   }
 
+  /**
+   * Where the first sync starts when this client has no cursor yet: the cursor of `GET /api/sync` read before
+   * an app loads its first view (conversations, history), so that whatever changed between that load and the
+   * connection's `ready` is replayed rather than missed. Ignored once the client has a cursor.
+   */
+  resumeFrom(cursor: string): void {
+    if (this.feed.cursor === null && cursor) this.feed.restartFrom(cursor);
+  }
+
   get connectionState(): ConnectionState {
     return this.state;
   }

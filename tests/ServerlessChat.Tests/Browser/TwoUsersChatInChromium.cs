@@ -82,9 +82,9 @@ public sealed class TwoUsersChatInChromium(ITestOutputHelper output)
         // A reload with an access token the API refuses: the page rotates its refresh token and carries on live.
         await alice.EvaluateAsync("""
             () => {
-              const session = JSON.parse(sessionStorage.getItem("serverlesschat.session"));
-              session.accessToken = "no.longer.valid";
-              sessionStorage.setItem("serverlesschat.session", JSON.stringify(session));
+              const kept = JSON.parse(localStorage.getItem("serverlesschat.session"));
+              kept.session.accessToken = "no.longer.valid";
+              localStorage.setItem("serverlesschat.session", JSON.stringify(kept));
             }
             """);
         await alice.ReloadAsync();

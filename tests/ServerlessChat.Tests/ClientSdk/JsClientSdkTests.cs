@@ -41,6 +41,17 @@ public sealed class JsClientSdkTests(JsClientSdkTests.PackedSdk sdk, ITestOutput
     }
 
     [SkippableFact]
+    public async Task TheWebClientsCheckedInSdkBundleEqualsOneBuiltFromTheSdkSources()
+    {
+        var node = NodeTools.RequireNode("the web client's SDK bundle check");
+        await NodeTools.NpmCiAsync(SdkDirectory);
+        // Exits 1 naming the stale bundle: run `npm run bundle` in clients/js and commit
+        // functions/ServerlessChat.Standalone/wwwroot/sdk/serverlesschat-client.js.
+        var output = await NodeTools.RunAsync(node, SdkDirectory, Path.Combine("scripts", "bundle.mjs"), "--check");
+        Assert.Contains("The bundle is current.", output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task TheSdkUnitTestsPass()
     {
         var node = NodeTools.RequireNode("the JS SDK's unit tests");

@@ -53,10 +53,11 @@ public sealed partial class StandaloneHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a host on a fresh data folder (or the given one) with test defaults overridden by <paramref name="settings"/>;
-    /// with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard, so the runtime cannot raise it).
+    /// with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard, so the runtime cannot raise it);
+    /// on <paramref name="port"/> of 127.0.0.1 (0: any free one).
     /// </summary>
     public static async Task<StandaloneHost> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, int? openFilesLimit = null, string? hostOutput = null)
+        IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, int? openFilesLimit = null, string? hostOutput = null, int port = 0)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("serverlesschat-test-").FullName;
         var effective = new Dictionary<string, string?>
@@ -98,7 +99,7 @@ public sealed partial class StandaloneHost : IAsyncDisposable
 
         start.ArgumentList.Add(Path.Combine(output, "ServerlessChat.Standalone.dll"));
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
+        start.ArgumentList.Add(FormattableString.Invariant($"http://127.0.0.1:{port}"));
         start.ArgumentList.Add("--contentRoot");
         start.ArgumentList.Add(output);
         foreach (var (key, value) in effective)
@@ -197,8 +198,11 @@ public sealed partial class StandaloneHost : IAsyncDisposable
         }
     }
 
-    /// <summary>A new host process on the same data and settings, with <paramref name="changed"/> settings over them.</summary>
-    public Task<StandaloneHost> StartAgainAsync(IReadOnlyDictionary<string, string?>? changed = null)
+    /// <summary>
+    /// A new host process on the same data and settings, with <paramref name="changed"/> settings over them; with
+    /// <paramref name="sameAddress"/>, on this one's port (a page loaded from it reconnects to the new process).
+    /// </summary>
+    public Task<StandaloneHost> StartAgainAsync(IReadOnlyDictionary<string, string?>? changed = null, bool sameAddress = false)
     {
         OwnsData = false;
         var settings = new Dictionary<string, string?>(Settings);
@@ -207,7 +211,7 @@ public sealed partial class StandaloneHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        return StartAsync(settings, DataDirectory);
+        return StartAsync(settings, DataDirectory, port: sameAddress ? BaseAddress.Port : 0);
     }
 
     public async ValueTask DisposeAsync()

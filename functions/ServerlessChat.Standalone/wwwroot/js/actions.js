@@ -1,5 +1,5 @@
 // What the user does, as API calls; every answer goes into the store.
-import { api, ApiError } from "./api.js";
+import { api, ApiError, chat } from "./api.js";
 import * as store from "./state.js";
 import { randomId } from "./dom.js";
 
@@ -99,7 +99,11 @@ export function sendMessage(conversationId, content, { attachments = [], replyTo
   return postMessage(conversationId, draft);
 }
 
-/** Sends, or re-sends after a failure: the same clientMessageId makes a repeat store nothing new. */
+/**
+ * Sends through the SDK's outbox, or re-sends after a refusal: while offline (or when a send gets no answer) the
+ * message waits there, kept in IndexedDB, and goes out by itself after the reconnect; the same clientMessageId
+ * makes a repeat store nothing new. Only a refusal (a 4xx) ends as "failed", with Retry.
+ */
 export async function postMessage(conversationId, draft) {
   const c = store.conversation(conversationId);
   store.updatePending(conversationId, draft.clientMessageId, { status: "sending", error: null });
@@ -107,12 +111,32 @@ export async function postMessage(conversationId, draft) {
     const body = { ...target(c), content: draft.content, clientMessageId: draft.clientMessageId };
     if (draft.attachments && draft.attachments.length) body.attachmentIds = draft.attachments.map((a) => a.id);
     if (draft.replyTo) body.replyToId = draft.replyTo.id;
-    const stored = await api("POST", "messages", body);
+    const stored = await chat().sendMessage(body);
     store.sent(conversationId, stored);
   } catch (error) {
+    if (!store.me()) return;
     store.updatePending(conversationId, draft.clientMessageId, {
       status: "failed",
-      error: error instanceof ApiError ? error.message : "the server cannot be reached.",
+      error: error instanceof Error && "status" in error ? new ApiError(error.status, error.problem).message : "the server cannot be reached.",
+    });
+  }
+}
+
+/** After a reload: what the outbox still holds, shown as pending (its newMessage, when sent, replaces it). */
+export async function showQueuedMessages() {
+  let queued = [];
+  try {
+    queued = await chat().pendingMessages();
+  } catch {
+    return;
+  }
+  for (const item of queued) {
+    const { request } = item;
+    const conversationId = request.groupId ? store.groupConversationId(request.groupId) : store.directConversationId(store.me().id, request.receiverId);
+    if (!store.conversation(conversationId)) continue;
+    store.addPending(conversationId, {
+      id: null, clientMessageId: item.clientMessageId, senderId: store.me().id, conversationId, content: request.content || "",
+      attachments: [], replyTo: null, reactions: [], mentions: [], createdAt: new Date(item.queuedAt).toISOString(), status: "sending",
     });
   }
 }

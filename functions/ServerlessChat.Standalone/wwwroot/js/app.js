@@ -1,5 +1,5 @@
 // Wiring: configuration, session, store, realtime and views. No logic of its own beyond the order of things.
-import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, restoreSession } from "./api.js";
+import { ApiError, currentUser, endSession, loadConfig, onSessionEnded, onSignedOutElsewhere, restoreSession, SIGNED_OUT_ELSEWHERE } from "./api.js";
 import * as actions from "./actions.js";
 import * as realtime from "./realtime.js";
 import * as store from "./state.js";
@@ -22,6 +22,8 @@ import { mountMessageSearch } from "./views/search.js";
 import * as push from "./push.js";
 import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
 import { mountTitle } from "./views/title.js";
+import { mountOfflineBanner } from "./views/offline.js";
+import { mountUsers } from "./users.js";
 import { clearAddress, closeInAddress, conversationInAddress, mountAddress } from "./address.js";
 import { loadMyThreads, mountThreads } from "./views/threads.js";
 import { mountPins } from "./views/pins.js";
@@ -48,26 +50,31 @@ function select(conversationId) {
 async function enterChat() {
   const signIn = ++signIns;
   store.signedIn(currentUser());
-  store.restoreApplied();
   hideAuth();
   // The API calls first: a session restored with an expired access token is refreshed there, before the hub
   // negotiates with it. The sync cursor is taken before the conversations are loaded, so nothing in between is lost.
   await realtime.primeSync();
   await Promise.all([actions.loadConversations(), loadBlocked(), push.load().then(renderSetting), loadMyThreads()]);
   if (signIn !== signIns || !currentUser()) return;
+  // Messages written before a reload that the SDK's outbox still holds: shown as pending until it sends them.
+  await actions.showQueuedMessages();
   if (openedConversation) {
     openConversation(openedConversation);
     openedConversation = null;
   }
   showPendingInvite({ onJoined: openConversation });
-  await realtime.start({
-    onConnected: () => {
-      // Events missed while disconnected: sync replays them where the API has it; the reload covers the rest.
-      actions.loadConversations();
-      loadMyThreads();
-      const id = store.activeId();
-      if (id) actions.loadHistory(id);
-    },
+  const reload = () => {
+    actions.loadConversations();
+    loadMyThreads();
+    const id = store.activeId();
+    if (id) actions.loadHistory(id);
+  };
+  realtime.start({
+    // Each (re)connect reads the list, the threads, the open history and presence again: the SDK's sync brought
+    // every stored change, but the counts are the server's, and presence passes without being stored.
+    onConnected: reload,
+    // The cursor was older than the kept history: what changed is read again.
+    onResync: reload,
     onSignal: (signal) => calls.handleSignal(signal).catch((error) => console.warn("Call signal failed", error)),
   });
 }
@@ -77,13 +84,14 @@ async function openConversation(conversationId) {
   if (store.conversation(conversationId)) select(conversationId);
 }
 
-function signOut({ logout, message } = {}) {
+function signOut({ logout, message, elsewhere = false } = {}) {
   signIns += 1;
   calls.hangUp();
   calls.dismiss();
   realtime.stop();
-  // Before the session goes: the server forgets this browser's subscription for this user.
-  push.forget();
+  // Before the session goes: the server forgets this browser's subscription for this user (the tab that signed
+  // out did that for the whole browser).
+  if (!elsewhere) push.forget();
   renderSetting();
   endSession({ logout });
   clearAddress();
@@ -96,6 +104,8 @@ function signOut({ logout, message } = {}) {
 async function main() {
   await loadConfig();
   mountTopbar({ onSignOut: () => signOut({ logout: true }) });
+  mountOfflineBanner();
+  mountUsers();
   mountTitle();
   mountAddress({ onNavigate: (id) => (id ? currentUser() && openConversation(id) : store.setActive(null)) });
   mountAuth({ onSignedIn: () => enterChat() });
@@ -166,6 +176,7 @@ async function main() {
   store.subscribe("unknownConversation", scheduleConversationReload);
   document.addEventListener("visibilitychange", () => store.activeId() && actions.markRead(store.activeId()));
   onSessionEnded((message) => signOut({ message }));
+  onSignedOutElsewhere(() => signOut({ logout: true, elsewhere: true, message: SIGNED_OUT_ELSEWHERE }));
 
   if (restoreSession()) enterChat();
   else showAuth();

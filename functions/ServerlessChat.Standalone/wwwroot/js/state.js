@@ -1,16 +1,14 @@
-// The one store. Every API answer, live event and sync change goes through here; views subscribe to topics
-// and render from it. A change that carries a cursor is applied once: the cursors applied per conversation
-// and the last sync cursor are kept in sessionStorage, so a reload or a reconnect that replays it skips it.
+// The one store. Every API answer and every change the SDK delivers (live or through its sync, once each) goes
+// through here; views subscribe to topics and render from it. A change that carries a cursor is applied once
+// more here too, so that the answer to one's own edit and the same change arriving later count once.
 
-const APPLIED_KEY = "serverlesschat.applied.";
-const SYNC_KEY = "serverlesschat.syncCursor.";
 const APPLIED_KEPT = 200;
 // There is no "stopped typing" event: the indicator fades unless another event renews it.
 const TYPING_SHOW_MS = 4000;
 
 const listeners = new Map();
 
-/** Topics: me, conversations, messages (detail: conversationId), presence, typing, active, connection, unknownConversation. */
+/** Topics: me, conversations, messages (detail: conversationId), presence, typing, active, connection, users, unknownConversation. */
 export function subscribe(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
   listeners.get(topic).add(listener);
@@ -49,14 +47,26 @@ export const presenceOf = (userId) => state.presence.get(userId) || null;
 export const isOnline = (userId) => !!(state.presence.get(userId) || {}).online;
 export const typists = (conversationId) => [...(state.typing.get(conversationId) || new Map()).keys()];
 export const connectionState = () => state.connection;
-export const user = (id) => (state.me && id === state.me.id ? state.me : state.users.get(id) || null);
+/** A user as far as this page knows it; an unknown one is looked up (GET /api/users/{id}, see users.js). */
+export function user(id) {
+  const known = state.me && id === state.me.id ? state.me : state.users.get(id) || null;
+  if (!known && id) lookupUser(id);
+  return known;
+}
 
 export const nameOf = (u) => (u && (u.displayName || u.username)) || "Someone";
 
-/** A user's name as far as this client knows it (the API has no lookup by id). */
+// Set by users.js: fetches users this page has not met yet, then calls learnUsers.
+let lookupUser = () => {};
+export function setUserLookup(lookup) {
+  lookupUser = lookup;
+}
+
+/** A user's name; "…" for the moment it takes to look up one this page has not met. */
 export function userName(id) {
+  if (id === "system") return "ServerlessChat";
   const known = user(id);
-  return known ? nameOf(known) : `Member …${String(id).slice(-4)}`;
+  return known ? nameOf(known) : "…";
 }
 
 export const conversationTitle = (c) => (c.type === "group" ? (c.group && c.group.name) || "Group" : nameOf(c.peer));
@@ -120,6 +130,18 @@ export function setConnectionState(name) {
 
 export function rememberUsers(users) {
   for (const u of users || []) if (u && u.id) state.users.set(u.id, u);
+}
+
+/** Users looked up or changed: every view that shows names or avatars renders again. */
+export function learnUsers(users) {
+  rememberUsers(users);
+  usersChanged();
+}
+
+function usersChanged() {
+  emit("users");
+  emit("conversations");
+  if (state.activeId) emit("messages", { conversationId: state.activeId });
 }
 
 // ---- API answers ------------------------------------------------------------------------------------------
@@ -362,6 +384,19 @@ const handlers = {
     emit("presence");
   },
 
+  userUpdated(u) {
+    if (!u.id) return;
+    const { cursor, ...profile } = u;
+    if (state.me && u.id === state.me.id) {
+      state.me = { ...state.me, ...profile };
+      emit("me", state.me);
+    } else {
+      state.users.set(u.id, { ...(state.users.get(u.id) || {}), ...profile });
+    }
+    for (const c of state.conversations.values()) if (c.peer && c.peer.id === u.id) c.peer = { ...c.peer, ...profile };
+    usersChanged();
+  },
+
   groupUpdated(group) {
     const id = groupConversationId(group.id);
     const c = state.conversations.get(id);
@@ -427,42 +462,9 @@ export function apply(type, data) {
     if (applied.has(cursor)) return false;
     applied.add(cursor);
     if (applied.size > APPLIED_KEPT) applied.delete(applied.values().next().value);
-    saveApplied();
   }
   let taken = false;
   for (const fn of taps.get(type) || []) taken = fn(data) === true || taken;
   if (!taken) handler(data);
   return true;
-}
-
-function saveApplied() {
-  const saved = {};
-  for (const [scope, cursors] of state.applied) saved[scope] = [...cursors];
-  sessionStorage.setItem(APPLIED_KEY + state.me.id, JSON.stringify(saved));
-}
-
-/** After a reload: the cursors this tab applied before. */
-export function restoreApplied() {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(APPLIED_KEY + state.me.id) || "{}");
-    for (const [scope, cursors] of Object.entries(saved)) state.applied.set(scope, new Set(cursors));
-  } catch {
-    sessionStorage.removeItem(APPLIED_KEY + state.me.id);
-  }
-}
-
-export const syncCursor = () => (state.me ? sessionStorage.getItem(SYNC_KEY + state.me.id) : null);
-
-export function setSyncCursor(cursor) {
-  if (!state.me) return;
-  if (cursor === null || cursor === undefined) sessionStorage.removeItem(SYNC_KEY + state.me.id);
-  else sessionStorage.setItem(SYNC_KEY + state.me.id, String(cursor));
-}
-
-/** One page of GET /api/sync: each change through apply, then the page's cursor is where the next one starts. */
-export function applySyncPage(page) {
-  for (const change of page.changes || []) {
-    apply(change.type, { ...change.data, cursor: change.cursor });
-  }
-  setSyncCursor(page.cursor);
 }

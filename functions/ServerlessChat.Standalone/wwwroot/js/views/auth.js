@@ -1,5 +1,5 @@
 // Sign in, sign up, forgot password.
-import { anonymous, ApiError, setSession } from "../api.js";
+import { anonymous, ApiError, signIn, signUp } from "../api.js";
 import { $, showText } from "../dom.js";
 
 function handleForm(form, action) {
@@ -25,17 +25,13 @@ export function mountAuth({ onSignedIn }) {
     const login = fields.login.value.trim();
     const body = login.includes("@") ? { email: login } : { username: login };
     body.password = fields.password.value;
-    const session = await anonymous("POST", "auth/login", body);
-    setSession(session);
-    onSignedIn(session);
+    onSignedIn(await signIn(body));
   });
 
   handleForm($("signup-form"), async (fields) => {
     const body = { username: fields.username.value.trim(), email: fields.email.value.trim(), password: fields.password.value };
     if (fields.displayName.value.trim()) body.displayName = fields.displayName.value.trim();
-    const session = await anonymous("POST", "auth/register", body);
-    setSession(session);
-    onSignedIn(session);
+    onSignedIn(await signUp(body));
   });
 
   handleForm($("forgot-form"), async (fields) => {

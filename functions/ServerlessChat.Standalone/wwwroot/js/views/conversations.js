@@ -1,7 +1,8 @@
 // The conversation list: title, presence, last message or typing, unread count.
 import { $, el } from "../dom.js";
 import * as store from "../state.js";
-import { groupDot, presenceDot } from "./presence.js";
+import { presenceDot } from "./presence.js";
+import { groupAvatar, userAvatar } from "./avatar.js";
 import { mentionBadge } from "./mentions.js";
 
 export function typingText(conversationId) {
@@ -32,7 +33,9 @@ function renderItem(c, onSelect) {
     attrs: { type: "button", "aria-current": store.activeId() === c.conversationId ? "true" : false },
     on: { click: () => onSelect(c.conversationId) },
   }, [
-    c.type === "direct" ? presenceDot(c.peer && c.peer.id) : groupDot(),
+    c.type === "direct"
+      ? el("span", { className: "avatar-wrap" }, [userAvatar(c.peer && c.peer.id, { name: store.conversationTitle(c) }), presenceDot(c.peer && c.peer.id)])
+      : el("span", { className: "avatar-wrap" }, [groupAvatar(c.group)]),
     el("span", { className: "conversation-text" }, [
       el("span", { className: "conversation-name", text: store.conversationTitle(c) }),
       el("span", { className: `conversation-preview${typing ? " typing" : ""}`, text: typing || previewText(c) }),

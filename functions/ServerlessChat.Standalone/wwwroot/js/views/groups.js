@@ -7,6 +7,7 @@ import * as store from "../state.js";
 import { confirmAction, openDialog } from "./dialogs.js";
 import { mountPeopleSearch } from "./people.js";
 import { presenceDot } from "./presence.js";
+import { userAvatar } from "./avatar.js";
 
 const problemText = (error) => (error instanceof ApiError ? error.message : "The server cannot be reached. Try again.");
 
@@ -101,6 +102,7 @@ function mountMembers() {
     $("members-dialog-title").textContent = `${g.name}: ${g.members.length} members`;
     $("members-list").replaceChildren(...g.members.map((id) =>
       el("li", { attrs: { "data-testid": "member", "data-user-id": id } }, [
+        userAvatar(id, { small: true }),
         id === me ? el("span", { className: "dot online", attrs: { "aria-hidden": "true" } }) : presenceDot(id),
         el("span", { className: "member-name", text: id === me ? `${store.userName(id)} (you)` : store.userName(id) }),
         g.admins.includes(id) ? el("span", { className: "role", text: "admin" }) : null,

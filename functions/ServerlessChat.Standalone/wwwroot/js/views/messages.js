@@ -9,6 +9,7 @@ import { messageAttachments } from "./attachments.js";
 import { contentNodes } from "./mentions.js";
 import { messageReplyButton } from "./replies.js";
 import { editedMark } from "./history.js";
+import { userAvatar } from "./avatar.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
@@ -24,7 +25,7 @@ const partsOf = (slot, message, c, options) => parts[slot].map((render) => rende
 
 export function messageSender(message, c) {
   if (c.type !== "group" || message.senderId === store.me().id) return null;
-  return el("span", { className: "sender", text: store.userName(message.senderId) });
+  return el("span", { className: "sender" }, [userAvatar(message.senderId, { small: true }), store.userName(message.senderId)]);
 }
 
 export function messageBody(message) {
@@ -41,7 +42,15 @@ export function messageStatus(message, c) {
       el("button", { className: "link", text: "Retry", attrs: { type: "button" }, on: { click: () => handlers.onRetry(message) } }),
     ]);
   }
-  if (message.status === "sending") return el("span", { className: "status sending", text: "sending…", attrs: { "data-testid": "message-status" } });
+  if (message.status === "sending") {
+    // Offline: it waits in the SDK's outbox and goes out by itself after the reconnect.
+    const waiting = store.connectionState() !== "connected";
+    return el("span", {
+      className: `status ${waiting ? "pending" : "sending"}`,
+      text: waiting ? "pending" : "sending…",
+      attrs: { "data-testid": "message-status", title: waiting ? "Sent automatically when the connection is back" : undefined },
+    });
+  }
   const { read, readers } = store.readState(c.conversationId, message);
   const label = read ? "read" : c.type === "group" && readers.length ? `read by ${readers.length}` : "sent";
   const title = c.type === "group" && readers.length ? `Read by ${readers.map(store.userName).join(", ")}` : undefined;
@@ -152,7 +161,10 @@ export function mountMessages(options) {
     if (conversationId === store.activeId()) renderMessages({ older });
   });
   store.subscribe("presence", renderHeader);
-  store.subscribe("connection", renderHeader);
+  store.subscribe("connection", () => {
+    renderHeader();
+    renderMessages();
+  });
   store.subscribe("conversations", renderHeader);
   store.subscribe("typing", renderTyping);
   $("older-button").addEventListener("click", () => handlers.onOlder());

@@ -4,6 +4,7 @@ import { ApiError } from "../api.js";
 import { el } from "../dom.js";
 import { searchUsers } from "../actions.js";
 import * as store from "../state.js";
+import { userAvatar } from "./avatar.js";
 
 const SEARCH_DELAY_MS = 250;
 
@@ -43,9 +44,12 @@ export function mountPeopleSearch({ input, results, onPick, exclude = () => [] }
       ...(shown.length
         ? shown.map((u) =>
             el("li", { attrs: { "data-testid": "search-result" } }, [
-              el("button", { className: "search-item", attrs: { type: "button" }, on: { click: () => { clear(); onPick(u); } } }, [
-                el("span", { className: "conversation-name", text: store.nameOf(u) }),
-                el("span", { className: "conversation-preview", text: `@${u.username}` }),
+              el("button", { className: "search-item with-avatar", attrs: { type: "button" }, on: { click: () => { clear(); onPick(u); } } }, [
+                userAvatar(u.id, { name: store.nameOf(u) }),
+                el("span", { className: "search-text" }, [
+                  el("span", { className: "conversation-name", text: store.nameOf(u) }),
+                  el("span", { className: "conversation-preview", text: `@${u.username}` }),
+                ]),
               ]),
             ]))
         : [el("li", { className: "empty", text: "No one found." })]),

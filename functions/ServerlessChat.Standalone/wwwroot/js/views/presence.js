@@ -5,10 +5,13 @@ import * as store from "../state.js";
 export function presenceDot(userId, extra = {}) {
   const presence = userId && store.presenceOf(userId);
   const online = !!(presence && presence.online);
-  const title = online ? "online" : presence && presence.lastSeenAt ? `last seen ${new Date(presence.lastSeenAt).toLocaleString()}` : "offline";
+  // While this page is offline what it knows of others may be stale: the dot is grey and says so.
+  const stale = document.getElementById("chat-view").dataset.offline === "true";
+  const known = online ? "online" : presence && presence.lastSeenAt ? `last seen ${new Date(presence.lastSeenAt).toLocaleString()}` : "offline";
+  const title = stale ? `${known} (not updated while you are offline)` : known;
   return el("span", {
-    className: `dot ${online ? "online" : "offline"}`,
-    attrs: { title, "data-online": String(online), role: "img", "aria-label": title, ...extra },
+    className: `dot ${online ? "online" : "offline"}${stale ? " stale" : ""}`,
+    attrs: { title, "data-online": String(online), "data-stale": stale ? "true" : false, role: "img", "aria-label": title, ...extra },
   });
 }
 

@@ -3,6 +3,7 @@
 import { api, ApiError } from "../api.js";
 import { $, el, time } from "../dom.js";
 import * as store from "../state.js";
+import { userNameNode } from "../users.js";
 import { showMessage } from "./reactions.js";
 
 const SEARCH_DELAY_MS = 300;
@@ -25,10 +26,11 @@ export function highlightedNodes(content, highlights) {
   return nodes;
 }
 
+/** Where, who (a name that fills itself in once looked up) and when. */
 function resultTitle(message) {
   const c = store.conversation(message.conversationId);
   const where = c ? store.conversationTitle(c) : "A conversation";
-  return `${where} · ${store.userName(message.senderId)} · ${time(message.createdAt)}`;
+  return [`${where} · `, userNameNode(message.senderId), ` · ${time(message.createdAt)}`];
 }
 
 export function mountMessageSearch({ onOpen }) {
@@ -62,7 +64,7 @@ export function mountMessageSearch({ onOpen }) {
           className: "search-item", attrs: { type: "button" },
           on: { click: async () => { clear(); input.value = ""; await onOpen(message.conversationId); await showMessage(message.conversationId, message.id); } },
         }, [
-          el("span", { className: "conversation-preview", text: resultTitle(message) }),
+          el("span", { className: "conversation-preview" }, resultTitle(message)),
           el("span", { className: "search-snippet" }, highlightedNodes(message.content, highlights)),
         ]),
       ]));
