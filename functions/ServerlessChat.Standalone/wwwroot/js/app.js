@@ -23,6 +23,10 @@ import * as push from "./push.js";
 import { mountNotifications, renderSetting, takeOpenedConversation } from "./views/notifications.js";
 import { mountTitle } from "./views/title.js";
 import { clearAddress, closeInAddress, conversationInAddress, mountAddress } from "./address.js";
+import { mountProfiles } from "./views/profile.js";
+import { mountSettings } from "./views/settings.js";
+import { mountReports } from "./views/report.js";
+import { mountModeration, renderModerationButton } from "./views/moderation.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -136,6 +140,10 @@ async function main() {
   mountReplies();
   mountBlocking();
   mountMessageSearch({ onOpen: openConversation });
+  mountProfiles({ onMe: renderModerationButton });
+  mountSettings({ onAccountDeleted: (message) => signOut({ message }) });
+  mountReports();
+  mountModeration();
   openedConversation = takeOpenedConversation() || conversationInAddress();
   mountNotifications({ onOpen: (id) => currentUser() && openConversation(id), onError: report });
   store.subscribe("active", (id) => { if (!id) clearUploads(); });

@@ -8,7 +8,7 @@ const HEARTBEAT_MS = 30000;
 // once; the "reconnecting" label shows only when that takes longer than this.
 const QUIET_RECONNECT_MS = 3000;
 const SYNC_PAGE = 200;
-const STORED_EVENTS = ["newMessage", "messageUpdated", "messageDeleted", "messagesRead", "reactionsUpdated", "typing", "presence", "groupUpdated"];
+const STORED_EVENTS = ["newMessage", "messageUpdated", "messageDeleted", "messagesRead", "reactionsUpdated", "typing", "presence", "groupUpdated", "userUpdated"];
 
 let connection = null;
 let heartbeat = null;

@@ -10,7 +10,7 @@ const TYPING_SHOW_MS = 4000;
 
 const listeners = new Map();
 
-/** Topics: me, conversations, messages (detail: conversationId), presence, typing, active, connection, unknownConversation. */
+/** Topics: me, conversations, messages (detail: conversationId), presence, typing, active, connection, unknownConversation, users. */
 export function subscribe(topic, listener) {
   if (!listeners.has(topic)) listeners.set(topic, new Set());
   listeners.get(topic).add(listener);
@@ -383,6 +383,21 @@ const handlers = {
     }
     emit("conversations");
     if (state.activeId === id) emit("active", id);
+  },
+
+  // A profile changed (name, status, avatar), or this client looked one up: every place showing the user renders again.
+  userUpdated(u) {
+    if (!u || !u.id) return;
+    // Not "me": that topic means a sign-in or sign-out to its listeners.
+    if (u.id === state.me.id) {
+      state.me = { ...state.me, ...u };
+    } else {
+      state.users.set(u.id, { ...(state.users.get(u.id) || {}), ...u });
+    }
+    for (const c of state.conversations.values()) if (c.peer && c.peer.id === u.id) c.peer = { ...c.peer, ...u };
+    emit("users", u);
+    emit("conversations");
+    if (state.activeId) emit("messages", { conversationId: state.activeId });
   },
 };
 

@@ -3,6 +3,7 @@ import { $, el } from "../dom.js";
 import * as store from "../state.js";
 import { groupDot, presenceDot } from "./presence.js";
 import { mentionBadge } from "./mentions.js";
+import { avatar, groupAvatar } from "./profile.js";
 
 export function typingText(conversationId) {
   const names = store.typists(conversationId).map((id) => store.userName(id));
@@ -32,6 +33,7 @@ function renderItem(c, onSelect) {
     attrs: { type: "button", "aria-current": store.activeId() === c.conversationId ? "true" : false },
     on: { click: () => onSelect(c.conversationId) },
   }, [
+    c.type === "direct" ? avatar(c.peer) : groupAvatar(c.group),
     c.type === "direct" ? presenceDot(c.peer && c.peer.id) : groupDot(),
     el("span", { className: "conversation-text" }, [
       el("span", { className: "conversation-name", text: store.conversationTitle(c) }),

@@ -8,12 +8,15 @@ import { messageReactionButton, messageReactions, messageReplyQuote } from "./re
 import { messageAttachments } from "./attachments.js";
 import { contentNodes } from "./mentions.js";
 import { messageReplyButton } from "./replies.js";
+import { avatar, knownUser } from "./profile.js";
+import { messageReportButton } from "./report.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
 export function messageSender(message, c) {
   if (c.type !== "group" || message.senderId === store.me().id) return null;
-  return el("span", { className: "sender", text: store.userName(message.senderId) });
+  const sender = knownUser(message.senderId);
+  return el("span", { className: "sender" }, [sender && sender.avatarUrl ? avatar(sender) : null, store.userName(message.senderId)]);
 }
 
 export function messageBody(message) {
@@ -48,7 +51,7 @@ export function messageMeta(message, c) {
 /** React and reply on any stored message; edit and delete for one's own. Shown on hover, focus or a tap. */
 export function messageActions(message) {
   if (!message.id || message.deleted) return null;
-  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), messageReplyButton(message)]);
+  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), messageReplyButton(message), messageReportButton(message)]);
   return el("div", { className: "message-actions" }, [
     messageReactionButton(message),
     messageReplyButton(message),
