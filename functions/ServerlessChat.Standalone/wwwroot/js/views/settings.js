@@ -46,6 +46,7 @@ function build() {
       field("Avatar", el("input", { attrs: { name: "avatar", type: "file", accept: "image/png,image/jpeg,image/gif,image/webp" } })),
       el("button", { className: "secondary small", text: "Remove avatar", attrs: { type: "button", id: "remove-avatar-button" } }),
     ]),
+    el("p", { className: "form-hint", attrs: { id: "avatar-hint", role: "status", hidden: true } }),
     field("Display name", el("input", { attrs: { name: "displayName", maxlength: "64", autocomplete: "nickname" } })),
     el("div", { className: "status-row" }, [
       field("Status emoji", el("input", { className: "emoji-input", attrs: { name: "emoji", maxlength: "16", placeholder: "🌴" } })),
@@ -120,11 +121,12 @@ function build() {
 
 function renderAvatar() {
   const me = store.me();
-  let shown = me;
-  if (pickedAvatar) shown = { ...me, avatarUrl: URL.createObjectURL(pickedAvatar) };
-  else if (removeAvatar) shown = { ...me, avatarUrl: null };
+  const shown = removeAvatar ? { ...me, avatarUrl: null } : me;
+  // The picked file is named, not previewed: the page's Content-Security-Policy loads images from the API only.
+  const hint = pickedAvatar ? `${pickedAvatar.name} becomes your avatar when you save.` : removeAvatar ? "Your avatar is removed when you save." : "";
   $("settings-avatar").replaceChildren(avatar(shown, "large"));
-  $("remove-avatar-button").hidden = !shown || !shown.avatarUrl;
+  showText($("avatar-hint"), hint);
+  $("remove-avatar-button").hidden = !me || !me.avatarUrl || removeAvatar;
 }
 
 function fillProfile() {
