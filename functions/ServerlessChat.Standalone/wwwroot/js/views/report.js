@@ -93,7 +93,8 @@ function renderUserButton() {
 }
 
 export function mountReports() {
-  const button = el("button", { className: "secondary small", text: "Report", attrs: { id: "report-user-button", type: "button", hidden: true } });
+  // A flag, named by its label: the header's row is full on a phone.
+  const button = el("button", { className: "secondary small", text: "⚑", attrs: { id: "report-user-button", type: "button", title: "Report", hidden: true } });
   button.addEventListener("click", () => {
     const c = store.activeConversation();
     if (c && c.peer) openReport({ userId: c.peer.id }, `Report ${store.nameOf(c.peer)}`);
