@@ -99,6 +99,7 @@ public static class ChatCoreRegistration
         builder.AddChatPush();
         builder.AddChatAccount();
         services.AddSingleton<ProfileService>();
+        services.AddSingleton<AvatarLinks>();
         builder.AddChatEvents();
         builder.AddChatLinks();
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using ServerlessChat.Core.Access;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
@@ -43,6 +44,7 @@ public sealed partial class AccountErasure(
     ConversationAccess access,
     IRealtimePublisher realtime,
     IAccountJobQueue queue,
+    AttachmentService attachments,
     TimeProvider time,
     ILogger<AccountErasure> logger)
 {
@@ -127,6 +129,8 @@ public sealed partial class AccountErasure(
         }
 
         await users.CompleteErasureAsync(user.Id, time.GetStoredNow(), ct);
+        // The store forgot the avatar; its thumbnail goes too (a rerun finds none left to remove).
+        await attachments.DeleteAvatarAsync(user.AvatarId);
         await directory.ForgetUserAsync(user.Id, ct);
         await UserLog.RecordAsync(changes, user.Id, UserLog.Deleted, ct);
         var erased = await users.FindByIdAsync(user.Id, ct) ?? user;

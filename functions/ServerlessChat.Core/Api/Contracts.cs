@@ -19,6 +19,13 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
     /// <summary>The user's status; absent once expired.</summary>
     public UserStatusDto? Status { get; init; }
 
+    /// <summary>A signed URL of the avatar's square thumbnail; filled by <see cref="Profiles.AvatarLinks"/> from <see cref="AvatarId"/>.</summary>
+    public string? AvatarUrl { get; init; }
+
+    /// <summary>The stored avatar, never shown: what <see cref="AvatarUrl"/> is signed for.</summary>
+    [JsonIgnore]
+    public string? AvatarId { get; init; }
+
     /// <summary><paramref name="now"/>: when the status is shown (an expired one is left out); the clock's now by default.</summary>
     public static UserDto From(UserRecord user, bool includeEmail = false, DateTimeOffset? now = null) =>
         user.IsErased
@@ -26,6 +33,7 @@ public sealed record UserDto(string Id, string Username, string DisplayName, str
             : new(user.Id, user.Username, user.DisplayName, includeEmail && !UserEmails.IsPlaceholder(user.Email) ? user.Email : null, user.CreatedAt, user.UpdatedAt)
             {
                 Status = user.Status is { } status && status.IsShownAt(now ?? DateTimeOffset.UtcNow) ? new UserStatusDto(status.Text, status.Emoji, status.ExpiresAt) : null,
+                AvatarId = user.AvatarId,
             };
 }
 
@@ -234,11 +242,19 @@ public sealed record GroupDto(
     /// <summary>Members who may not send, until <c>until</c> or until unmuted; expired mutes are left out.</summary>
     public IReadOnlyList<MutedMemberDto> MutedMembers { get; init; } = [];
 
+    /// <summary>A signed URL of the group's square avatar; filled by <see cref="Profiles.AvatarLinks"/> from <see cref="AvatarId"/>.</summary>
+    public string? AvatarUrl { get; init; }
+
+    /// <summary>The stored avatar, never shown: what <see cref="AvatarUrl"/> is signed for.</summary>
+    [JsonIgnore]
+    public string? AvatarId { get; init; }
+
     public static GroupDto From(GroupRecord group) =>
         new(group.Id, group.Name, group.Members, group.Admins, group.CreatedBy, group.CreatedAt, group.UpdatedAt)
         {
             Description = group.Description,
             Frozen = group.Frozen,
+            AvatarId = group.AvatarId,
             MutedMembers = group.MutedMembers
                 .Where(m => group.Members.Contains(m.UserId) && group.IsMuted(m.UserId, DateTimeOffset.UtcNow))
                 .Select(m => new MutedMemberDto(m.UserId, m.Until)).ToList(),
@@ -248,7 +264,22 @@ public sealed record GroupDto(
 public sealed record MutedMemberDto(string UserId, DateTimeOffset? Until);
 
 /// <summary>PATCH /api/groups/{id}: the fields given change, the others stay.</summary>
-public sealed record UpdateGroupRequest(string? Name, string? Description, string? AvatarAttachmentId, bool? Frozen);
+public sealed record UpdateGroupRequest(string? Name, string? Description, bool? Frozen)
+{
+    /// <summary>An image the caller uploaded, made the group's avatar; <c>null</c> removes the avatar, absent keeps it.</summary>
+    public string? AvatarAttachmentId
+    {
+        get;
+        init
+        {
+            field = value;
+            HasAvatar = true;
+        }
+    }
+
+    [JsonIgnore]
+    public bool HasAvatar { get; private init; }
+}
 
 public sealed record MuteMemberRequest(DateTimeOffset? Until);
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Groups;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 
@@ -18,8 +19,8 @@ public static class GroupsApi
         new(nameof(UpdateGroupMembers), HttpMethods.Put, ChatRoutes.GroupMembers, UpdateGroupMembers, RateLimitPolicy.PerUser, "Add or remove members") { Problems = [StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict] },
     ];
 
-    public static async Task<Ok<ItemsDto<GroupDto>>> ListGroups(Caller caller, GroupService groups, CancellationToken ct) =>
-        TypedResults.Ok(await groups.ListAsync(caller.UserId, ct));
+    public static async Task<Ok<ItemsDto<GroupDto>>> ListGroups(Caller caller, GroupService groups, AvatarLinks avatars, CancellationToken ct) =>
+        TypedResults.Ok(new ItemsDto<GroupDto>(await avatars.SignAsync((await groups.ListAsync(caller.UserId, ct)).Items, ct)));
 
     public static async Task<Created<GroupDto>> CreateGroup(
         Caller caller, JsonBody<CreateGroupRequest> body, GroupService groups, IRealtimePublisher realtime, CancellationToken ct)
@@ -29,8 +30,8 @@ public static class GroupsApi
         return TypedResults.Created($"/{ChatRoutes.Prefix}/{ChatRoutes.Groups}/{outcome.Value.Id}", outcome.Value);
     }
 
-    public static async Task<Ok<GroupDto>> GetGroup(Caller caller, string id, GroupService groups, CancellationToken ct) =>
-        TypedResults.Ok(await groups.GetAsync(caller.UserId, id, ct));
+    public static async Task<Ok<GroupDto>> GetGroup(Caller caller, string id, GroupService groups, AvatarLinks avatars, CancellationToken ct) =>
+        TypedResults.Ok(await avatars.SignAsync(await groups.GetAsync(caller.UserId, id, ct), ct));
 
     public static async Task<Ok<GroupDto>> UpdateGroupMembers(
         Caller caller, string id, JsonBody<UpdateMembersRequest> body, GroupService groups, IRealtimePublisher realtime, CancellationToken ct)

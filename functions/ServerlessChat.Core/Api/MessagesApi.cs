@@ -4,6 +4,7 @@ using ServerlessChat.Core.Auth;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Messaging;
 using ServerlessChat.Core.Moderation;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.RateLimiting;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Threads;
@@ -54,6 +55,6 @@ public static class MessagesApi
         return TypedResults.Ok(outcome.Value);
     }
 
-    public static async Task<Ok<ItemsDto<ConversationDto>>> GetConversations(Caller caller, MessageService messages, CancellationToken ct) =>
-        TypedResults.Ok(await messages.ListConversationsAsync(caller.UserId, ct));
+    public static async Task<Ok<ItemsDto<ConversationDto>>> GetConversations(Caller caller, MessageService messages, AvatarLinks avatars, CancellationToken ct) =>
+        TypedResults.Ok(new ItemsDto<ConversationDto>(await avatars.SignAsync((await messages.ListConversationsAsync(caller.UserId, ct)).Items, ct)));
 }

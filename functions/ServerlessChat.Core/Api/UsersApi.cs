@@ -21,7 +21,7 @@ public static class UsersApi
         new(nameof(GetUser), HttpMethods.Get, ChatRoutes.UserById, GetUser, RateLimitPolicy.PerUser,
             "A user the caller shares a conversation with (any user for moderators); no email but the caller's own"),
         new(nameof(UpdateMe), HttpMethods.Patch, ChatRoutes.Me, UpdateMe, RateLimitPolicy.PerUser,
-            "Change the caller's display name and status (null clears it); its contacts get userUpdated"),
+            "Change the caller's display name, status and avatar (null clears either); its contacts get userUpdated"),
     ];
 
     public static async Task<Ok<UserDto>> GetUser(Caller caller, string id, ProfileService profiles, CancellationToken ct) =>
@@ -35,13 +35,13 @@ public static class UsersApi
         return TypedResults.Ok(outcome.Value with { Role = ModerationRoles.Name(await roles.GetAsync(caller.UserId, ct)) });
     }
 
-    public static async Task<Ok<UserDto>> GetMe(Caller caller, ChatDirectory directory, ModerationRoles roles, CancellationToken ct)
+    public static async Task<Ok<UserDto>> GetMe(Caller caller, ChatDirectory directory, ModerationRoles roles, AvatarLinks avatars, CancellationToken ct)
     {
         var user = await directory.GetUserAsync(caller.UserId, ct) ?? throw ProblemException.Unauthorized("The account no longer exists.");
-        return TypedResults.Ok(UserDto.From(user, includeEmail: true) with { Role = ModerationRoles.Name(await roles.GetAsync(user.Id, ct)) });
+        return TypedResults.Ok(await avatars.SignAsync(UserDto.From(user, includeEmail: true) with { Role = ModerationRoles.Name(await roles.GetAsync(user.Id, ct)) }, ct));
     }
 
-    public static async Task<Ok<ItemsDto<UserDto>>> SearchUsers(Caller caller, string? search, string? limit, IUserStore users, CancellationToken ct)
+    public static async Task<Ok<ItemsDto<UserDto>>> SearchUsers(Caller caller, string? search, string? limit, IUserStore users, AvatarLinks avatars, CancellationToken ct)
     {
         var rules = new InputRules();
         var prefix = rules.Name("search", search, 64);
@@ -49,6 +49,6 @@ public static class UsersApi
         rules.ThrowIfAny();
 
         var found = await users.SearchByPrefixAsync(prefix!, max, ct);
-        return TypedResults.Ok(new ItemsDto<UserDto>(found.Select(u => UserDto.From(u, includeEmail: u.Id == caller.UserId)).ToList()));
+        return TypedResults.Ok(new ItemsDto<UserDto>(await avatars.SignAsync(found.Select(u => UserDto.From(u, includeEmail: u.Id == caller.UserId)), ct)));
     }
 }

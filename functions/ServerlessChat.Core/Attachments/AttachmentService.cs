@@ -125,14 +125,13 @@ public sealed class AttachmentService(
     /// </summary>
     public async Task<AttachmentCheck> CheckAsync(string callerId, IReadOnlyList<string> ids, string? clientMessageId, CancellationToken ct)
     {
-        var settings = options.Value;
         var records = (await store.FindByIdsAsync(ids, ct)).ToDictionary(a => a.Id, StringComparer.Ordinal);
         var claims = new List<AttachmentClaim>(ids.Count);
         foreach (var id in ids)
         {
             if (!records.TryGetValue(id, out var attachment) || attachment.UploaderId != callerId)
             {
-                throw Refused($"{id}: no such upload of yours.");
+                throw Refused(Field, $"{id}: no such upload of yours.");
             }
             if (attachment.MessageId is not null)
             {
@@ -141,49 +140,115 @@ public sealed class AttachmentService(
                 {
                     return new AttachmentCheck([], attachment.MessageId);
                 }
-                throw Refused($"{id}: already attached to a message.");
+                throw Refused(Field, $"{id}: already attached to a message.");
             }
 
-            var key = BlobKeys.Upload(id);
-            var size = await blobs.GetSizeAsync(key, ct);
-            if (size is null)
-            {
-                throw Refused($"{id}: not uploaded yet.");
-            }
-            if (size != attachment.DeclaredSize || size > settings.MaxBytes)
-            {
-                throw Refused($"{id}: {size} bytes stored, {attachment.DeclaredSize} declared.");
-            }
-
-            var (sniffed, dimensions) = await SniffAsync(key, size.Value, ct);
-            if (sniffed is null || !settings.EffectiveAllowedTypes.Contains(sniffed))
-            {
-                throw Refused($"{id}: the content is {(sniffed is null ? "of no recognized type" : sniffed)}, which is not allowed.");
-            }
-            if (sniffed != attachment.DeclaredType)
-            {
-                throw Refused($"{id}: declared {attachment.DeclaredType}, but the content is {sniffed}.");
-            }
-            var isImage = ContentSniffer.ImageTypes.Contains(sniffed);
-            if (isImage && dimensions is null)
-            {
-                throw Refused($"{id}: the image cannot be decoded.");
-            }
-            if (isImage && (long)dimensions!.Value.Width * dimensions.Value.Height > settings.MaxImagePixels)
-            {
-                throw Refused($"{id}: the image declares {dimensions.Value.Width}x{dimensions.Value.Height} pixels; at most {settings.MaxImagePixels} are accepted.");
-            }
-            claims.Add(new AttachmentClaim(id, sniffed, size.Value, isImage ? AttachmentState.Processing : AttachmentState.Ready));
+            claims.Add(await CheckBytesAsync(attachment, Field, ct));
         }
         return new AttachmentCheck(claims, null);
     }
+
+    /// <summary>
+    /// Checks an upload against its bytes: fully uploaded with exactly the declared size, of a type sniffed from
+    /// the content that is allowed and equals the declared one, and, for an image, a header that decodes within
+    /// the pixel bound. Any failure is a 400 naming <paramref name="field"/>. An image's claim is to be processed.
+    /// </summary>
+    private async Task<AttachmentClaim> CheckBytesAsync(AttachmentRecord attachment, string field, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var id = attachment.Id;
+        var key = BlobKeys.Upload(id);
+        var size = await blobs.GetSizeAsync(key, ct);
+        if (size is null)
+        {
+            throw Refused(field, $"{id}: not uploaded yet.");
+        }
+        if (size != attachment.DeclaredSize || size > settings.MaxBytes)
+        {
+            throw Refused(field, $"{id}: {size} bytes stored, {attachment.DeclaredSize} declared.");
+        }
+
+        var (sniffed, dimensions) = await SniffAsync(key, size.Value, ct);
+        if (sniffed is null || !settings.EffectiveAllowedTypes.Contains(sniffed))
+        {
+            throw Refused(field, $"{id}: the content is {(sniffed is null ? "of no recognized type" : sniffed)}, which is not allowed.");
+        }
+        if (sniffed != attachment.DeclaredType)
+        {
+            throw Refused(field, $"{id}: declared {attachment.DeclaredType}, but the content is {sniffed}.");
+        }
+        var isImage = ContentSniffer.ImageTypes.Contains(sniffed);
+        if (isImage && dimensions is null)
+        {
+            throw Refused(field, $"{id}: the image cannot be decoded.");
+        }
+        if (isImage && (long)dimensions!.Value.Width * dimensions.Value.Height > settings.MaxImagePixels)
+        {
+            throw Refused(field, $"{id}: the image declares {dimensions.Value.Width}x{dimensions.Value.Height} pixels; at most {settings.MaxImagePixels} are accepted.");
+        }
+        return new AttachmentClaim(id, sniffed, size.Value, isImage ? AttachmentState.Processing : AttachmentState.Ready);
+    }
+
+    /// <summary>
+    /// Makes an image the caller uploaded (and attached to nothing) into an avatar: checked as a send checks it,
+    /// processed within the same byte, pixel and time bounds, cut to a square WebP thumbnail without metadata and
+    /// stored under a new avatar id, which is returned. The upload is used up: of two requests naming it, one gets
+    /// it, and it can never be attached to a message afterwards. Any failure is a 400 naming <paramref name="field"/>.
+    /// </summary>
+    public async Task<string> CreateAvatarAsync(string callerId, string attachmentId, string field, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var attachment = await FindAsync(attachmentId, ct);
+        if (attachment is not { State: AttachmentState.Pending, MessageId: null } || attachment.UploaderId != callerId)
+        {
+            throw Refused(field, $"{attachmentId}: no unused upload of yours.");
+        }
+        if ((await CheckBytesAsync(attachment, field, ct)).State != AttachmentState.Processing)
+        {
+            throw Refused(field, $"{attachmentId}: an avatar is an image ({string.Join(", ", ContentSniffer.ImageTypes.Order(StringComparer.Ordinal))}).");
+        }
+
+        byte[]? avatar;
+        using (var place = await gate.EnterAsync(ct))
+        {
+            var bytes = await ReadBoundedAsync(BlobKeys.Upload(attachment.Id), settings.MaxBytes, ct);
+            avatar = bytes is null ? null : await DecodeBoundedAsync(place, attachment.Id, bytes, settings, ImageProcessor.Avatar, ct);
+        }
+        if (avatar is null)
+        {
+            throw Refused(field, $"{attachmentId}: the image cannot be processed.");
+        }
+
+        var avatarId = ObjectId.GenerateNewId().ToString();
+        await blobs.WriteAsync(BlobKeys.Avatar(avatarId), new MemoryStream(avatar), ImageProcessor.ThumbnailType, ct);
+        // Taking the record is the claim: a send or another avatar that took the upload first makes this fail.
+        if (!await store.DeleteUnattachedAsync(attachment.Id, ct))
+        {
+            await blobs.DeleteAsync(BlobKeys.Avatar(avatarId), CancellationToken.None);
+            throw Refused(field, $"{attachmentId}: the upload was used meanwhile.");
+        }
+
+        // The original with its metadata is never served; its upload URL stays spent.
+        await blobs.RetireUploadAsync(BlobKeys.Upload(attachment.Id), ct);
+        return avatarId;
+    }
+
+    /// <summary>A fresh signed URL of an avatar (inline, as WebP), on the same expiry grid as attachments' links; null for none.</summary>
+    public async ValueTask<string?> AvatarUrlAsync(string? avatarId, CancellationToken ct) =>
+        avatarId is null
+            ? null
+            : await blobs.CreateDownloadUrlAsync(BlobKeys.Avatar(avatarId), new BlobDownload(ImageProcessor.ThumbnailType, "avatar.webp", AsAttachment: false), LinkExpiry(), ct);
+
+    /// <summary>Removes an avatar's thumbnail (one replaced or removed); nothing happens for none.</summary>
+    public Task DeleteAvatarAsync(string? avatarId) =>
+        avatarId is null ? Task.CompletedTask : blobs.DeleteAsync(BlobKeys.Avatar(avatarId), CancellationToken.None);
 
     /// <summary>Attaches all or none; false when another send got one of them first.</summary>
     public async Task ClaimAsync(string messageId, string callerId, IReadOnlyList<AttachmentClaim> claims, CancellationToken ct)
     {
         if (!await store.ClaimAsync(messageId, callerId, claims, ct))
         {
-            throw Refused("An attachment was attached to another message meanwhile.");
+            throw Refused(Field, "An attachment was attached to another message meanwhile.");
         }
     }
 
@@ -327,7 +392,7 @@ public sealed class AttachmentService(
         using (var place = await gate.EnterAsync(ct))
         {
             var bytes = await ReadBoundedAsync(source, settings.MaxBytes, ct);
-            processed = bytes is null ? null : await ProcessBoundedAsync(place, attachment.Id, bytes, settings, ct);
+            processed = bytes is null ? null : await DecodeBoundedAsync(place, attachment.Id, bytes, settings, ImageProcessor.Process, ct);
         }
 
         AttachmentRecord? completed;
@@ -419,7 +484,9 @@ public sealed class AttachmentService(
         return (whole is null ? null : await ContentSniffer.SniffAsync(whole, options.Value.MaxBytes, ct), null);
     }
 
-    private static async Task<ProcessedImage?> ProcessBoundedAsync(ImageDecodeGate.Place place, string attachmentId, byte[] bytes, AttachmentOptions settings, CancellationToken ct)
+    /// <summary>Runs <paramref name="decode"/> on the image within the gate's pixel reservation and the processing timeout; null when it cannot.</summary>
+    private static async Task<T?> DecodeBoundedAsync<T>(ImageDecodeGate.Place place, string attachmentId, byte[] bytes, AttachmentOptions settings,
+        Func<ImagePlan, long, T?> decode, CancellationToken ct) where T : class
     {
         if (ImageProcessor.Plan(bytes, settings.MaxImagePixels) is not { } plan)
         {
@@ -434,7 +501,7 @@ public sealed class AttachmentService(
         {
             using (decoding)
             {
-                return ImageProcessor.Process(plan, settings.MaxImagePixels);
+                return decode(plan, settings.MaxImagePixels);
             }
         }, CancellationToken.None);
         try
@@ -496,5 +563,5 @@ public sealed class AttachmentService(
         return name;
     }
 
-    private static ProblemException Refused(string message) => ProblemException.Validation(Field, message);
+    private static ProblemException Refused(string field, string message) => ProblemException.Validation(field, message);
 }

@@ -202,7 +202,7 @@ public sealed partial class FileSystemBlobStore(string root, BlobUrlSigner signe
     private static string RequireKey(string key) =>
         IsKey(key) ? key : throw new ArgumentException($"'{key}' is not a blob key.", nameof(key));
 
-    [GeneratedRegex("^(uploads|files|thumbs|exports|export-states)/[0-9a-f]{24}$")]
+    [GeneratedRegex("^(uploads|files|thumbs|avatars|exports|export-states)/[0-9a-f]{24}$")]
     private static partial Regex KeyPattern();
 }
 

@@ -55,6 +55,9 @@ public static class BlobKeys
 
     public static string Thumbnail(string attachmentId) => "thumbs/" + attachmentId;
 
+    /// <summary>A user's or a group's avatar (a square WebP thumbnail), by avatar id.</summary>
+    public static string Avatar(string avatarId) => "avatars/" + avatarId;
+
     /// <summary>A user's data export (a ZIP), by export id.</summary>
     public static string Export(string exportId) => "exports/" + exportId;
 

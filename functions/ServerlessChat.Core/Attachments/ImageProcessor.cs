@@ -20,6 +20,9 @@ public static class ImageProcessor
     public const int ThumbnailLongSide = 320;
     public const string ThumbnailType = "image/webp";
 
+    /// <summary>An avatar's side: a square, cut from the middle of the image.</summary>
+    public const int AvatarSide = 256;
+
     /// <summary>Enough of any supported image for its header.</summary>
     public const int HeaderBytes = 1024 * 1024;
 
@@ -76,7 +79,63 @@ public static class ImageProcessor
     }
 
     /// <summary>Decodes no more than <see cref="ImagePlan.DecodePixels"/>; null when the image cannot be processed.</summary>
-    public static ProcessedImage? Process(ImagePlan plan, long maxPixels)
+    public static ProcessedImage? Process(ImagePlan plan, long maxPixels) => WithCodec(plan, maxPixels, codec =>
+    {
+        var info = codec.Info;
+        if (plan.StrippedJpeg is { } stripped)
+        {
+            // Decoding the whole scan at a reduced scale still reads every block: broken data is caught as at full size.
+            using var small = Decode(codec, ThumbnailDecodeSize(codec));
+            return small is not null && Shrink(small, ThumbnailLongSide) is { } smallThumbnail
+                ? new ProcessedImage(stripped, ContentSniffer.Jpeg, smallThumbnail, ThumbnailType, info.Width, info.Height)
+                : null;
+        }
+
+        using var decoded = Decode(codec, info.Size);
+        if (decoded is null)
+        {
+            return null;
+        }
+
+        using var upright = Orient(decoded, codec.EncodedOrigin);
+        var (format, type) = codec.EncodedFormat switch
+        {
+            SKEncodedImageFormat.Jpeg => (SKEncodedImageFormat.Jpeg, ContentSniffer.Jpeg),
+            SKEncodedImageFormat.Webp => (SKEncodedImageFormat.Webp, ContentSniffer.WebP),
+            // GIF: Skia has no GIF encoder; the first frame is kept as PNG.
+            _ => (SKEncodedImageFormat.Png, ContentSniffer.Png),
+        };
+        var image = Encode(upright, format, 90);
+        if (image is null || Shrink(upright, ThumbnailLongSide) is not { } thumbnail)
+        {
+            return null;
+        }
+        return new ProcessedImage(image, type, thumbnail, ThumbnailType, upright.Width, upright.Height);
+    });
+
+    /// <summary>
+    /// An avatar: the largest square in the middle of the upright image, at most <see cref="AvatarSide"/> pixels a
+    /// side, as WebP (no metadata). Decodes no more than <see cref="ImagePlan.DecodePixels"/>; null when the image
+    /// cannot be processed.
+    /// </summary>
+    public static byte[]? Avatar(ImagePlan plan, long maxPixels) => WithCodec(plan, maxPixels, codec =>
+    {
+        using var decoded = Decode(codec, plan.StrippedJpeg is null ? codec.Info.Size : ThumbnailDecodeSize(codec));
+        if (decoded is null)
+        {
+            return null;
+        }
+
+        using var upright = Orient(decoded, codec.EncodedOrigin);
+        var side = Math.Min(upright.Width, upright.Height);
+        using var square = new SKBitmap();
+        return upright.ExtractSubset(square, SKRectI.Create((upright.Width - side) / 2, (upright.Height - side) / 2, side, side))
+            ? Shrink(square, AvatarSide)
+            : null;
+    });
+
+    /// <summary>Opens the plan's bytes and checks the pixel bound again before <paramref name="work"/> decodes; any decoder failure is null.</summary>
+    private static T? WithCodec<T>(ImagePlan plan, long maxPixels, Func<SKCodec, T?> work) where T : class
     {
         try
         {
@@ -87,40 +146,7 @@ public static class ImageProcessor
                 return null;
             }
             var info = codec.Info;
-            if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > maxPixels)
-            {
-                return null;
-            }
-
-            if (plan.StrippedJpeg is { } stripped)
-            {
-                // Decoding the whole scan at a reduced scale still reads every block: broken data is caught as at full size.
-                using var small = Decode(codec, ThumbnailDecodeSize(codec));
-                return small is not null && Thumbnail(small) is { } smallThumbnail
-                    ? new ProcessedImage(stripped, ContentSniffer.Jpeg, smallThumbnail, ThumbnailType, info.Width, info.Height)
-                    : null;
-            }
-
-            using var decoded = Decode(codec, info.Size);
-            if (decoded is null)
-            {
-                return null;
-            }
-
-            using var upright = Orient(decoded, codec.EncodedOrigin);
-            var (format, type) = codec.EncodedFormat switch
-            {
-                SKEncodedImageFormat.Jpeg => (SKEncodedImageFormat.Jpeg, ContentSniffer.Jpeg),
-                SKEncodedImageFormat.Webp => (SKEncodedImageFormat.Webp, ContentSniffer.WebP),
-                // GIF: Skia has no GIF encoder; the first frame is kept as PNG.
-                _ => (SKEncodedImageFormat.Png, ContentSniffer.Png),
-            };
-            var image = Encode(upright, format, 90);
-            if (image is null || Thumbnail(upright) is not { } thumbnail)
-            {
-                return null;
-            }
-            return new ProcessedImage(image, type, thumbnail, ThumbnailType, upright.Width, upright.Height);
+            return info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > maxPixels ? null : work(codec);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OutOfMemoryException or NotSupportedException)
         {
@@ -161,9 +187,10 @@ public static class ImageProcessor
         return null;
     }
 
-    private static byte[]? Thumbnail(SKBitmap upright)
+    /// <summary>The image scaled down (never up) to at most <paramref name="longSide"/> pixels on its long side, as WebP.</summary>
+    private static byte[]? Shrink(SKBitmap upright, int longSide)
     {
-        var scale = Math.Min(1.0, (double)ThumbnailLongSide / Math.Max(upright.Width, upright.Height));
+        var scale = Math.Min(1.0, (double)longSide / Math.Max(upright.Width, upright.Height));
         var thumbInfo = new SKImageInfo(Math.Max(1, (int)Math.Round(upright.Width * scale)), Math.Max(1, (int)Math.Round(upright.Height * scale)),
             SKColorType.Rgba8888, SKAlphaType.Premul);
         using var thumb = upright.Resize(thumbInfo, new SKSamplingOptions(SKCubicResampler.Mitchell));

@@ -24,6 +24,9 @@ public sealed record UserRecord(
     /// <summary>The user's status (<c>PATCH /api/users/me</c>); shown until <see cref="UserStatus.ExpiresAt"/>.</summary>
     public UserStatus? Status { get; init; }
 
+    /// <summary>The user's avatar: the id of its square thumbnail in the blob store (<c>avatars/{id}</c>); null for none.</summary>
+    public string? AvatarId { get; init; }
+
     /// <summary>Erased or being erased: shown as a deleted user, never found, messaged, added or called.</summary>
     public bool IsErased => ErasureRequestedAt is not null || Erased;
 
@@ -39,8 +42,24 @@ public sealed record UserStatus(string Text, string? Emoji, DateTimeOffset? Expi
     public bool IsShownAt(DateTimeOffset now) => ExpiresAt is not { } expires || expires > now;
 }
 
-/// <summary>A profile change: null leaves a field as it is; <see cref="SetStatus"/> with a null status clears it.</summary>
-public sealed record ProfileChange(string? DisplayName, bool SetStatus, UserStatus? Status);
+/// <summary>
+/// A profile change: null leaves a field as it is; <see cref="SetStatus"/> with a null status clears it, and
+/// <see cref="SetAvatar"/> with a null avatar removes it.
+/// </summary>
+public sealed record ProfileChange(string? DisplayName, bool SetStatus, UserStatus? Status, bool SetAvatar = false, string? AvatarId = null)
+{
+    /// <summary>The user as this change leaves it at <paramref name="at"/> (what a store writes, computed from what it read).</summary>
+    public UserRecord ApplyTo(UserRecord user, DateTimeOffset at) => user with
+    {
+        DisplayName = DisplayName ?? user.DisplayName,
+        Status = SetStatus ? Status : user.Status,
+        AvatarId = SetAvatar ? AvatarId : user.AvatarId,
+        UpdatedAt = at,
+    };
+}
+
+/// <summary>A profile as it was before a change and as the change left it (so the replaced avatar can go).</summary>
+public sealed record ProfileUpdate(UserRecord Before, UserRecord After);
 
 /// <summary>
 /// Who may add a user to a group (<c>PUT /api/users/me/privacy</c>); null on a user who never chose, who follows
@@ -144,6 +163,9 @@ public sealed record GroupRecord(
     bool Frozen = false,
     IReadOnlyList<MutedMember>? MutedMembers = null)
 {
+    /// <summary>The group's avatar: the id of its square thumbnail in the blob store (<c>avatars/{id}</c>); null for none.</summary>
+    public string? AvatarId { get; init; }
+
     /// <summary>Members who may not send until <see cref="MutedMember.Until"/> (for good when null), in the order they were muted.</summary>
     public IReadOnlyList<MutedMember> MutedMembers { get; init; } = MutedMembers ?? [];
 

@@ -1,8 +1,10 @@
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Moderation;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
@@ -10,35 +12,49 @@ using ServerlessChat.Core.Sync;
 namespace ServerlessChat.Core.Groups;
 
 /// <summary>
-/// What a group's admins change: name, description, frozen (only admins send), admins (never fewer than one),
-/// muted members. Each change is a compare-and-swap on the group's version, retried on a conflict, so concurrent
+/// What a group's admins change: name, description, avatar, frozen (only admins send), admins (never fewer than
+/// one), muted members. Each change is a compare-and-swap on the group's version, retried on a conflict, so concurrent
 /// changes never undo each other and a rule checked (at least one admin) holds for what is stored. Every change
 /// reaches the members as <c>groupUpdated</c> with its cursor, and through sync.
 /// </summary>
-public sealed class GroupAdministration(IGroupStore groups, ChatDirectory directory, ContentFilter filter, TimeProvider time)
+public sealed class GroupAdministration(
+    IGroupStore groups, ChatDirectory directory, ContentFilter filter, AttachmentService attachments, AvatarLinks avatars, TimeProvider time)
 {
     public const int MaxDescriptionLength = 500;
 
     // Enough for a burst of changes to one group: each round of conflicts lets at least one through.
     private const int MaxAttempts = 32;
 
-    public Task<Outcome<GroupDto>> UpdateAsync(string callerId, string id, UpdateGroupRequest request, CancellationToken ct)
+    public async Task<Outcome<GroupDto>> UpdateAsync(string callerId, string id, UpdateGroupRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
         var name = request.Name is null ? null : filter.Apply(rules, "name", rules.Name("name", request.Name, 64));
         var description = request.Description is null ? null : filter.Apply(rules, "description", rules.Text("description", request.Description, MaxDescriptionLength, allowEmpty: true));
-        if (request.AvatarAttachmentId is not null)
+        rules.ThrowIfAny();
+
+        string? avatarId = null;
+        if (request is { HasAvatar: true, AvatarAttachmentId: { } attachmentId })
         {
-            rules.Add("avatarAttachmentId", "Group avatars are not supported yet.");
+            // Only an admin's upload becomes the avatar: the rights are checked before the upload is used up.
+            RequireAdmin(InputRules.IsId(id) ? await groups.FindByIdAsync(id, ct) : null, callerId);
+            avatarId = await attachments.CreateAvatarAsync(callerId, attachmentId, "avatarAttachmentId", ct);
         }
 
-        rules.ThrowIfAny();
-        return ChangeAsync(callerId, id, group => group with
+        try
         {
-            Name = name ?? group.Name,
-            Description = description ?? group.Description,
-            Frozen = request.Frozen ?? group.Frozen,
-        }, ct);
+            return await ChangeAsync(callerId, id, group => group with
+            {
+                Name = name ?? group.Name,
+                Description = description ?? group.Description,
+                Frozen = request.Frozen ?? group.Frozen,
+                AvatarId = request.HasAvatar ? avatarId : group.AvatarId,
+            }, ct);
+        }
+        catch
+        {
+            await attachments.DeleteAvatarAsync(avatarId);
+            throw;
+        }
     }
 
     /// <summary>Makes a member an admin, or takes that away; a group keeps at least one admin (409).</summary>
@@ -88,21 +104,11 @@ public sealed class GroupAdministration(IGroupStore groups, ChatDirectory direct
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             // The store, not the cache: the version compared below must be the stored one.
-            var group = (InputRules.IsId(id) ? await groups.FindByIdAsync(id, ct) : null);
-            if (group is null || !group.Members.Contains(callerId))
-            {
-                throw ProblemException.NotFound("No such group.");
-            }
-
-            if (!group.Admins.Contains(callerId))
-            {
-                throw ProblemException.Forbidden("Only group admins can change the group.");
-            }
-
+            var group = RequireAdmin(InputRules.IsId(id) ? await groups.FindByIdAsync(id, ct) : null, callerId);
             var wanted = decide(group);
             if (SameSettings(group, wanted))
             {
-                return new(GroupDto.From(group), []);
+                return new(await avatars.SignAsync(GroupDto.From(group), ct), []);
             }
 
             if (await groups.UpdateAsync(wanted, group.Version, time.GetStoredNow(), ct) is not { } changed)
@@ -110,12 +116,29 @@ public sealed class GroupAdministration(IGroupStore groups, ChatDirectory direct
                 continue;
             }
 
+            if (group.AvatarId != changed.Value.AvatarId)
+            {
+                // This write replaced exactly the version read, so its avatar is no one else's to remove.
+                await attachments.DeleteAvatarAsync(group.AvatarId);
+            }
+
             await directory.ForgetGroupAsync(group.Id, ct);
-            var dto = GroupDto.From(changed.Value) with { Cursor = SyncCursor.ForChange(changed.Change) };
+            var dto = await avatars.SignAsync(GroupDto.From(changed.Value) with { Cursor = SyncCursor.ForChange(changed.Change) }, ct);
             return new(dto, [new SendToGroup(ChatHub.GroupFor(group.Id), ChatHub.GroupUpdated, dto)]);
         }
 
         throw ProblemException.Conflict("The group changed while it was being updated; try again.");
+    }
+
+    /// <summary>The group, when the caller is one of its admins: 404 for a non-member (as for no group), 403 for a member.</summary>
+    private static GroupRecord RequireAdmin(GroupRecord? group, string callerId)
+    {
+        if (group is null || !group.Members.Contains(callerId))
+        {
+            throw ProblemException.NotFound("No such group.");
+        }
+
+        return group.Admins.Contains(callerId) ? group : throw ProblemException.Forbidden("Only group admins can change the group.");
     }
 
     private static void RequireMember(GroupRecord group, string userId)
@@ -127,6 +150,6 @@ public sealed class GroupAdministration(IGroupStore groups, ChatDirectory direct
     }
 
     private static bool SameSettings(GroupRecord a, GroupRecord b) =>
-        a.Name == b.Name && a.Description == b.Description && a.Frozen == b.Frozen
+        a.Name == b.Name && a.Description == b.Description && a.Frozen == b.Frozen && a.AvatarId == b.AvatarId
         && a.Members.SequenceEqual(b.Members) && a.Admins.SequenceEqual(b.Admins) && a.MutedMembers.SequenceEqual(b.MutedMembers);
 }

@@ -5,13 +5,15 @@ using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Moderation;
+using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
 
 namespace ServerlessChat.Core.Groups;
 
-public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, ContentFilter filter, TimeProvider time)
+public sealed class GroupService(
+    IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, ContentFilter filter, AvatarLinks avatars, TimeProvider time)
 {
     private const int MaxUpdateAttempts = 5;
 
@@ -123,7 +125,7 @@ public sealed class GroupService(IGroupStore groups, IUserStore users, ChatDirec
 
             var updated = changed.Value;
             await directory.ForgetGroupAsync(group.Id, ct);
-            var dto = GroupDto.From(updated) with { Cursor = SyncCursor.ForChange(changed.Change) };
+            var dto = await avatars.SignAsync(GroupDto.From(updated) with { Cursor = SyncCursor.ForChange(changed.Change) }, ct);
             var channel = ChatHub.GroupFor(group.Id);
             var added = updated.Members.Except(group.Members).ToList();
             var removed = group.Members.Except(updated.Members).ToList();

@@ -1,5 +1,6 @@
 using ServerlessChat.Core.Access;
 using ServerlessChat.Core.Api;
+using ServerlessChat.Core.Attachments;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
@@ -13,7 +14,7 @@ namespace ServerlessChat.Core.Profiles;
 
 /// <summary>
 /// API.md "Users": another user's profile, seen by those who share a conversation with it (and moderators), and
-/// the caller's own display name and status, each change announced as <c>userUpdated</c> to its contacts.
+/// the caller's own display name, status and avatar, each change announced as <c>userUpdated</c> to its contacts.
 /// </summary>
 public sealed class ProfileService(
     IUserStore users,
@@ -22,9 +23,12 @@ public sealed class ProfileService(
     ConversationAccess access,
     ModerationRoles roles,
     ContentFilter filter,
+    AttachmentService attachments,
+    AvatarLinks avatars,
     TimeProvider time)
 {
     public const int MaxStatusLength = 100;
+    public const string AvatarField = "avatarAttachmentId";
 
     /// <summary>404 unless the caller is the user, shares a conversation with it, or is a moderator (the same answer for a stranger and no one).</summary>
     public async Task<UserDto> GetAsync(string callerId, string id, CancellationToken ct)
@@ -36,30 +40,43 @@ public sealed class ProfileService(
             throw ProblemException.NotFound("No such user.");
         }
 
-        return UserDto.From(user, includeEmail: user.Id == callerId, now: time.GetUtcNow());
+        return await avatars.SignAsync(UserDto.From(user, includeEmail: user.Id == callerId, now: time.GetUtcNow()), ct);
     }
 
-    /// <summary>Changes the caller's display name and/or status; every contact hears <c>userUpdated</c>.</summary>
+    /// <summary>
+    /// Changes the caller's display name, status and/or avatar (an image it uploaded, made a square thumbnail;
+    /// null removes it); every contact hears <c>userUpdated</c>. The avatar it replaces is removed.
+    /// </summary>
     public async Task<Outcome<UserDto>> UpdateAsync(string callerId, UpdateProfileRequest request, CancellationToken ct)
     {
         var rules = new InputRules();
         var displayName = request.DisplayName is null ? null : filter.Apply(rules, "displayName", rules.Name("displayName", request.DisplayName, 64));
         var (setStatus, status) = Status(rules, request);
-        if (request.HasAvatar)
-        {
-            // Avatars come with the attachment pipeline's support for them; until then the field is refused, not ignored.
-            rules.Add("avatarAttachmentId", "Avatars are not supported yet.");
-        }
-
         rules.ThrowIfAny();
 
-        var updated = await users.UpdateProfileAsync(callerId, new ProfileChange(displayName, setStatus, status), time.GetStoredNow(), ct)
-            ?? throw ProblemException.Unauthorized("The account no longer exists.");
+        // Last, so that a refused field leaves the upload unused.
+        var avatarId = request is { HasAvatar: true, AvatarAttachmentId: { } attachmentId }
+            ? await attachments.CreateAvatarAsync(callerId, attachmentId, AvatarField, ct)
+            : null;
+        var update = await users.UpdateProfileAsync(callerId, new ProfileChange(displayName, setStatus, status, request.HasAvatar, avatarId), time.GetStoredNow(), ct);
+        if (update is null)
+        {
+            await attachments.DeleteAvatarAsync(avatarId);
+            throw ProblemException.Unauthorized("The account no longer exists.");
+        }
+
+        if (update.Before.AvatarId != update.After.AvatarId)
+        {
+            await attachments.DeleteAvatarAsync(update.Before.AvatarId);
+        }
+
         await directory.ForgetUserAsync(callerId, ct);
         await UserLog.RecordAsync(changes, callerId, UserLog.Updated, ct);
-        var dto = UserDto.From(updated, now: time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var dto = await avatars.SignAsync(UserDto.From(update.After, now: now), ct);
         var contacts = await access.ListReachersAsync(callerId, ct);
-        return new(UserDto.From(updated, includeEmail: true, now: time.GetUtcNow()), [.. contacts.Select(c => new SendToUser(c, ChatHub.UserUpdated, dto))]);
+        var own = await avatars.SignAsync(UserDto.From(update.After, includeEmail: true, now: now), ct);
+        return new(own, [.. contacts.Select(c => new SendToUser(c, ChatHub.UserUpdated, dto))]);
     }
 
     private (bool Set, UserStatus? Status) Status(InputRules rules, UpdateProfileRequest request)

@@ -42,10 +42,11 @@ public interface IUserStore
     /// </summary>
     Task<bool> BeginErasureAsync(string id, DateTimeOffset at, CancellationToken ct);
     /// <summary>
-    /// Changes the display name and/or the status in one write; null (and false) when there is no such user or it is
-    /// being erased. Returns the user as stored after the write.
+    /// Changes the display name, status and/or avatar in one write; null when there is no such user or it is
+    /// being erased. Returns the user as the write found it and as it left it (of concurrent changes, each sees
+    /// the one before it, so a replaced avatar is known to exactly one of them).
     /// </summary>
-    Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct);
+    Task<ProfileUpdate?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct);
     /// <summary>Users whose erasure was asked for and is not complete, oldest request first (work a stopped process left).</summary>
     Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct);
     /// <summary>

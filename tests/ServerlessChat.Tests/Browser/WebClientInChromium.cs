@@ -367,29 +367,8 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
     }
 
     /// <summary>Signs in on a new page of <paramref name="context"/>, by default a new context of the shared browser.</summary>
-    private async Task<IPage> SignInAsync(ChatApiClient user, int width = 1100, int height = 680, IBrowserContext? context = null)
-    {
-        // A context per user: separate storage, as two people on two machines.
-        context ??= await fixture.Browser!.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        await context.GrantPermissionsAsync(["camera", "microphone", "notifications"], new() { Origin = Host.BaseAddress.GetLeftPart(UriPartial.Authority) });
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-            {
-                output.WriteLine($"[{user.Username} console {message.Type}] {message.Text}");
-            }
-        };
-        await page.GotoAsync(Host.BaseAddress.ToString());
-        var form = page.Locator("#signin-form");
-        await form.GetByLabel("Username or email").FillAsync(user.Username);
-        await form.GetByLabel("Password").FillAsync(user.Password);
-        await form.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByTestId("me")).ToContainTextAsync("@" + user.Username);
-        // Connected before anything is sent to it.
-        await Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "connected");
-        return page;
-    }
+    private Task<IPage> SignInAsync(ChatApiClient user, int width = 1100, int height = 680, IBrowserContext? context = null) =>
+        WebClientPages.SignInAsync(fixture.Browser!, Host, user, output, width, height, context);
 
     private static async Task OpenConversationAsync(IPage page, string peerName)
     {
@@ -397,17 +376,5 @@ public sealed partial class WebClientInChromium(WebClientBrowserFixture fixture,
         await Expect(page.Locator("#conversation-title")).ToHaveTextAsync(peerName);
     }
 
-    private async Task SaveScreenshotAsync(IPage page, string name)
-    {
-        var directory = Environment.GetEnvironmentVariable("CHAT_SCREENSHOTS_DIR");
-        if (string.IsNullOrEmpty(directory))
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, name);
-        await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"Screenshot: {path}");
-    }
+    private Task SaveScreenshotAsync(IPage page, string name) => WebClientPages.SaveScreenshotAsync(page, name, output);
 }

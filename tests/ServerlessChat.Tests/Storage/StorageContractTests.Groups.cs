@@ -41,11 +41,23 @@ public abstract partial class StorageContractTests
         Assert.Null(await Stores.Groups.UpdateAsync(wanted with { Name = "Stale" }, 1, at, default));
         Assert.Null(await Stores.Groups.UpdateAsync(wanted with { Id = NewId() }, 1, at, default));
         Assert.Equal("Renamed", (await Stores.Groups.FindByIdAsync(group.Id, default))!.Name);
+
+        // An avatar is set and removed by an update, and kept by a change of members.
+        var avatar = NewId();
+        var withAvatar = await Stores.Groups.UpdateAsync(wanted with { AvatarId = avatar }, 2, at, default);
+        Assert.Equal(avatar, withAvatar!.Value.AvatarId);
+        Assert.Equal(avatar, (await Stores.Groups.FindByIdAsync(group.Id, default))!.AvatarId);
+        var membersChanged = await Stores.Groups.UpdateMembersAsync(group.Id, 3, [owner, member], [owner], at, default);
+        Assert.Equal(avatar, membersChanged!.Value.AvatarId);
+        Assert.Equal(avatar, (await Stores.Groups.FindByIdAsync(group.Id, default))!.AvatarId);
+        Assert.Null((await Stores.Groups.UpdateAsync(membersChanged.Value with { AvatarId = null }, 4, at, default))!.Value.AvatarId);
+        Assert.Null((await Stores.Groups.FindByIdAsync(group.Id, default))!.AvatarId);
+
         // A group made before these settings existed reads as undescribed, open and without mutes.
         var plain = new GroupRecord(NewId(), "Plain", [owner], [owner], owner, t, t, 1);
         await Stores.Groups.CreateAsync(plain, default);
         var plainRead = (await Stores.Groups.FindByIdAsync(plain.Id, default))!;
-        Assert.Equal(("", false, 0), (plainRead.Description, plainRead.Frozen, plainRead.MutedMembers.Count));
+        Assert.Equal(("", false, 0, null), (plainRead.Description, plainRead.Frozen, plainRead.MutedMembers.Count, plainRead.AvatarId));
     }
 
     [SkippableFact]

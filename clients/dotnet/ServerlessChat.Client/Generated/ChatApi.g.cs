@@ -1615,7 +1615,7 @@ namespace ServerlessChat.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Change the caller's display name and status (null clears it); its contacts get userUpdated
+        /// Change the caller's display name, status and avatar (null clears either); its contacts get userUpdated
         /// </summary>
         /// <returns>OK</returns>
         /// <exception cref="ChatApiException">A server side error occurred.</exception>
@@ -12083,6 +12083,9 @@ namespace ServerlessChat.Client
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.IList<MutedMemberDto> MutedMembers { get; set; } = new System.Collections.Generic.List<MutedMemberDto>();
 
+        [System.Text.Json.Serialization.JsonPropertyName("avatarUrl")]
+        public string? AvatarUrl { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -13180,11 +13183,11 @@ namespace ServerlessChat.Client
         [System.Text.Json.Serialization.JsonPropertyName("description")]
         public string? Description { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("avatarAttachmentId")]
-        public string? AvatarAttachmentId { get; set; } = default!;
-
         [System.Text.Json.Serialization.JsonPropertyName("frozen")]
         public bool? Frozen { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("avatarAttachmentId")]
+        public string? AvatarAttachmentId { get; set; } = default!;
 
     }
 
@@ -13304,6 +13307,9 @@ namespace ServerlessChat.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("status")]
         public UserStatusDto? Status { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("avatarUrl")]
+        public string? AvatarUrl { get; set; } = default!;
 
     }
 

@@ -1100,7 +1100,7 @@ export interface paths {
         delete: operations["DeleteAccount"];
         options?: never;
         head?: never;
-        /** Change the caller's display name and status (null clears it); its contacts get userUpdated */
+        /** Change the caller's display name, status and avatar (null clears either); its contacts get userUpdated */
         patch: operations["UpdateMe"];
         trace?: never;
     };
@@ -1253,6 +1253,7 @@ export interface components {
         };
         GroupDto: {
             admins: string[];
+            avatarUrl?: null | string;
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -1654,6 +1655,7 @@ export interface components {
             username: string;
         };
         UserDto: {
+            avatarUrl?: null | string;
             /** Format: date-time */
             createdAt: string;
             deleted: boolean;

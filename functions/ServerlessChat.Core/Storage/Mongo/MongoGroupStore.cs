@@ -25,6 +25,7 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
             { "description", group.Description },
             { "frozen", group.Frozen },
             { "muted", Muted(group.MutedMembers) },
+            { "avatarId", Avatar(group.AvatarId) },
         };
         var (_, change) = await changes.RecordAsync(ConversationIds.Group(group.Id), ChatHub.GroupUpdated, group.Id, async () =>
         {
@@ -77,6 +78,7 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
         var set = new BsonDocument
         {
             { "name", group.Name }, { "description", group.Description }, { "frozen", group.Frozen }, { "muted", Muted(group.MutedMembers) },
+            { "avatarId", Avatar(group.AvatarId) },
             { "members", MongoBson.Oids(memberIds) }, { "admins", MongoBson.Oids(adminIds) }, { "updatedAt", MongoBson.Time(at) },
         };
         return await UpdateVersionedAsync(objectId, expectedVersion, set, ct).ConfigureAwait(false);
@@ -176,5 +178,10 @@ internal sealed class MongoGroupStore(MongoChatDatabase db, MongoChangeLog chang
         d.TryGetValue("frozen", out var frozen) && frozen.IsBoolean && frozen.AsBoolean,
         d.TryGetValue("muted", out var muted) && muted.IsBsonArray
             ? muted.AsBsonArray.Select(m => m.AsBsonDocument).Select(m => new MutedMember(m.GetId("userId"), m.GetTimeOrNull("until"))).ToList()
-            : []);
+            : [])
+    {
+        AvatarId = d.GetStringOrNull("avatarId"),
+    };
+
+    private static BsonValue Avatar(string? avatarId) => avatarId is null ? BsonNull.Value : new BsonString(avatarId);
 }

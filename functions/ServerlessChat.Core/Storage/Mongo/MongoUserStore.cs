@@ -216,7 +216,7 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         return await db.Users.Find(new BsonDocument("_id", objectId)).Limit(1).CountDocumentsAsync(ct).ConfigureAwait(false) == 1;
     }
 
-    public async Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
+    public async Task<ProfileUpdate?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
     {
         if (!StorageIds.TryParse(id, out var objectId))
         {
@@ -245,13 +245,23 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         {
             update.Add("$unset", new BsonDocument("status", ""));
         }
+        if (change.SetAvatar)
+        {
+            set.Add("avatarId", change.AvatarId is { } avatarId ? new BsonString(avatarId) : BsonNull.Value);
+        }
         update.Add("$set", set);
-        var updated = await db.Users.FindOneAndUpdateAsync(
+        // The document as this one atomic update found it: of concurrent changes, each sees the one before it.
+        var before = await db.Users.FindOneAndUpdateAsync(
             new BsonDocument { { "_id", objectId }, { "erasureRequestedAt", new BsonDocument("$exists", false) } },
             update,
-            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.After },
+            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.Before },
             ct).ConfigureAwait(false);
-        return updated is null ? null : Map(updated);
+        if (before is null)
+        {
+            return null;
+        }
+        var user = Map(before);
+        return new ProfileUpdate(user, change.ApplyTo(user, at));
     }
 
     public async Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct)
@@ -280,6 +290,7 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
             { "displayName", UserRecord.ErasedDisplayName },
             { "displayNameLower", UserRecord.ErasedDisplayName.ToLowerInvariant() },
             { "passwordHash", "" },
+            { "avatarId", BsonNull.Value },
             { "erased", true },
             { "updatedAt", MongoBson.Time(at) },
         };
@@ -322,5 +333,6 @@ internal sealed class MongoUserStore(MongoChatDatabase db) : IUserStore
         Status = d.TryGetValue("status", out var status) && status.IsBsonDocument
             ? new UserStatus(status["text"].AsString, status.AsBsonDocument.GetStringOrNull("emoji"), status.AsBsonDocument.GetTimeOrNull("expiresAt"))
             : null,
+        AvatarId = d.GetStringOrNull("avatarId"),
     };
 }

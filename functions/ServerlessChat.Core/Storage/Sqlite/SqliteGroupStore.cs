@@ -7,7 +7,7 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWriter writer, SqliteChangeLog changes) : IGroupStore
 {
-    private const string GroupColumns = "id, name, created_by, created_at, updated_at, version, description, frozen, muted";
+    private const string GroupColumns = "id, name, created_by, created_at, updated_at, version, description, frozen, muted, avatar_id";
 
     private const string InsertMemberSql = """
         INSERT INTO group_members (group_id, user_id, is_admin, position) VALUES (@groupId, @userId, @isAdmin, @position)
@@ -28,7 +28,7 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
         return writer.ExecuteAtomicAsync(w =>
         {
             w.Execute(
-                $"INSERT INTO \"groups\" ({GroupColumns}) VALUES (@id, @name, @createdBy, @createdAt, @updatedAt, @version, @description, @frozen, @muted)",
+                $"INSERT INTO \"groups\" ({GroupColumns}) VALUES (@id, @name, @createdBy, @createdAt, @updatedAt, @version, @description, @frozen, @muted, @avatarId)",
                 p => p.Bind("@id", id)
                     .Bind("@name", group.Name)
                     .Bind("@createdBy", createdBy)
@@ -37,7 +37,8 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
                     .Bind("@version", group.Version)
                     .Bind("@description", group.Description)
                     .Bind("@frozen", group.Frozen)
-                    .Bind("@muted", muted));
+                    .Bind("@muted", muted)
+                    .Bind("@avatarId", group.AvatarId));
             InsertMembers(w, id, members, admins);
             return changes.Append(w, ConversationIds.Group(id), ChatHub.GroupUpdated, id);
         }, ct);
@@ -101,11 +102,11 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
         return writer.ExecuteAtomicAsync(w =>
         {
             var stored = w.QuerySingle($"""
-                UPDATE "groups" SET version = version + 1, updated_at = @at, name = @name, description = @description, frozen = @frozen, muted = @muted
+                UPDATE "groups" SET version = version + 1, updated_at = @at, name = @name, description = @description, frozen = @frozen, muted = @muted, avatar_id = @avatarId
                 WHERE id = @id AND version = @expected RETURNING {GroupColumns}
                 """,
                 p => p.BindTime("@at", at).Bind("@id", groupId).Bind("@expected", expectedVersion)
-                    .Bind("@name", group.Name).Bind("@description", group.Description).Bind("@frozen", group.Frozen).Bind("@muted", muted),
+                    .Bind("@name", group.Name).Bind("@description", group.Description).Bind("@frozen", group.Frozen).Bind("@muted", muted).Bind("@avatarId", group.AvatarId),
                 MapGroup);
             if (stored is null)
             {
@@ -243,5 +244,8 @@ internal sealed class SqliteGroupStore(SqliteConnectionFactory factory, SqliteWr
         r.GetInt64(5),
         r.GetString(6),
         r.GetBoolean(7),
-        ParseMuted(r.GetStringOrNull(8)));
+        ParseMuted(r.GetStringOrNull(8)))
+    {
+        AvatarId = r.GetStringOrNull(9),
+    };
 }

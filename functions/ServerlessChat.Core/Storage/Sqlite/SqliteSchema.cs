@@ -384,6 +384,11 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             PRIMARY KEY (user_id, root_id)
         ) WITHOUT ROWID;
         """,
+        """
+        -- Avatars: the id of a user's or a group's square thumbnail in the blob store (avatars/{id}); NULL: none.
+        ALTER TABLE users ADD COLUMN avatar_id TEXT;
+        ALTER TABLE "groups" ADD COLUMN avatar_id TEXT;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

@@ -5,7 +5,7 @@ namespace ServerlessChat.Core.Storage.Sqlite;
 
 internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWriter writer) : IUserStore
 {
-    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds, erasure_requested_at, erased, status_text, status_emoji, status_expires_at, external_id";
+    private const string Columns = "id, username, email, display_name, password_hash, created_at, updated_at, is_assistant, group_adds, erasure_requested_at, erased, status_text, status_emoji, status_expires_at, external_id, avatar_id";
 
     private const string InsertSql = """
         INSERT INTO users (id, username, username_lower, email, email_lower, display_name, display_name_lower,
@@ -197,32 +197,44 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
             p => p.BindTime("@at", at).Bind("@id", normalized)), ct).ConfigureAwait(false) == 1;
     }
 
-    public async Task<UserRecord?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
+    public async Task<ProfileUpdate?> UpdateProfileAsync(string id, ProfileChange change, DateTimeOffset at, CancellationToken ct)
     {
         if (!StorageIds.TryNormalize(id, out var normalized))
         {
             return null;
         }
-        var changed = await writer.ExecuteAsync(w => w.Execute(
-            """
-            UPDATE users SET
-                display_name = COALESCE(@displayName, display_name),
-                display_name_lower = COALESCE(@displayNameLower, display_name_lower),
-                status_text = CASE WHEN @setStatus THEN @statusText ELSE status_text END,
-                status_emoji = CASE WHEN @setStatus THEN @statusEmoji ELSE status_emoji END,
-                status_expires_at = CASE WHEN @setStatus THEN @statusExpiresAt ELSE status_expires_at END,
-                updated_at = @at
-            WHERE id = @id AND erasure_requested_at IS NULL
-            """,
-            p => p.Bind("@displayName", change.DisplayName)
-                .Bind("@displayNameLower", change.DisplayName?.ToLowerInvariant())
-                .Bind("@setStatus", change.SetStatus)
-                .Bind("@statusText", change.Status?.Text)
-                .Bind("@statusEmoji", change.Status?.Emoji)
-                .BindTime("@statusExpiresAt", change.Status?.ExpiresAt)
-                .BindTime("@at", at)
-                .Bind("@id", normalized)), ct).ConfigureAwait(false);
-        return changed == 1 ? await FindByIdAsync(normalized, ct).ConfigureAwait(false) : null;
+        // Read and write under the one writer: no other write comes between, so Before is what this write replaced.
+        return await writer.ExecuteAsync(w =>
+        {
+            var before = w.QuerySingle($"SELECT {Columns} FROM users WHERE id = @id AND erasure_requested_at IS NULL", p => p.Bind("@id", normalized), Map);
+            if (before is null)
+            {
+                return (ProfileUpdate?)null;
+            }
+            w.Execute(
+                """
+                UPDATE users SET
+                    display_name = COALESCE(@displayName, display_name),
+                    display_name_lower = COALESCE(@displayNameLower, display_name_lower),
+                    status_text = CASE WHEN @setStatus THEN @statusText ELSE status_text END,
+                    status_emoji = CASE WHEN @setStatus THEN @statusEmoji ELSE status_emoji END,
+                    status_expires_at = CASE WHEN @setStatus THEN @statusExpiresAt ELSE status_expires_at END,
+                    avatar_id = CASE WHEN @setAvatar THEN @avatarId ELSE avatar_id END,
+                    updated_at = @at
+                WHERE id = @id
+                """,
+                p => p.Bind("@displayName", change.DisplayName)
+                    .Bind("@displayNameLower", change.DisplayName?.ToLowerInvariant())
+                    .Bind("@setStatus", change.SetStatus)
+                    .Bind("@statusText", change.Status?.Text)
+                    .Bind("@statusEmoji", change.Status?.Emoji)
+                    .BindTime("@statusExpiresAt", change.Status?.ExpiresAt)
+                    .Bind("@setAvatar", change.SetAvatar)
+                    .Bind("@avatarId", change.AvatarId)
+                    .BindTime("@at", at)
+                    .Bind("@id", normalized));
+            return new ProfileUpdate(before, change.ApplyTo(before, at));
+        }, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<string>> ListErasingAsync(int limit, CancellationToken ct) =>
@@ -241,7 +253,7 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         return writer.ExecuteAsync(w => w.Execute(
             """
             UPDATE users SET username = @username, username_lower = @username, email = @email, email_lower = @email,
-                display_name = @displayName, display_name_lower = @displayNameLower, password_hash = '', external_id = NULL,
+                display_name = @displayName, display_name_lower = @displayNameLower, password_hash = '', external_id = NULL, avatar_id = NULL,
                 erasure_requested_at = COALESCE(erasure_requested_at, @at), erased = 1, updated_at = @at
             WHERE id = @id AND erased = 0
             """,
@@ -267,5 +279,6 @@ internal sealed class SqliteUserStore(SqliteConnectionFactory factory, SqliteWri
         ErasureRequestedAt = r.IsDBNull(9) ? null : r.GetTime(9),
         Erased = r.GetBoolean(10),
         Status = r.IsDBNull(11) ? null : new UserStatus(r.GetString(11), r.IsDBNull(12) ? null : r.GetString(12), r.GetTimeOrNull(13)),
+        AvatarId = r.GetStringOrNull(15),
     };
 }

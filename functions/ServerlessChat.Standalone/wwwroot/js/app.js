@@ -32,6 +32,10 @@ import { mountInvites, showPendingInvite } from "./views/invites.js";
 import { mountSeenBy } from "./views/seenBy.js";
 import { mountPreviews } from "./views/previews.js";
 import { mountVoice } from "./views/voice.js";
+import { mountProfiles } from "./views/profile.js";
+import { mountSettings } from "./views/settings.js";
+import { mountReports } from "./views/report.js";
+import { mountModeration, renderModerationButton } from "./views/moderation.js";
 
 // Counts sign-ins, so work started for one session does nothing after a sign-out.
 let signIns = 0;
@@ -162,6 +166,10 @@ async function main() {
   mountVoice();
   mountBlocking();
   mountMessageSearch({ onOpen: openConversation });
+  mountProfiles({ onMe: renderModerationButton });
+  mountSettings({ onAccountDeleted: (message) => signOut({ message }) });
+  mountReports();
+  mountModeration();
   openedConversation = takeOpenedConversation() || conversationInAddress();
   mountNotifications({ onOpen: (id) => currentUser() && openConversation(id), onError: report });
   store.subscribe("active", (id) => { if (!id) clearUploads(); });

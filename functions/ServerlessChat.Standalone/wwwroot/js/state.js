@@ -138,8 +138,9 @@ export function learnUsers(users) {
   usersChanged();
 }
 
-function usersChanged() {
-  emit("users");
+/** The "users" topic's detail is the one user that changed, or null for a batch of lookups. */
+function usersChanged(changed = null) {
+  emit("users", changed);
   emit("conversations");
   if (state.activeId) emit("messages", { conversationId: state.activeId });
 }
@@ -384,17 +385,18 @@ const handlers = {
     emit("presence");
   },
 
+  // A profile changed (name, status, avatar), or this client looked one up: every place showing the user renders
+  // again. Not the "me" topic for the caller's own: that one means a sign-in or sign-out to its listeners.
   userUpdated(u) {
-    if (!u.id) return;
+    if (!u || !u.id) return;
     const { cursor, ...profile } = u;
     if (state.me && u.id === state.me.id) {
       state.me = { ...state.me, ...profile };
-      emit("me", state.me);
     } else {
       state.users.set(u.id, { ...(state.users.get(u.id) || {}), ...profile });
     }
     for (const c of state.conversations.values()) if (c.peer && c.peer.id === u.id) c.peer = { ...c.peer, ...profile };
-    usersChanged();
+    usersChanged(profile);
   },
 
   groupUpdated(group) {
@@ -418,6 +420,16 @@ const handlers = {
     }
     emit("conversations");
     if (state.activeId === id) emit("active", id);
+  },
+
+};
+    } else {
+      state.users.set(u.id, { ...(state.users.get(u.id) || {}), ...u });
+    }
+    for (const c of state.conversations.values()) if (c.peer && c.peer.id === u.id) c.peer = { ...c.peer, ...u };
+    emit("users", u);
+    emit("conversations");
+    if (state.activeId) emit("messages", { conversationId: state.activeId });
   },
 };
 

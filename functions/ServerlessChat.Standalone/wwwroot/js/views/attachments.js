@@ -24,7 +24,7 @@ function problemOf(xhr) {
 }
 
 /** Sends the bytes to the slot with XHR (fetch has no upload progress). Resolves when stored. */
-function uploadBytes(slot, file, onProgress) {
+export function uploadBytes(slot, file, onProgress) {
   const url = safeUrl(new URL(slot.uploadUrl, new URL(apiBase()).origin).href);
   if (!url) return Promise.reject(new Error("The upload address is not usable."));
   return new Promise((resolve, reject) => {

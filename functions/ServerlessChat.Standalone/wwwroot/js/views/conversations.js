@@ -2,8 +2,9 @@
 import { $, el } from "../dom.js";
 import * as store from "../state.js";
 import { presenceDot } from "./presence.js";
-import { groupAvatar, userAvatar } from "./avatar.js";
+import { avatar, groupAvatar, userAvatar } from "./avatar.js";
 import { mentionBadge } from "./mentions.js";
+
 
 export function typingText(conversationId) {
   const names = store.typists(conversationId).map((id) => store.userName(id));
@@ -34,7 +35,7 @@ function renderItem(c, onSelect) {
     on: { click: () => onSelect(c.conversationId) },
   }, [
     c.type === "direct"
-      ? el("span", { className: "avatar-wrap" }, [userAvatar(c.peer && c.peer.id, { name: store.conversationTitle(c) }), presenceDot(c.peer && c.peer.id)])
+      ? el("span", { className: "avatar-wrap" }, [c.peer ? avatar({ ...c.peer, ...(store.user(c.peer.id) || {}) }) : userAvatar(null), presenceDot(c.peer && c.peer.id)])
       : el("span", { className: "avatar-wrap" }, [groupAvatar(c.group)]),
     el("span", { className: "conversation-text" }, [
       el("span", { className: "conversation-name", text: store.conversationTitle(c) }),

@@ -10,6 +10,7 @@ import { contentNodes } from "./mentions.js";
 import { messageReplyButton } from "./replies.js";
 import { editedMark } from "./history.js";
 import { userAvatar } from "./avatar.js";
+import { messageReportButton } from "./report.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
@@ -74,7 +75,7 @@ export function messageActions(message, c, options = {}) {
   if (!message.id || message.deleted) return null;
   const reply = options.inThread ? null : messageReplyButton(message);
   const extra = c ? partsOf("actions", message, c, options) : [];
-  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), reply, ...extra]);
+  if (message.senderId !== store.me().id) return el("div", { className: "message-actions" }, [messageReactionButton(message), reply, messageReportButton(message), ...extra]);
   return el("div", { className: "message-actions" }, [
     messageReactionButton(message),
     reply,
