@@ -173,13 +173,14 @@ internal static partial class StormBenchmark
                 counts.Answered(HttpStatusCode.ServiceUnavailable);
             }
             catch (Exception error) when (error is HttpRequestException { StatusCode: null } or IOException or System.Net.WebSockets.WebSocketException
-                or AggregateException)
+                or AggregateException && !error.Message.Contains("status code '", StringComparison.Ordinal))
             {
                 // A socket the host closed or reset without an answer (what "fetch failed" is in a browser).
                 counts.ClosedUnanswered(error);
             }
             catch (Exception error)
             {
+                // An answer other than 503, such as the hub's 404 for a negotiated connection whose WebSocket came too late.
                 counts.Failed(error);
             }
 
