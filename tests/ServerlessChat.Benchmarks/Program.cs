@@ -15,6 +15,8 @@
 // What the content filter adds to a send with 10,000 blocked terms (see ContentFilterBenchmark), in process:
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --content-filter [--terms 10000] [--rounds 7] [--calls 20000]
 //   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --export [--messages 10000] [--attachment-mib 100]
+// A connect storm (see StormBenchmark): N clients at once, each negotiating on its own sockets and retrying as the JS SDK does:
+//   dotnet run -c Release --project tests/ServerlessChat.Benchmarks -- --storm 2000 [--host-open-files 4096] [--storm-seconds 120] [--baseline OTHER_BUILD/functions/ServerlessChat.Standalone/bin/Release/net10.0]
 // It builds the standalone host in Release first when given --build.
 using System.Diagnostics;
 using System.Globalization;
@@ -60,6 +62,12 @@ if (args.Contains("--export"))
 if (args.Contains("--events"))
 {
     return await EventsBenchmark.RunAsync(IntArg("--event-count", 3000), IntArg("--subjects", 50), IntArg("--latency-sends", 300), IntArg("--rounds", 3));
+}
+
+if (args.Contains("--storm"))
+{
+    var clients = IntArg("--storm", 2000);
+    return await StormBenchmark.RunAsync(clients, IntArg("--host-open-files", Math.Max(4096, 2 * clients)), IntArg("--storm-seconds", 120), StringArg("--baseline"));
 }
 
 if (args.Contains("--push-sync"))
@@ -251,7 +259,9 @@ async Task<BenchStore> PrepareAsync(int messageCount, int starts, string? hostOu
 
     // 1. Seed: users through the storage adapter, the history of one conversation in bulk on the file (HistorySeeder).
     var seedClock = Stopwatch.StartNew();
-    var (users, historyIds) = await SeedAsync(dbPath, userCount, messageCount);
+    var (users, historyIds) = TestStorage.MongoConnectionString is null
+        ? await SeedAsync(dbPath, userCount, messageCount)
+        : await SeedThroughStoreAsync(data, userCount, messageCount);
     var seedSeconds = seedClock.Elapsed.TotalSeconds;
     var databaseBytes = Directory.EnumerateFiles(data, "chat.db*").Sum(f => new FileInfo(f).Length);
 
@@ -354,6 +364,33 @@ static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedAsync(s
     }
 
     return (users, cursors);
+}
+
+// With CHAT_TEST_MONGODB set the hosts run on MongoDB (one database per data folder, as for the tests): the users and
+// the history go in through the storage adapter, 32 messages at a time (no bulk path there), every 20th id kept as a cursor.
+static async Task<(List<UserRecord> Users, List<string> HistoryIds)> SeedThroughStoreAsync(string data, int userCount, int messageCount)
+{
+    using var store = await SeedStore.OpenForHostAsync(data);
+    var users = await store.CreateUsersAsync("bench", userCount, password);
+    var conversationId = ConversationIds.Direct(users[0].Id, users[1].Id);
+    var watch = Stopwatch.StartNew();
+    var ids = new string[messageCount];
+    await Parallel.ForEachAsync(Enumerable.Range(0, messageCount), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+    {
+        var sender = i % 2 == 0 ? users[0] : users[1];
+        var receiver = i % 2 == 0 ? users[1] : users[0];
+        var (stored, _, _) = await store.Messages.InsertAsync(new MessageRecord(MongoDB.Bson.ObjectId.GenerateNewId().ToString(), conversationId, sender.Id, receiver.Id,
+            null, $"history message {i}", DateTimeOffset.UtcNow, null, false, null, null, []), ct);
+        ids[i] = stored.Id;
+    });
+    Console.WriteLine($"seeded {messageCount:N0} messages in {watch.Elapsed.TotalSeconds:N1} s ({messageCount / Math.Max(0.001, watch.Elapsed.TotalSeconds):N0}/s, through the MongoDB adapter)");
+    var sorted = ids.Order(StringComparer.Ordinal).ToList();
+    if (sorted.Count > 0)
+    {
+        await store.Conversations.TouchAsync(new ConversationRecord(conversationId, [users[0].Id, users[1].Id], null, sorted[^1], DateTimeOffset.UtcNow), CancellationToken.None);
+    }
+
+    return (users, sorted.Where((_, i) => i % 20 == 0).ToList());
 }
 
 // With hostPid, the host's CPU time (utime + stime) over the run divided by the requests wrk completed.

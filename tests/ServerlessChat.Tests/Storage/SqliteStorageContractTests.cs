@@ -124,6 +124,44 @@ public sealed class SqliteStorageContractTests(SqliteStorageFixture fixture)
     }
 
     [Fact]
+    public async Task SendsWrittenInOneBatchAreAllSearchableAndAFailedOperationLeavesNoSearchEntry()
+    {
+        var writer = _sqlite.Host.Get<SqliteWriter>();
+        var factory = _sqlite.Host.Get<SqliteConnectionFactory>();
+        var (a, b) = (NewId(), NewId());
+        var conversationId = ConversationIds.Direct(a, b);
+        // Letters only, so that the indexed word is the tag itself.
+        var tag = new string(NewId().Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16))).ToArray());
+        const int Rounds = 5;
+        const int Sends = 20;
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            // Sends and failing operations in flight together, so that they share the writer's batches: the full-text
+            // entries are written at the end of a batch, and a failed operation's must go with it, never another's.
+            var sends = Enumerable.Range(0, Sends).Select(i => _sqlite.Host.Messages.InsertAsync(
+                new MessageRecord(NewId(), conversationId, a, b, null, $"{tag} r{round} n{i}", DateTimeOffset.UtcNow, null, false, null, null, []), default)).ToList();
+            var failures = Enumerable.Range(0, 5).Select(i => writer.ExecuteAtomicAsync<int>(w =>
+            {
+                w.IndexLater(1_000_000_000L + round * 10 + i, "ghost" + tag);
+                throw new InvalidOperationException("undone");
+            }, default)).ToList();
+            await Task.WhenAll(sends);
+            foreach (var failure in failures)
+            {
+                await Assert.ThrowsAsync<InvalidOperationException>(() => failure);
+            }
+        }
+
+        async Task<long> CountAsync(string word) => await factory.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM message_search WHERE message_search MATCH @q", p => p.Bind("@q", $"\"{word}\""), default);
+        Assert.Equal(Rounds * Sends, await CountAsync(tag));
+        Assert.Equal(0, await CountAsync("ghost" + tag));
+        var found = await _sqlite.Host.Search.SearchAsync([conversationId], [tag], null, 100, default);
+        Assert.Equal(Rounds * Sends, found.Messages.Count);
+    }
+
+    [Fact]
     public async Task AChangeUndoneWithItsWriteLeavesNoGapInTheSequence()
     {
         var writer = _sqlite.Host.Get<SqliteWriter>();

@@ -27,8 +27,6 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
     // The primary key finds an existing row in one lookup: a sender's later messages write nothing here.
     private const string SpeakerInsertSql = "INSERT OR IGNORE INTO conversation_speakers (conversation_id, user_id) VALUES (@conversationId, @senderId)";
 
-    private const string IndexInsertSql = "INSERT INTO message_search (rowid, words) VALUES (last_insert_rowid(), @words)";
-
     private const string MentionsInsertSql = """
         INSERT OR IGNORE INTO message_mentions (conversation_id, user_id, message_id)
         SELECT @conversationId, value, @id FROM json_each(@mentions)
@@ -125,7 +123,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             {
                 if (words is not null)
                 {
-                    w.Execute(IndexInsertSql, p => p.Bind("@words", words));
+                    w.IndexLater(w.LastInsertRowId, words);
                 }
                 // A reply kept in its thread counts for no one's unread mentions of the conversation.
                 if (mentions is not null && stored.InConversation)

@@ -38,6 +38,40 @@ internal sealed class SqliteWriteContext(SqliteConnection connection) : IDisposa
     /// <summary>Called by the writer after any rollback: what it remembered may describe writes that were undone.</summary>
     public void Forget() => LastChanges.Clear();
 
+    // Full-text entries of the batch's new messages, written together just before COMMIT (see IndexLater).
+    private const string SearchInsertSql = "INSERT INTO message_search (rowid, words) VALUES (@rowid, @words)";
+    private readonly List<(long RowId, string Words)> _searchEntries = [];
+
+    /// <summary>The rowid of the row the last INSERT on this connection added.</summary>
+    public long LastInsertRowId => SQLitePCL.raw.sqlite3_last_insert_rowid(connection.Handle);
+
+    /// <summary>
+    /// Adds the full-text entry of a row inserted by the current operation at the end of the batch, in the same
+    /// transaction (so it commits with the row or not at all), after every other operation's savepoint.
+    /// </summary>
+    /// <remarks>
+    /// FTS5 writes its pending entries out as a new index segment at every savepoint it takes part in: written
+    /// inside each send's savepoint, every message became a segment of its own, merged again and again (the
+    /// largest part of a send's writer time, and most of the pages it wrote). Together they are one segment per
+    /// batch. Only new rows are deferred: nothing else can address a message before its send has committed.
+    /// </remarks>
+    public void IndexLater(long rowId, string words) => _searchEntries.Add((rowId, words));
+
+    /// <summary>Where an operation starts in the deferred entries, so that a failed one can drop its own.</summary>
+    internal int SearchMark => _searchEntries.Count;
+
+    internal void DropSearchEntriesFrom(int mark) => _searchEntries.RemoveRange(mark, _searchEntries.Count - mark);
+
+    /// <summary>Writes the deferred full-text entries; the writer calls it last before COMMIT.</summary>
+    internal void WriteSearchEntries()
+    {
+        foreach (var (rowId, words) in _searchEntries)
+        {
+            Execute(SearchInsertSql, p => p.Bind("@rowid", rowId).Bind("@words", words));
+        }
+        _searchEntries.Clear();
+    }
+
     public SqliteCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
