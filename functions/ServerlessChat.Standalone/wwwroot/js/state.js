@@ -421,16 +421,6 @@ const handlers = {
     emit("conversations");
     if (state.activeId === id) emit("active", id);
   },
-
-};
-    } else {
-      state.users.set(u.id, { ...(state.users.get(u.id) || {}), ...u });
-    }
-    for (const c of state.conversations.values()) if (c.peer && c.peer.id === u.id) c.peer = { ...c.peer, ...u };
-    emit("users", u);
-    emit("conversations");
-    if (state.activeId) emit("messages", { conversationId: state.activeId });
-  },
 };
 
 function stopTyping(conversationId, userId) {
