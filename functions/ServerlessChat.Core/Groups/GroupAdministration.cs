@@ -6,6 +6,7 @@ using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.SystemMessages;
 
 namespace ServerlessChat.Core.Groups;
 
@@ -15,7 +16,7 @@ namespace ServerlessChat.Core.Groups;
 /// changes never undo each other and a rule checked (at least one admin) holds for what is stored. Every change
 /// reaches the members as <c>groupUpdated</c> with its cursor, and through sync.
 /// </summary>
-public sealed class GroupAdministration(IGroupStore groups, ChatDirectory directory, ContentFilter filter, TimeProvider time)
+public sealed class GroupAdministration(IGroupStore groups, ChatDirectory directory, ContentFilter filter, SystemNotices notices, TimeProvider time)
 {
     public const int MaxDescriptionLength = 500;
 
@@ -112,7 +113,7 @@ public sealed class GroupAdministration(IGroupStore groups, ChatDirectory direct
 
             await directory.ForgetGroupAsync(group.Id, ct);
             var dto = GroupDto.From(changed.Value) with { Cursor = SyncCursor.ForChange(changed.Change) };
-            return new(dto, [new SendToGroup(ChatHub.GroupFor(group.Id), ChatHub.GroupUpdated, dto)]);
+            return new(dto, [new SendToGroup(ChatHub.GroupFor(group.Id), ChatHub.GroupUpdated, dto), .. await notices.GroupChangedAsync(group, changed.Value, callerId, ct)]);
         }
 
         throw ProblemException.Conflict("The group changed while it was being updated; try again.");

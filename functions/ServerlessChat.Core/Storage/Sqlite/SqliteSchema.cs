@@ -384,6 +384,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
             PRIMARY KEY (user_id, root_id)
         ) WITHOUT ROWID;
         """,
+        """
+        -- System messages (group changes, calls): what each records, as JSON; null for a message a user wrote.
+        ALTER TABLE messages ADD COLUMN system_notice TEXT;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)
