@@ -3,6 +3,7 @@ import { $, el } from "../dom.js";
 import * as store from "../state.js";
 import { groupDot, presenceDot } from "./presence.js";
 import { mentionBadge } from "./mentions.js";
+import { isNotice, noticePreview } from "./notices.js";
 
 export function typingText(conversationId) {
   const names = store.typists(conversationId).map((id) => store.userName(id));
@@ -13,6 +14,7 @@ export function typingText(conversationId) {
 export function previewText(c) {
   const last = c.lastMessage;
   if (!last) return "No messages yet";
+  if (isNotice(last)) return noticePreview(last);
   if (last.deleted) return "Message deleted";
   return `${last.senderId === store.me().id ? "You: " : ""}${last.content || attachmentsText(last.attachments || [])}`;
 }

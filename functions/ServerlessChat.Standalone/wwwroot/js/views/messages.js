@@ -8,6 +8,7 @@ import { messageReactionButton, messageReactions, messageReplyQuote } from "./re
 import { messageAttachments } from "./attachments.js";
 import { contentNodes } from "./mentions.js";
 import { messageReplyButton } from "./replies.js";
+import { isNotice, renderNotice } from "./notices.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
@@ -58,6 +59,7 @@ export function messageActions(message) {
 }
 
 export function renderMessage(message, c) {
+  if (isNotice(message)) return renderNotice(message);
   const mine = message.senderId === store.me().id;
   return el("li", {
     className: `message ${mine ? "mine" : "theirs"}${message.deleted ? " deleted" : ""}`,
