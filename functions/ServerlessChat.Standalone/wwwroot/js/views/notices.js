@@ -53,7 +53,7 @@ export const noticePreview = (message) => (message.deleted ? "Message deleted" :
 export function renderNotice(message) {
   const call = message.system.type === "call";
   return el("li", {
-    className: `notice${call ? " call" : ""}${call && message.system.outcome !== "ended" ? " missed" : ""}`,
+    className: `system-notice${call ? " call" : ""}${call && message.system.outcome !== "ended" ? " missed" : ""}`,
     attrs: { "data-message-id": message.id, "data-testid": "notice", "data-notice-type": message.system.type, tabindex: "-1" },
   }, [
     el("span", { className: "notice-text", text: message.deleted ? "Message deleted" : noticeText(message) }),
