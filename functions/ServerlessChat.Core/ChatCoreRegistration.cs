@@ -88,6 +88,8 @@ public static class ChatCoreRegistration
         services.AddSingleton<GroupService>();
         services.AddSingleton<GroupAdministration>();
         services.AddSingleton<InviteService>();
+        services.AddSingleton<SystemMessages.SystemNotices>();
+        services.AddSingleton<SystemMessages.CallRecords>();
         services.AddSingleton<RequestRateLimiter>();
         services.AddSingleton<ChatEndpointInvoker>();
         builder.AddChatModeration();

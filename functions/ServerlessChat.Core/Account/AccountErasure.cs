@@ -164,7 +164,8 @@ public sealed partial class AccountErasure(
                 return;
             }
 
-            foreach (var message in page.Where(m => m.SenderId == userId && !m.Deleted))
+            // System messages stored under the user stay: they are the group's history, and name it as the deleted user.
+            foreach (var message in page.Where(m => m.SenderId == userId && !m.Deleted && m.System is null))
             {
                 await realtime.PublishAsync((await messageService.DeleteForErasureAsync(message, ct)).Actions, ct);
             }

@@ -194,7 +194,8 @@ public sealed partial class AccountExport(
                 while (true)
                 {
                     var page = await messages.GetPageAsync(conversationId, before, PageSize, ct);
-                    var own = page.Where(m => m.SenderId == user.Id && !m.Deleted).ToList();
+                    // System messages stored under the user (a group change it made, a call it placed) are no text of its own.
+                    var own = page.Where(m => m.SenderId == user.Id && !m.Deleted && m.System is null).ToList();
                     if (own.Count > 0)
                     {
                         foreach (var message in await messageService.ToDtosAsync(own, _ => false, ct))

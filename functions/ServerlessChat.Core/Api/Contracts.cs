@@ -125,9 +125,12 @@ public sealed record MessageDto(
     /// <summary>Previews of the first links in the text, filled after the send (then <c>messageUpdated</c>); empty until then and once deleted.</summary>
     public IReadOnlyList<LinkPreviewDto> Links { get; init; } = [];
 
+    /// <summary>On a system message (then <see cref="SenderId"/> is <c>system</c>): what it records; null otherwise.</summary>
+    public SystemNoticeDto? System { get; init; }
+
     /// <summary>The message alone; the enrichments (attachments, replyTo, reactions) come from MessageService.ToDtosAsync.</summary>
     public static MessageDto From(MessageRecord message, bool isRead) =>
-        new(message.Id, message.ConversationId, message.SenderId, message.ReceiverId, message.GroupId, message.Content,
+        new(message.Id, message.ConversationId, message.System is null ? message.SenderId : SystemNotice.ApiSenderId, message.ReceiverId, message.GroupId, message.Content,
             message.CreatedAt, message.EditedAt, message.Deleted, isRead, message.ClientMessageId, [], null, [], message.Mentions)
         {
             DeletedBy = message.DeletedBy,
@@ -135,7 +138,21 @@ public sealed record MessageDto(
             AlsoInConversation = message.ThreadId is null ? null : message.InConversation,
             Thread = ThreadDto.From(message.Thread),
             Links = message.Deleted ? [] : message.Links.Select(LinkPreviewDto.From).ToList(),
+            System = SystemNoticeDto.From(message.System),
         };
+}
+
+/// <summary>
+/// A system message's record: <c>type</c> one of created, renamed, membersAdded, membersRemoved, left, frozen,
+/// unfrozen, call, notice; <c>actorId</c> the user who acted (none for the server API's); <c>userIds</c> those
+/// added or removed; <c>name</c> the group's new name; for a call its id, <c>outcome</c> (missed, declined, ended)
+/// and <c>durationSeconds</c>.
+/// </summary>
+public sealed record SystemNoticeDto(
+    string Type, string? ActorId, IReadOnlyList<string>? UserIds, string? Name, string? CallId, string? Outcome, int? DurationSeconds)
+{
+    public static SystemNoticeDto? From(SystemNotice? notice) =>
+        notice is null ? null : new(notice.Type, notice.ActorId, notice.UserIds, notice.Name, notice.CallId, notice.Outcome, notice.DurationSeconds);
 }
 
 /// <summary>A thread root's summary: <see cref="ParticipantIds"/> are the first <see cref="MaxParticipants"/> who replied, in that order.</summary>

@@ -107,6 +107,13 @@ public sealed record MessageRecord(
     /// <summary>What a root's replies add up to (kept on the root by the reply's own write); null before the first reply.</summary>
     public ThreadSummary? Thread { get; init; }
 
+    /// <summary>
+    /// What a system message records (a group change, a call); null for a message a user wrote. Its sender is the
+    /// user who acted (<see cref="SystemNotice.SystemSenderId"/> when nobody did), so the conversation's participants
+    /// and dedupe keys work as for any message; the API shows it as sent by <c>system</c>.
+    /// </summary>
+    public SystemNotice? System { get; init; }
+
     // By value, lists included, so a record read back equals the one stored.
     public bool Equals(MessageRecord? other) =>
         other is not null && Id == other.Id && ConversationId == other.ConversationId && SenderId == other.SenderId
@@ -114,9 +121,50 @@ public sealed record MessageRecord(
         && EditedAt == other.EditedAt && Deleted == other.Deleted && ClientMessageId == other.ClientMessageId
         && ReplyToId == other.ReplyToId && Mentions.SequenceEqual(other.Mentions, StringComparer.Ordinal) && DeletedBy == other.DeletedBy
         && ThreadId == other.ThreadId && InConversation == other.InConversation && Equals(Thread, other.Thread)
-        && Links.SequenceEqual(other.Links);
+        && Links.SequenceEqual(other.Links) && Equals(System, other.System);
 
     public override int GetHashCode() => HashCode.Combine(Id, Content, EditedAt, Deleted);
+}
+
+/// <summary>
+/// A system message's record: <see cref="Type"/> is one of <see cref="Types"/>; <see cref="UserIds"/> for members
+/// added or removed, <see cref="Name"/> for a rename or a creation, the call fields for <c>call</c>, the text of a
+/// server API notice in the message's content.
+/// </summary>
+public sealed record SystemNotice(
+    string Type,
+    string? ActorId,
+    IReadOnlyList<string>? UserIds = null,
+    string? Name = null,
+    string? CallId = null,
+    string? Outcome = null,
+    int? DurationSeconds = null)
+{
+    public const string Created = "created";
+    public const string Renamed = "renamed";
+    public const string MembersAdded = "membersAdded";
+    public const string MembersRemoved = "membersRemoved";
+    public const string Left = "left";
+    public const string Frozen = "frozen";
+    public const string Unfrozen = "unfrozen";
+    public const string Call = "call";
+    /// <summary>A text the integrator's backend sent as <c>system</c> (the server API).</summary>
+    public const string Notice = "notice";
+
+    public static readonly IReadOnlyList<string> Types = [Created, Renamed, MembersAdded, MembersRemoved, Left, Frozen, Unfrozen, Call, Notice];
+
+    /// <summary>The stored sender of a system message nobody caused (the server API's): an ObjectId no user has.</summary>
+    public const string SystemSenderId = "000000000000000000000000";
+
+    /// <summary>The sender id the API shows for every system message.</summary>
+    public const string ApiSenderId = "system";
+
+    public bool Equals(SystemNotice? other) =>
+        other is not null && Type == other.Type && ActorId == other.ActorId && Name == other.Name && CallId == other.CallId
+        && Outcome == other.Outcome && DurationSeconds == other.DurationSeconds
+        && (UserIds ?? []).SequenceEqual(other.UserIds ?? [], StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Type, ActorId, Name, CallId);
 }
 
 /// <summary>

@@ -25,9 +25,9 @@ public sealed class MessageEdits(MessageService messages, IMessageStore store, C
         rules.ThrowIfAny();
 
         var message = await messages.FindVisibleAsync(callerId, id, ct);
-        if (message.SenderId != callerId)
+        if (message.SenderId != callerId || message.System is not null)
         {
-            throw ProblemException.Forbidden("Only the sender can change a message.");
+            throw ProblemException.Forbidden(message.System is null ? "Only the sender can change a message." : "System messages cannot be edited.");
         }
 
         if (message.Deleted)

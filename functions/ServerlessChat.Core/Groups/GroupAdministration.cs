@@ -8,6 +8,7 @@ using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.SystemMessages;
 
 namespace ServerlessChat.Core.Groups;
 
@@ -18,7 +19,7 @@ namespace ServerlessChat.Core.Groups;
 /// reaches the members as <c>groupUpdated</c> with its cursor, and through sync.
 /// </summary>
 public sealed class GroupAdministration(
-    IGroupStore groups, ChatDirectory directory, ContentFilter filter, AttachmentService attachments, AvatarLinks avatars, TimeProvider time)
+    IGroupStore groups, ChatDirectory directory, ContentFilter filter, AttachmentService attachments, AvatarLinks avatars, SystemNotices notices, TimeProvider time)
 {
     public const int MaxDescriptionLength = 500;
 
@@ -124,7 +125,7 @@ public sealed class GroupAdministration(
 
             await directory.ForgetGroupAsync(group.Id, ct);
             var dto = await avatars.SignAsync(GroupDto.From(changed.Value) with { Cursor = SyncCursor.ForChange(changed.Change) }, ct);
-            return new(dto, [new SendToGroup(ChatHub.GroupFor(group.Id), ChatHub.GroupUpdated, dto)]);
+            return new(dto, [new SendToGroup(ChatHub.GroupFor(group.Id), ChatHub.GroupUpdated, dto), .. await notices.GroupChangedAsync(group, changed.Value, callerId, ct)]);
         }
 
         throw ProblemException.Conflict("The group changed while it was being updated; try again.");

@@ -9,11 +9,12 @@ using ServerlessChat.Core.Profiles;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.SystemMessages;
 
 namespace ServerlessChat.Core.Groups;
 
 public sealed class GroupService(
-    IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, ContentFilter filter, AvatarLinks avatars, TimeProvider time)
+    IGroupStore groups, IUserStore users, ChatDirectory directory, ConversationAccess access, ContentFilter filter, AvatarLinks avatars, SystemNotices notices, TimeProvider time)
 {
     private const int MaxUpdateAttempts = 5;
 
@@ -38,7 +39,7 @@ public sealed class GroupService(
         }
 
         rules.ThrowIfAny();
-        return await StoreNewAsync(name!, members, [callerId], callerId, ct);
+        return await StoreNewAsync(name!, members, [callerId], callerId, callerId, ct);
     }
 
     /// <summary>
@@ -57,10 +58,11 @@ public sealed class GroupService(
 
         rules.ThrowIfAny();
         List<string> admins = adminIds.Count > 0 ? [.. adminIds.Distinct(StringComparer.Ordinal)] : [members[0]];
-        return await StoreNewAsync(name!, members, admins, admins[0], ct);
+        return await StoreNewAsync(name!, members, admins, admins[0], null, ct);
     }
 
-    private async Task<Outcome<GroupDto>> StoreNewAsync(string name, List<string> members, List<string> admins, string createdBy, CancellationToken ct)
+    /// <summary><paramref name="actorId"/>: who the created notice names; null for the server API.</summary>
+    private async Task<Outcome<GroupDto>> StoreNewAsync(string name, List<string> members, List<string> admins, string createdBy, string? actorId, CancellationToken ct)
     {
         var now = time.GetStoredNow();
         var group = new GroupRecord(ObjectId.GenerateNewId().ToString(), name, members, admins, createdBy, now, now, 1);
@@ -70,6 +72,7 @@ public sealed class GroupService(
         var channel = ChatHub.GroupFor(group.Id);
         var actions = members.Select(RealtimeAction (m) => new AddUserToGroup(m, channel))
             .Append(new SendToGroup(channel, ChatHub.GroupUpdated, dto))
+            .Concat(await notices.GroupChangedAsync(null, group, actorId, ct))
             .ToList();
         return new(dto, actions);
     }
@@ -134,6 +137,7 @@ public sealed class GroupService(
             actions.AddRange(removed.Select(m => new RemoveUserFromGroup(m, channel)));
             actions.Add(new SendToGroup(channel, ChatHub.GroupUpdated, dto));
             actions.AddRange(removed.Select(m => new SendToUser(m, ChatHub.GroupUpdated, dto)));
+            actions.AddRange(await notices.GroupChangedAsync(group, updated, callerId, ct));
             return new(dto, actions);
         }
 

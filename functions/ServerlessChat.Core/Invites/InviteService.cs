@@ -7,6 +7,7 @@ using ServerlessChat.Core.Http;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Sync;
+using ServerlessChat.Core.SystemMessages;
 
 namespace ServerlessChat.Core.Invites;
 
@@ -16,7 +17,7 @@ namespace ServerlessChat.Core.Invites;
 /// holds however many join at once (<see cref="IGroupStore.AddMemberAsync"/>), and a use that joined nobody is
 /// given back.
 /// </summary>
-public sealed class InviteService(IGroupInviteStore invites, IGroupStore groups, ChatDirectory directory, TimeProvider time)
+public sealed class InviteService(IGroupInviteStore invites, IGroupStore groups, ChatDirectory directory, SystemNotices notices, TimeProvider time)
 {
     public const int MaxLivePerGroup = 20;
 
@@ -105,7 +106,11 @@ public sealed class InviteService(IGroupInviteStore invites, IGroupStore groups,
         await directory.ForgetGroupAsync(group.Id, ct);
         var dto = GroupDto.From(changed!.Value) with { Cursor = SyncCursor.ForChange(changed.Change) };
         var channel = ChatHub.GroupFor(group.Id);
-        return new(dto, [new AddUserToGroup(callerId, channel), new SendToGroup(channel, ChatHub.GroupUpdated, dto)]);
+        // The notice names the one who joined, whoever else joined meanwhile (their own joins leave theirs).
+        var joined = changed.Value;
+        var before = joined with { Members = joined.Members.Where(m => m != callerId).ToList() };
+        return new(dto, [new AddUserToGroup(callerId, channel), new SendToGroup(channel, ChatHub.GroupUpdated, dto),
+            .. await notices.GroupChangedAsync(before, joined, callerId, ct)]);
     }
 
     /// <summary>A live invite and its group; one 404 for unknown, expired, used-up and revoked tokens alike.</summary>

@@ -177,7 +177,8 @@ public sealed class MessageService(
     public async Task<Outcome<bool>> DeleteAsync(string callerId, string id, CancellationToken ct)
     {
         var message = await FindVisibleAsync(callerId, id, ct);
-        if (message.SenderId != callerId && (message.GroupId is null || (await directory.GetGroupAsync(message.GroupId, ct))?.Admins.Contains(callerId) != true))
+        // A system message is stored under the user who acted, but it is nobody's to take back: only a group's admins delete one.
+        if ((message.SenderId != callerId || message.System is not null) && (message.GroupId is null || (await directory.GetGroupAsync(message.GroupId, ct))?.Admins.Contains(callerId) != true))
         {
             throw ProblemException.Forbidden("Only the sender or an admin of its group can delete a message.");
         }
@@ -489,13 +490,16 @@ public sealed class MessageService(
         CancellationToken ct) =>
         await ToDtosAsync(records, m => conversationOf(m.ConversationId) is var (markers, participants) && IsRead(m, markers, participants), ct);
 
-    /// <summary>Read once every participant but the sender has a read marker at or past the message.</summary>
+    /// <summary>
+    /// Read once every participant but the sender has a read marker at or past the message. A system message is
+    /// sent by <c>system</c>, whoever acted: every participant reads it.
+    /// </summary>
     private static bool IsRead(MessageRecord message, IReadOnlyDictionary<string, string> markers, IReadOnlyList<string> participants)
     {
         var others = 0;
         foreach (var participant in participants)
         {
-            if (participant == message.SenderId)
+            if (participant == message.SenderId && message.System is null)
             {
                 continue;
             }

@@ -5,6 +5,7 @@ using ServerlessChat.Core.Blocking;
 using ServerlessChat.Core.Caching;
 using ServerlessChat.Core.Domain;
 using ServerlessChat.Core.Http;
+using ServerlessChat.Core.SystemMessages;
 
 namespace ServerlessChat.Core.Realtime;
 
@@ -13,9 +14,9 @@ namespace ServerlessChat.Core.Realtime;
 /// user's connections. An offer (what rings) needs the callee to be reachable by the caller
 /// (<see cref="ConversationAccess.CanReachAsync"/>: it took part in a conversation they share); the signals of a
 /// call under way (answer, ice, hangup) need reach either way, since the one answering is reached by the offer it
-/// answers. Nothing is stored.
+/// answers. Nothing is stored but the record a call leaves when it ends (<see cref="CallRecords"/>).
 /// </summary>
-public sealed class CallSignaling(ChatDirectory directory, ConversationAccess access, BlockDirectory blocks, IOptions<CallsOptions> options)
+public sealed class CallSignaling(ChatDirectory directory, ConversationAccess access, BlockDirectory blocks, CallRecords records, IOptions<CallsOptions> options)
 {
     /// <summary>An SDP offer with many candidates stays well under this; anything larger is not signaling.</summary>
     public const int MaxPayloadChars = 16 * 1024;
@@ -79,6 +80,7 @@ public sealed class CallSignaling(ChatDirectory directory, ConversationAccess ac
             throw ProblemException.Forbidden("Calls are only possible between users who share a conversation.");
         }
 
-        return [new SendToUser(callee.Id, ChatHub.CallSignal, new CallSignalDto(callId!, callerId, request.Type!, payload))];
+        var recorded = await records.OnSignalAsync(callerId, callee.Id, callId!, request.Type!, payload, ct);
+        return [new SendToUser(callee.Id, ChatHub.CallSignal, new CallSignalDto(callId!, callerId, request.Type!, payload)), .. recorded];
     }
 }

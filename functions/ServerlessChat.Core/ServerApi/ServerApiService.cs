@@ -12,6 +12,7 @@ using ServerlessChat.Core.Moderation;
 using ServerlessChat.Core.Realtime;
 using ServerlessChat.Core.Storage;
 using ServerlessChat.Core.Events;
+using ServerlessChat.Core.SystemMessages;
 
 namespace ServerlessChat.Core.ServerApi;
 
@@ -30,6 +31,7 @@ public sealed partial class ServerApiService(
     ContentFilter filter,
     ChatDirectory directory,
     AccountErasure erasure,
+    SystemNotices notices,
     TimeProvider time,
     ILogger<ServerApiService> logger)
 {
@@ -128,6 +130,11 @@ public sealed partial class ServerApiService(
 
     public async Task<Outcome<(MessageDto Message, bool Created)>> SendAsync(ServerCaller caller, ServerMessageRequest request, CancellationToken ct)
     {
+        if (request.SenderId == SystemNotice.ApiSenderId)
+        {
+            return await SendSystemAsync(caller, request, ct);
+        }
+
         var rules = new InputRules();
         var sender = await ResolveAsync(rules, "senderId", request.SenderId, ct);
         var receiver = request.ReceiverId is null ? null : await ResolveAsync(rules, "receiverId", request.ReceiverId, ct);
@@ -140,6 +147,30 @@ public sealed partial class ServerApiService(
             await AuditAsync(caller, "sendMessage", "message", outcome.Value.Message.Id, ct);
         }
         return outcome;
+    }
+
+    /// <summary><c>senderId: "system"</c>: a notice into a group (a direct conversation has no third party to send it), under the content filter.</summary>
+    private async Task<Outcome<(MessageDto Message, bool Created)>> SendSystemAsync(ServerCaller caller, ServerMessageRequest request, CancellationToken ct)
+    {
+        var rules = new InputRules();
+        if (request.ReceiverId is not null || request.GroupId is null)
+        {
+            rules.Add("groupId", "A system message goes to a group: give groupId and no receiverId.");
+        }
+
+        var groupId = rules.Id("groupId", request.GroupId, required: false);
+        var content = filter.Apply(rules, "content", rules.Content("content", request.Content));
+        var clientMessageId = rules.ClientMessageId("clientMessageId", request.ClientMessageId);
+        rules.ThrowIfAny();
+
+        var group = await directory.GetGroupAsync(groupId!, ct) ?? throw ProblemException.NotFound("No such group.");
+        var (message, created, actions) = await notices.SendNoticeAsync(group.Id, content!, clientMessageId, ct);
+        if (created)
+        {
+            await AuditAsync(caller, "sendMessage", "message", message.Id, ct);
+        }
+
+        return new((message, created), actions);
     }
 
     private async Task<UserRecord> FindAsync(string externalId, CancellationToken ct)

@@ -256,4 +256,33 @@ public sealed class ServerApiTests(ServerApiHosts hosts) : IClassFixture<ServerA
         await ChatApiClient.ReadProblemAsync(
             await CallAsync(HttpMethod.Post, $"api/server/users/{NewExternalId()}/sessions", key: hosts.OtherKey, host: hosts.Tight), HttpStatusCode.NotFound);
     }
+    [Fact]
+    public async Task SenderSystemSendsANoticeIntoAGroupOnceAndTheServerApiGroupChangesLeaveNoticesWithoutAnActor()
+    {
+        var (aliceId, bobId) = (NewExternalId(), NewExternalId());
+        var alice = await UpsertAsync(aliceId);
+        await UpsertAsync(bobId);
+        var groupId = (string)(await ChatApiClient.ReadAsync(
+            await CallAsync(HttpMethod.Post, "api/server/groups", new { name = "Announcements", memberIds = new[] { aliceId } }), HttpStatusCode.Created))["id"]!;
+        await ChatApiClient.ReadAsync(await CallAsync(HttpMethod.Put, $"api/server/groups/{groupId}/members", new { add = new[] { bobId } }), HttpStatusCode.OK);
+
+        var body = new { senderId = "system", groupId, content = "Maintenance at noon", clientMessageId = "m-1" };
+        var sent = await ChatApiClient.ReadAsync(await CallAsync(HttpMethod.Post, "api/server/messages", body), HttpStatusCode.Created);
+        Assert.Equal(("system", "notice"), ((string)sent["senderId"]!, (string)sent["system"]!["type"]!));
+        Assert.Null(sent["system"]!["actorId"]);
+        var again = await CallAsync(HttpMethod.Post, "api/server/messages", body);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal((string)sent["id"]!, (string)(await ChatApiClient.ReadAsync(again, HttpStatusCode.OK))["id"]!);
+
+        await ChatApiClient.ReadProblemAsync(await CallAsync(HttpMethod.Post, "api/server/messages", new { senderId = "system", receiverId = aliceId, content = "x" }), HttpStatusCode.BadRequest);
+        await ChatApiClient.ReadProblemAsync(await CallAsync(HttpMethod.Post, "api/server/messages", new { senderId = "system", groupId, content = "" }), HttpStatusCode.BadRequest);
+        await ChatApiClient.ReadProblemAsync(await CallAsync(HttpMethod.Post, "api/server/messages", new { senderId = "system", groupId = "0123456789abcdef01234567", content = "x" }), HttpStatusCode.NotFound);
+
+        var session = await SessionOfAsync(alice, aliceId);
+        var items = (await ChatApiClient.ReadAsync(await session.GetAsync($"api/messages?groupId={groupId}"), HttpStatusCode.OK))["items"]!.AsArray().Reverse().ToList();
+        Assert.Equal(["created", "membersAdded", "notice"], items.Select(m => (string)m!["system"]!["type"]!));
+        Assert.All(items, m => Assert.Equal("system", (string)m!["senderId"]!));
+        Assert.Null(items[1]!["system"]!["actorId"]);
+        Assert.Equal("Maintenance at noon", (string)items[2]!["content"]!);
+    }
 }

@@ -12408,6 +12408,9 @@ namespace ServerlessChat.Client
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.IList<LinkPreviewDto> Links { get; set; } = new System.Collections.Generic.List<LinkPreviewDto>();
 
+        [System.Text.Json.Serialization.JsonPropertyName("system")]
+        public SystemNoticeDto? System { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -13098,6 +13101,34 @@ namespace ServerlessChat.Client
         [System.Text.Json.Serialization.JsonPropertyName("cursor")]
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
         public string Cursor { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SystemNoticeDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("actorId")]
+        public string? ActorId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("userIds")]
+        public System.Collections.Generic.IList<string>? UserIds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string? Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("callId")]
+        public string? CallId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("outcome")]
+        public string? Outcome { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("durationSeconds")]
+        public int? DurationSeconds { get; set; } = default!;
 
     }
 

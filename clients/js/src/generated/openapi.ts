@@ -1365,6 +1365,7 @@ export interface components {
             receiverId?: null | string;
             replyTo?: null | components["schemas"]["ReplyToDto"];
             senderId: string;
+            system?: null | components["schemas"]["SystemNoticeDto"];
             thread?: null | components["schemas"]["ThreadDto"];
             threadId?: null | string;
         };
@@ -1593,6 +1594,16 @@ export interface components {
             cursor: string;
             data: unknown;
             type: string;
+        };
+        SystemNoticeDto: {
+            actorId?: null | string;
+            callId?: null | string;
+            /** Format: int32 */
+            durationSeconds?: null | number;
+            name?: null | string;
+            outcome?: null | string;
+            type: string;
+            userIds?: null | string[];
         };
         ThreadDto: {
             /** Format: date-time */

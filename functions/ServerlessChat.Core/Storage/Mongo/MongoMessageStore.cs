@@ -43,8 +43,11 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             { "threadId", threadId is { } root ? root : BsonNull.Value },
             // Only on a reply kept in its thread, so that the history's filter ($ne) needs no migration of older messages.
             { "threadOnly", !inConversation, !inConversation },
-            // The normalized words, for search: a multikey index serves prefix ranges per conversation.
-            { "searchWords", new BsonArray(message.Deleted ? [] : SearchText.IndexWords(message.Content)) },
+            // The normalized words, for search: a multikey index serves prefix ranges per conversation. A system
+            // message's text is a fallback for clients that do not render notices: search leaves it out.
+            { "searchWords", new BsonArray(message.Deleted || message.System is not null ? [] : SearchText.IndexWords(message.Content)) },
+            // Only on system messages, so that the unread count's filter needs no migration of older messages.
+            { "system", SystemDocument(message.System), message.System is not null },
         };
         var ((stored, created), change) = await changes.RecordAsync(message.ConversationId, ChatHub.NewMessage, id.ToString(), async () =>
         {
@@ -73,7 +76,8 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             // A reply kept in its thread is never the conversation's latest.
             if (r.Message.InConversation)
             {
-                await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.SenderId).ConfigureAwait(false);
+                // A group change or a call is no taking part in the conversation (which makes a user reachable).
+                await MongoConversationStore.TouchAsync(db, ConversationRecord.LatestOf(r.Message), ct, r.Message.System is null ? r.Message.SenderId : null).ConfigureAwait(false);
             }
             return true;
         }, ct)).ConfigureAwait(false);
@@ -311,8 +315,35 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
         filter.Add("sender", new BsonDocument("$ne", StorageIds.TryParse(userId, out var user) ? user : (BsonValue)userId));
         filter.Add("deleted", new BsonDocument("$ne", true));
         filter.Add("threadOnly", new BsonDocument("$ne", true));
+        filter.Add("system", new BsonDocument("$exists", false));
         return await db.Messages.CountDocumentsAsync(filter, cancellationToken: ct).ConfigureAwait(false);
     }
+
+    private static BsonValue SystemDocument(SystemNotice? notice) =>
+        notice is null
+            ? BsonNull.Value
+            : new BsonDocument
+            {
+                { "type", notice.Type },
+                { "actorId", MongoBson.Text(notice.ActorId) },
+                { "userIds", notice.UserIds is null ? BsonNull.Value : new BsonArray(notice.UserIds) },
+                { "name", MongoBson.Text(notice.Name) },
+                { "callId", MongoBson.Text(notice.CallId) },
+                { "outcome", MongoBson.Text(notice.Outcome) },
+                { "durationSeconds", notice.DurationSeconds is { } seconds ? seconds : BsonNull.Value },
+            };
+
+    private static SystemNotice? MapSystem(BsonDocument d) =>
+        d.TryGetValue("system", out var value) && value is BsonDocument s
+            ? new SystemNotice(
+                s["type"].AsString,
+                s.GetStringOrNull("actorId"),
+                s.TryGetValue("userIds", out var ids) && ids is BsonArray list ? list.Select(i => i.AsString).ToList() : null,
+                s.GetStringOrNull("name"),
+                s.GetStringOrNull("callId"),
+                s.GetStringOrNull("outcome"),
+                s.TryGetValue("durationSeconds", out var seconds) && seconds.IsNumeric ? seconds.ToInt32() : null)
+            : null;
 
     internal static MessageRecord Map(BsonDocument d) => new(
         d.GetId("_id"),
@@ -335,5 +366,6 @@ internal sealed class MongoMessageStore(MongoChatDatabase db, MongoChangeLog cha
             ? new ThreadSummary(replies.ToInt64(), d.GetTime("threadLastReplyAt"), d.GetIds("threadParticipants"))
             : null,
         Links = d.TryGetValue("links", out var links) && links.IsBsonArray ? links.AsBsonArray.Select(l => MongoLinkPreviewStore.Map(l.AsBsonDocument)).ToList() : [],
+        System = MapSystem(d),
     };
 }

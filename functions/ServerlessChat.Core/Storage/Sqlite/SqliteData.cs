@@ -81,4 +81,5 @@ internal static class SqliteData
 [System.Text.Json.Serialization.JsonSerializable(typeof(IEnumerable<string>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<ServerlessChat.Core.Domain.LinkPreviewRecord>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ServerlessChat.Core.Domain.SystemNotice))]
 internal sealed partial class SqliteJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -10,17 +10,17 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
 {
     internal const string Columns =
         "id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions, deleted_by, " +
-        "thread_id, in_conversation, thread_replies, thread_last_reply_at, thread_participants, links";
+        "thread_id, in_conversation, thread_replies, thread_last_reply_at, thread_participants, links, system_notice";
 
     internal const string PrefixedColumns =
         "m.id, m.conversation_id, m.sender_id, m.receiver_id, m.group_id, m.content, m.created_at, m.edited_at, m.deleted, m.client_message_id, m.reply_to_id, m.mentions, m.deleted_by, " +
-        "m.thread_id, m.in_conversation, m.thread_replies, m.thread_last_reply_at, m.thread_participants, m.links";
+        "m.thread_id, m.in_conversation, m.thread_replies, m.thread_last_reply_at, m.thread_participants, m.links, m.system_notice";
 
     private const string InsertSql = """
         INSERT INTO messages (id, conversation_id, sender_id, receiver_id, group_id, content, created_at, edited_at, deleted, client_message_id, reply_to_id, mentions,
-            thread_id, in_conversation)
+            thread_id, in_conversation, system_notice)
         VALUES (@id, @conversationId, @senderId, @receiverId, @groupId, @content, @createdAt, @editedAt, @deleted, @clientMessageId, @replyToId, @mentions,
-            @threadId, @inConversation)
+            @threadId, @inConversation, @system)
         ON CONFLICT (conversation_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
         """;
 
@@ -78,7 +78,7 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
 
     internal const string CountUnreadSql = """
         SELECT COUNT(*) FROM messages
-        WHERE conversation_id = @conversationId AND id > @after AND sender_id <> @userId AND deleted = 0 AND in_conversation = 1
+        WHERE conversation_id = @conversationId AND id > @after AND sender_id <> @userId AND deleted = 0 AND in_conversation = 1 AND system_notice IS NULL
         """;
 
     // Above every ObjectId in hex, so one statement serves the first page and later ones.
@@ -100,7 +100,9 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             Mentions = message.Mentions.Select(m => StorageIds.Require(m, nameof(message))).ToList(),
         };
         var mentions = MentionsJson(stored.Mentions);
-        var words = stored.Deleted ? null : SearchText.IndexDocument(stored.Content);
+        // A system message's text is a fallback for clients that do not render notices: search leaves it out.
+        var words = stored.Deleted || stored.System is not null ? null : SearchText.IndexDocument(stored.Content);
+        var system = stored.System is null ? null : JsonSerializer.Serialize(stored.System, SqliteJsonContext.Default.SystemNotice);
         // The message, its search entry, its mentions and its conversation's latest land together, in the writer's batch.
         return writer.ExecuteAtomicAsync<(MessageRecord, bool, ChangeRecord?)>(w =>
         {
@@ -118,7 +120,8 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                 .Bind("@replyToId", stored.ReplyToId)
                 .Bind("@mentions", mentions)
                 .Bind("@threadId", stored.ThreadId)
-                .Bind("@inConversation", stored.InConversation));
+                .Bind("@inConversation", stored.InConversation)
+                .Bind("@system", system));
             if (inserted == 1)
             {
                 if (words is not null)
@@ -142,7 +145,11 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
                         .Bind("@conversationId", stored.ConversationId)
                         .Bind("@members", JsonSerializer.Serialize(stored.Mentions.Prepend(stored.SenderId).ToList(), SqliteJsonContext.Default.ListString)));
                 }
-                w.Execute(SpeakerInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@senderId", stored.SenderId));
+                // A group change or a call is no taking part in the conversation (which makes a user reachable).
+                if (stored.System is null)
+                {
+                    w.Execute(SpeakerInsertSql, p => p.Bind("@conversationId", stored.ConversationId).Bind("@senderId", stored.SenderId));
+                }
                 var change = changes.Append(w, stored.ConversationId, ChatHub.NewMessage, stored.Id);
                 if (stored.InConversation)
                 {
@@ -361,5 +368,6 @@ internal sealed class SqliteMessageStore(SqliteConnectionFactory factory, Sqlite
             r.GetTime(16),
             r.IsDBNull(17) ? [] : JsonSerializer.Deserialize(r.GetString(17), SqliteJsonContext.Default.ListString) ?? []),
         Links = r.IsDBNull(18) ? [] : JsonSerializer.Deserialize(r.GetString(18), SqliteJsonContext.Default.ListLinkPreviewRecord) ?? [],
+        System = r.IsDBNull(19) ? null : JsonSerializer.Deserialize(r.GetString(19), SqliteJsonContext.Default.SystemNotice),
     };
 }

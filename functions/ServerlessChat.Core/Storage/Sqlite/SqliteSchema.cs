@@ -389,6 +389,10 @@ internal sealed class SqliteSchema(SqliteConnectionFactory factory) : IStorageIn
         ALTER TABLE users ADD COLUMN avatar_id TEXT;
         ALTER TABLE "groups" ADD COLUMN avatar_id TEXT;
         """,
+        """
+        -- System messages (group changes, calls): what each records, as JSON; null for a message a user wrote.
+        ALTER TABLE messages ADD COLUMN system_notice TEXT;
+        """,
     ];
 
     public Task InitializeAsync(CancellationToken ct)

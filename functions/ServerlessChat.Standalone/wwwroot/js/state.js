@@ -306,7 +306,8 @@ const handlers = {
       return;
     }
     setLast(c, m);
-    if (!mine && !known && !(state.activeId === m.conversationId && document.visibilityState === "visible")) {
+    // System messages (group changes, calls) never count as unread, as on the server.
+    if (!mine && !m.system && !known && !(state.activeId === m.conversationId && document.visibilityState === "visible")) {
       c.unread += 1;
       if ((m.mentions || []).includes(state.me.id)) c.mentions = (c.mentions || 0) + 1;
     }

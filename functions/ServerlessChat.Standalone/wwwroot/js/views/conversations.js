@@ -4,6 +4,7 @@ import * as store from "../state.js";
 import { presenceDot } from "./presence.js";
 import { avatar, groupAvatar, userAvatar } from "./avatar.js";
 import { mentionBadge } from "./mentions.js";
+import { isNotice, noticePreview } from "./notices.js";
 
 
 export function typingText(conversationId) {
@@ -15,6 +16,7 @@ export function typingText(conversationId) {
 export function previewText(c) {
   const last = c.lastMessage;
   if (!last) return "No messages yet";
+  if (isNotice(last)) return noticePreview(last);
   if (last.deleted) return "Message deleted";
   return `${last.senderId === store.me().id ? "You: " : ""}${last.content || attachmentsText(last.attachments || [])}`;
 }

@@ -11,6 +11,7 @@ import { messageReplyButton } from "./replies.js";
 import { editedMark } from "./history.js";
 import { userAvatar } from "./avatar.js";
 import { messageReportButton } from "./report.js";
+import { isNotice, renderNotice } from "./notices.js";
 
 let handlers = { onOlder: () => {}, onRetry: () => {}, onEdit: () => {}, onDelete: () => {} };
 
@@ -87,6 +88,7 @@ export function messageActions(message, c, options = {}) {
 
 /** `options.inThread`: a message of the thread panel (its own test id, no quoted reply). */
 export function renderMessage(message, c, options = {}) {
+  if (isNotice(message)) return renderNotice(message);
   const mine = message.senderId === store.me().id;
   return el("li", {
     className: `message ${mine ? "mine" : "theirs"}${message.deleted ? " deleted" : ""}`,
