@@ -259,39 +259,7 @@ public sealed partial class WebClientOnTheSdkInChromium(ITestOutputHelper output
         return page;
     }
 
-    private async Task<IPage> SignInAsync(IBrowser browser, StandaloneHost host, ChatApiClient user)
-    {
-        // A context per user: separate storage, as two people on two machines.
-        var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1100, Height = 680 } });
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-            {
-                output.WriteLine($"[{user.Username} console {message.Type}] {message.Text}");
-            }
-        };
-        await page.GotoAsync(host.BaseAddress.ToString());
-        var form = page.Locator("#signin-form");
-        await form.GetByLabel("Username or email").FillAsync(user.Username);
-        await form.GetByLabel("Password").FillAsync(user.Password);
-        await form.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByTestId("me")).ToContainTextAsync("@" + user.Username);
-        await Expect(page.Locator("#connection-state")).ToHaveAttributeAsync("data-state", "connected");
-        return page;
-    }
+    private Task<IPage> SignInAsync(IBrowser browser, StandaloneHost host, ChatApiClient user) => WebClientPages.SignInAsync(browser, host, user, output);
 
-    private async Task SaveScreenshotAsync(IPage page, string name)
-    {
-        var directory = Environment.GetEnvironmentVariable("CHAT_SCREENSHOTS_DIR");
-        if (string.IsNullOrEmpty(directory))
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, name);
-        await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"Screenshot: {path}");
-    }
+    private Task SaveScreenshotAsync(IPage page, string name) => WebClientPages.SaveScreenshotAsync(page, name, output);
 }
